@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// eproof runs TypeScript sources directly through Node 24's type stripping.
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 23 || (major === 23 && minor < 6)) {
+  process.stderr.write(
+    `eproof needs Node 24 (found ${process.version}). Run it through npm (npm start, npx eproof), ` +
+      "which puts the Node 24 from node_modules/.bin first on PATH.\n",
+  );
+  process.exit(1);
+}
+await import("../src/cli/main.ts");
