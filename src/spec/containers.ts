@@ -10,7 +10,7 @@ import {
   type ValueOf,
 } from "@chainsafe/ssz";
 import { ssz } from "@lodestar/types";
-import { MAX_EXECUTION_PROOFS_PER_PAYLOAD, type SpecProfile, getProfile } from "./profile.ts";
+import { getProfile, MAX_EXECUTION_PROOFS_PER_PAYLOAD, type SpecProfile } from "./profile.ts";
 
 /** MAX_REQUEST_BLOCKS_DENEB from the consensus specs (bounds req/resp lists). */
 export const MAX_REQUEST_BLOCKS_DENEB = 128;
@@ -26,9 +26,13 @@ export const ProofByRootIdentifier = new ContainerType(
   { typeName: "ProofByRootIdentifier", jsonCase: "eth2" },
 );
 
-export const ExecutionProofsByRootRequest = new ListCompositeType(ProofByRootIdentifier, MAX_REQUEST_BLOCKS_DENEB, {
-  typeName: "ExecutionProofsByRootRequest",
-});
+export const ExecutionProofsByRootRequest = new ListCompositeType(
+  ProofByRootIdentifier,
+  MAX_REQUEST_BLOCKS_DENEB,
+  {
+    typeName: "ExecutionProofsByRootRequest",
+  },
+);
 
 export const ExecutionProofsByRangeRequest = new ContainerType(
   { startSlot: ssz.Slot, count: ssz.UintNum64, proofTypes: ProofTypes },
@@ -46,12 +50,17 @@ const PublicInputRoot = new ContainerType(
 );
 
 const PublicInputFull = new ContainerType(
-  { newPayloadRequestRoot: ssz.Root, successfulValidation: new BooleanType(), chainConfig: PublicChainConfig },
+  {
+    newPayloadRequestRoot: ssz.Root,
+    successfulValidation: new BooleanType(),
+    chainConfig: PublicChainConfig,
+  },
   { typeName: "PublicInput", jsonCase: "eth2" },
 );
 
 /** Both shapes share `newPayloadRequestRoot`; the EIP text's shape adds the flag and chain id. */
-export type PublicInput = ValueOf<typeof PublicInputRoot> & Partial<Omit<ValueOf<typeof PublicInputFull>, "newPayloadRequestRoot">>;
+export type PublicInput = ValueOf<typeof PublicInputRoot> &
+  Partial<Omit<ValueOf<typeof PublicInputFull>, "newPayloadRequestRoot">>;
 
 export interface ExecutionProof {
   proofData: Uint8Array;
@@ -72,7 +81,9 @@ export type ExecutionProofsByRangeRequestValue = ValueOf<typeof ExecutionProofsB
 /** The SSZ types of one spec profile. */
 export interface ProofContainers {
   readonly profile: SpecProfile;
-  readonly PublicInput: ContainerType<typeof PublicInputRoot.fields> | ContainerType<typeof PublicInputFull.fields>;
+  readonly PublicInput:
+    | ContainerType<typeof PublicInputRoot.fields>
+    | ContainerType<typeof PublicInputFull.fields>;
   readonly ExecutionProof: SszCodec<ExecutionProof>;
   readonly SignedExecutionProof: SszCodec<SignedExecutionProof>;
   /** Upper bound of a serialized SignedExecutionProof: bounds decompression before it starts. */

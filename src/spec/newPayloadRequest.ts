@@ -35,7 +35,10 @@ export function nprType(fork: string): NprType {
     case "gloas":
       return ssz.gloas.NewPayloadRequest;
     default:
-      throw new EproofError("UNKNOWN_FORK", `no NewPayloadRequest for fork "${fork}" (known: ${NPR_FORKS.join(", ")})`);
+      throw new EproofError(
+        "UNKNOWN_FORK",
+        `no NewPayloadRequest for fork "${fork}" (known: ${NPR_FORKS.join(", ")})`,
+      );
   }
 }
 

@@ -65,7 +65,10 @@ export const DEFAULT_PROFILE_NAME = "consensus-specs-2026-08";
 export function getProfile(name: string = DEFAULT_PROFILE_NAME): SpecProfile {
   const profile = PROFILES[name];
   if (!profile) {
-    throw new EproofError("BAD_CONFIG", `unknown spec profile "${name}" (known: ${Object.keys(PROFILES).join(", ")})`);
+    throw new EproofError(
+      "BAD_CONFIG",
+      `unknown spec profile "${name}" (known: ${Object.keys(PROFILES).join(", ")})`,
+    );
   }
   return profile;
 }

@@ -34,7 +34,8 @@ export class ProofTypeTable {
         throw new EproofError("BAD_CONFIG", `proof type "${e.name}" has id ${e.id}, which is not a u8`);
       }
       if (this.byId.has(e.id)) throw new EproofError("BAD_CONFIG", `proof type id ${e.id} is listed twice`);
-      if (this.byName.has(e.name)) throw new EproofError("BAD_CONFIG", `proof type "${e.name}" is listed twice`);
+      if (this.byName.has(e.name))
+        throw new EproofError("BAD_CONFIG", `proof type "${e.name}" is listed twice`);
       this.byId.set(e.id, e);
       this.byName.set(e.name, e);
     }

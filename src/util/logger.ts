@@ -19,7 +19,10 @@ export function createLogger(opts: LoggerOpts = {}): Logger {
       name: opts.name ?? "eproof",
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ["*.password", "*.secret", "*.jwt", "*.token", "*.authorization"], censor: "[redacted]" },
+      redact: {
+        paths: ["*.password", "*.secret", "*.jwt", "*.token", "*.authorization"],
+        censor: "[redacted]",
+      },
     },
     dest as pino.DestinationStream,
   );

@@ -1,0 +1,5 @@
+// Every subcommand, one import each. A command lands with the capability that makes it work.
+import type { CommandModule } from "yargs";
+
+// biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types
+export const commands: CommandModule<any, any>[] = [];
