@@ -73,3 +73,81 @@ export class ProveFailure extends Error {
     this.name = "ProveFailure";
   }
 }
+
+/** What the proof service tells the APIs (zkboost SSE events) and the network layer. */
+export type ProofEvent =
+  | { type: "proof_complete"; newPayloadRequestRoot: Uint8Array; proofType: number; at: number }
+  | {
+      type: "proof_failure";
+      newPayloadRequestRoot: Uint8Array;
+      proofType: number;
+      reason: ProofFailureReason;
+      error: string;
+      at: number;
+    }
+  | {
+      type: "proof_verified";
+      newPayloadRequestRoot: Uint8Array;
+      proofType: number;
+      source: "local" | "gossip" | "reqresp" | "api";
+      validatorIndex?: number;
+      at: number;
+    };
+
+export interface ProofTypeInfo {
+  proofType: number;
+  name: string;
+  kind: "zkvm" | "reexec";
+  canProve: boolean;
+  canVerify: boolean;
+}
+
+/** Where a payload came from, for indexing and deadlines. */
+export interface PayloadMeta {
+  slot: number;
+  blockRoot: Uint8Array;
+  blockHash: Uint8Array;
+  /** When the block was first seen (ms since epoch): the proving deadline counts from here. */
+  seenAt: number;
+}
+
+/**
+ * The proof service owns payloads, proving work and proof state; everything else calls it.
+ * Implemented in src/proving/service.ts on top of the scheduler, the backends and the store.
+ */
+export interface ProofService {
+  /** Registers the payload (idempotent) and schedules the given proof types; resolves to the NPR root. */
+  requestProofs(
+    npr: import("../spec/newPayloadRequest.ts").ForkedNewPayloadRequest,
+    proofTypes: readonly number[],
+    meta?: Partial<PayloadMeta>,
+  ): Promise<Uint8Array>;
+  /** Registers a payload without proving it (verifiers; zkboost notify_new_payload). */
+  notifyPayload(
+    npr: import("../spec/newPayloadRequest.ts").ForkedNewPayloadRequest,
+    meta?: Partial<PayloadMeta>,
+  ): Promise<Uint8Array>;
+  isKnownPayload(root: Uint8Array): boolean;
+  /** verify_execution_proof: runs the proof type's verifier backend. */
+  verifyProof(root: Uint8Array, proofType: number, proofData: Uint8Array): Promise<VerifyResult>;
+  /** Stores a proof validated elsewhere (gossip, req/resp) and emits proof_verified when verified. */
+  acceptProof(proof: import("../store/interface.ts").StoredProof): Promise<void>;
+  getProof(
+    root: Uint8Array,
+    proofType: number,
+  ): Promise<import("../store/interface.ts").StoredProof | undefined>;
+  verifiedProofs(root: Uint8Array): Promise<import("../store/interface.ts").StoredProof[]>;
+  /** Resolves with the verified proofs once `k` of the allowed types are verified, or what there is at timeout. */
+  waitForVerified(
+    root: Uint8Array,
+    k: number,
+    allowedTypes: readonly number[] | undefined,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<import("../store/interface.ts").StoredProof[]>;
+  proofTypes(): ProofTypeInfo[];
+  subscribe(listener: (event: ProofEvent) => void): () => void;
+  /** Recent completion/failure events (bounded), for SSE replay to late subscribers. */
+  recentEvents(root?: Uint8Array): ProofEvent[];
+  close(): Promise<void>;
+}
