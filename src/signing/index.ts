@@ -1,0 +1,5 @@
+export * from "./bls.ts";
+export * from "./domain.ts";
+export * from "./doubleSignGuard.ts";
+export * from "./keystore.ts";
+export * from "./signer.ts";
