@@ -1,0 +1,143 @@
+// Loads the configuration: defaults < config file (YAML) < EPROOF_* environment < flags, validated against
+// the schema. An unknown key or bad value is one BAD_CONFIG error naming it.
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { EproofError, errorMessage } from "../util/errors.ts";
+import { CONFIG_LEAVES, type ConfigLeaf } from "./options.ts";
+import { configSchema, type EproofConfig } from "./schema.ts";
+
+/** EPROOF_* variables that are not configuration keys. */
+const NON_CONFIG_ENV = new Set(["EPROOF_CONFIG", "EPROOF_DEBUG"]);
+
+export interface ConfigSources {
+  /** Path of a YAML config file. */
+  file?: string;
+  env?: Record<string, string | undefined>;
+  /** Parsed flags keyed by dotted path ("beacon.url"), values as given on the command line. */
+  flags?: Record<string, unknown>;
+}
+
+type Tree = Record<string, unknown>;
+
+export function loadConfig(sources: ConfigSources = {}): EproofConfig {
+  const merged: Tree = {};
+  if (sources.file) deepMerge(merged, readConfigFile(sources.file));
+  if (sources.env) deepMerge(merged, fromEnv(sources.env));
+  if (sources.flags) {
+    for (const [path, value] of Object.entries(sources.flags)) {
+      if (value === undefined) continue;
+      const leaf = leafOf(path, `flag --${path}`);
+      setPath(merged, path, coerce(leaf, value, `flag --${path}`));
+    }
+  }
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join(".") || "(top level)";
+    const keys = issue && "keys" in issue && Array.isArray(issue.keys) ? ` ${issue.keys.join(", ")}` : "";
+    const what =
+      issue?.code === "unrecognized_keys" ? `unknown key${keys} in ${where}` : `${where}: ${issue?.message}`;
+    throw new EproofError("BAD_CONFIG", `invalid configuration: ${what}`);
+  }
+  return parsed.data;
+}
+
+export function readConfigFile(file: string): Tree {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new EproofError("BAD_CONFIG", `cannot read config file ${file}: ${errorMessage(e)}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new EproofError(
+      "BAD_CONFIG",
+      `config file ${file} is not valid YAML: ${errorMessage(e).split("\n")[0]}`,
+    );
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== "object" || Array.isArray(doc)) {
+    throw new EproofError("BAD_CONFIG", `config file ${file} must hold a mapping of keys`);
+  }
+  return doc as Tree;
+}
+
+function fromEnv(env: Record<string, string | undefined>): Tree {
+  const out: Tree = {};
+  const byEnv = new Map(CONFIG_LEAVES.map((l) => [l.env, l]));
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith("EPROOF_") || NON_CONFIG_ENV.has(name) || value === undefined) continue;
+    const leaf = byEnv.get(name);
+    if (!leaf) throw new EproofError("BAD_CONFIG", `unknown environment variable ${name}`);
+    setPath(out, leaf.path, coerce(leaf, value, `environment variable ${name}`));
+  }
+  return out;
+}
+
+function leafOf(path: string, what: string): ConfigLeaf {
+  const leaf = CONFIG_LEAVES.find((l) => l.path === path);
+  if (!leaf) throw new EproofError("BAD_CONFIG", `unknown ${what}`);
+  return leaf;
+}
+
+/** Strings from env/flags become the leaf's type; the schema then validates the result. */
+function coerce(leaf: ConfigLeaf, value: unknown, what: string): unknown {
+  if (typeof value !== "string") {
+    if (leaf.kind === "array" && !Array.isArray(value)) return [value];
+    return value;
+  }
+  const text = value.trim();
+  switch (leaf.kind) {
+    case "number": {
+      const n = Number(text);
+      if (text === "" || !Number.isFinite(n))
+        throw new EproofError("BAD_CONFIG", `${what}: "${value}" is not a number`);
+      return n;
+    }
+    case "boolean":
+      if (/^(true|1|yes)$/i.test(text)) return true;
+      if (/^(false|0|no)$/i.test(text)) return false;
+      throw new EproofError("BAD_CONFIG", `${what}: "${value}" is not true or false`);
+    case "array":
+      if (text.startsWith("[")) return parseJson(text, what);
+      return text === "" ? [] : text.split(",").map((s) => s.trim());
+    case "object":
+      return parseJson(text, what);
+    default:
+      return value;
+  }
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new EproofError("BAD_CONFIG", `${what}: not valid JSON (${errorMessage(e)})`);
+  }
+}
+
+function setPath(tree: Tree, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let node = tree;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== "object" || next === null || Array.isArray(next)) node[part] = {};
+    node = node[part] as Tree;
+  }
+  node[parts[parts.length - 1] as string] = value;
+}
+
+function deepMerge(target: Tree, source: Tree): void {
+  for (const [k, v] of Object.entries(source)) {
+    const cur = target[k];
+    if (isTree(v) && isTree(cur)) deepMerge(cur, v);
+    else target[k] = v;
+  }
+}
+
+function isTree(v: unknown): v is Tree {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,107 @@
+// Every configuration leaf with its help text, env variable and flag: one list feeds --help, EPROOF_* and
+// the config file check, so the three never drift apart.
+import type { z } from "zod";
+import { configSchema } from "./schema.ts";
+
+export interface ConfigLeaf {
+  /** Dotted path, e.g. "beacon.url"; also the flag name (--beacon.url). */
+  path: string;
+  /** EPROOF_BEACON_URL */
+  env: string;
+  kind: "string" | "number" | "boolean" | "array" | "object";
+  description: string;
+}
+
+const DESCRIPTIONS: Record<string, string> = {
+  network: "network preset (mainnet, sepolia, hoodi) or custom (spec from the beacon node)",
+  profile: "EIP-8025 spec profile: consensus-specs-2026-08, eip-8025-text, consensus-specs-fulu-2025",
+  dataDir: "directory for the proof store, peer key and double-sign journal",
+  logLevel: "trace | debug | info | warn | error | fatal | silent",
+  "beacon.url": "beacon node REST API",
+  "beacon.timeoutMs": "per-request timeout to the beacon node (ms)",
+  "execution.url": "execution client JSON-RPC (for witnesses)",
+  "execution.jwtSecretFile": "hex JWT secret file for the execution client's RPC, if it wants one",
+  "execution.timeoutMs": "per-call timeout to the execution client (ms)",
+  "execution.witness":
+    "witness source: auto | debug (debug_executionWitness) | proof (eth_getProof fallback)",
+  "execution.chainConfigFile": "geth-style chain config JSON (else debug_chainConfig)",
+  "proving.enabled": "prove new payloads (false: verify only)",
+  "proving.proofTypes": "proof types to produce per payload, names or ids (at most 4)",
+  "proving.deadlineMs": "proving deadline after the block is seen (ms)",
+  "proving.hedge": "start a second endpoint when the first is predicted to miss the deadline",
+  "proving.backends":
+    'proving backends as JSON, e.g. [{"kind":"cpu"},{"kind":"ere","url":"http://gpu0:3000","proofType":"reth-zisk"}]',
+  "signing.keystore": "EIP-2335 keystore of the validator that signs proofs",
+  "signing.passwordFile": "file holding the keystore password",
+  "signing.validatorIndex": "validator index of that key (looked up from the beacon node when omitted)",
+  "p2p.enabled": "join the execution_proof gossip network",
+  "p2p.listen": "libp2p listen multiaddrs",
+  "p2p.announce": "multiaddrs announced to peers",
+  "p2p.staticPeers": "multiaddrs (with /p2p/<id>) to stay connected to",
+  "p2p.bootnodes": "discv5 bootnode ENRs",
+  "p2p.discv5Port": "discv5 UDP port",
+  "p2p.discovery": "find proof-aware peers with discv5",
+  "p2p.maxPeers": "connection limit",
+  "api.enabled": "serve the proof-engine (zkboost-compatible), status, metrics and dashboard HTTP API",
+  "api.host": "API listen address (127.0.0.1 unless you mean it)",
+  "api.port": "API port",
+  "api.corsOrigins": "origins allowed by CORS (off when empty)",
+  "api.maxBodyBytes": "largest request body accepted",
+  "gateway.enabled": "serve the Engine API gateway a consensus client can use as its execution engine",
+  "gateway.host": "gateway listen address",
+  "gateway.port": "gateway port",
+  "gateway.jwtSecretFile": "hex JWT secret shared with the consensus client",
+  "gateway.mode": "proofs-only (SYNCING without proofs) | proofs-or-el (forward to the upstream EL)",
+  "gateway.k": "valid proofs required before a payload is VALID",
+  "gateway.allowedProofTypes": "proof types that count towards k (all when empty)",
+  "gateway.waitMs": "how long engine_newPayload waits for proofs (ms)",
+  "gateway.upstreamUrl": "upstream execution client Engine API",
+  "gateway.upstreamJwtSecretFile": "JWT secret file of the upstream Engine API",
+  "metrics.gpuPrices": 'USD per GPU model for the capex gauge, JSON, e.g. {"RTX 5090":2000}',
+  "metrics.nvidiaSmiIntervalMs": "GPU telemetry sampling interval (ms)",
+  proofTypes: "override of the proof-type table, JSON list of {id,name,kind}",
+};
+
+type AnyZod = z.ZodType & {
+  _zod: { def: { type: string; innerType?: AnyZod; shape?: Record<string, AnyZod> } };
+};
+
+function unwrap(t: AnyZod): AnyZod {
+  let cur = t;
+  while (cur._zod.def.innerType) cur = cur._zod.def.innerType;
+  return cur;
+}
+
+function kindOf(t: AnyZod): ConfigLeaf["kind"] {
+  const type = unwrap(t)._zod.def.type;
+  if (type === "number") return "number";
+  if (type === "boolean") return "boolean";
+  if (type === "array") return "array";
+  if (type === "object" || type === "record") return "object";
+  return "string";
+}
+
+function envName(path: string): string {
+  return `EPROOF_${path
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/\./g, "_")
+    .toUpperCase()}`;
+}
+
+function collect(shape: Record<string, AnyZod>, prefix: string, out: ConfigLeaf[]): void {
+  for (const [key, field] of Object.entries(shape)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    const inner = unwrap(field);
+    if (inner._zod.def.type === "object" && inner._zod.def.shape && DESCRIPTIONS[path] === undefined) {
+      collect(inner._zod.def.shape, path, out);
+      continue;
+    }
+    out.push({ path, env: envName(path), kind: kindOf(field), description: DESCRIPTIONS[path] ?? "" });
+  }
+}
+
+export const CONFIG_LEAVES: readonly ConfigLeaf[] = (() => {
+  const out: ConfigLeaf[] = [];
+  collect((configSchema as unknown as AnyZod)._zod.def.shape ?? {}, "", out);
+  return out;
+})();

@@ -1,0 +1,154 @@
+// The configuration schema: every key a user can set, its default, and its validation.
+// Precedence: defaults < config file < EPROOF_* environment < command-line flags.
+import { z } from "zod";
+
+const url = z.url({ message: "must be a URL such as http://127.0.0.1:5052" });
+const port = z.number().int().min(0).max(65535);
+const host = z.string().min(1);
+const proofTypeRef = z.union([z.string().min(1), z.number().int().min(0).max(255)]);
+
+export const backendSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("cpu") }).strict(),
+  z
+    .object({
+      kind: z.literal("ere"),
+      /** ere-server base URL, one per GPU or GPU cluster. */
+      url,
+      proofType: proofTypeRef,
+      /** Label for logs and metrics (defaults to the URL's host:port). */
+      name: z.string().optional(),
+      /** GPU indices (or a cluster) behind this endpoint: for telemetry and energy accounting. */
+      gpus: z.array(z.number().int().min(0)).default([]),
+      timeoutMs: z.number().int().positive().default(120_000),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("zkboost"),
+      url,
+      proofTypes: z.array(proofTypeRef).min(1),
+      name: z.string().optional(),
+      timeoutMs: z.number().int().positive().default(120_000),
+    })
+    .strict(),
+]);
+
+export const configSchema = z
+  .object({
+    /** mainnet | sepolia | hoodi (presets in config/networks/), or custom: spec taken from the beacon node. */
+    network: z.string().default("mainnet"),
+    /** Spec profile: the EIP-8025 revision eproof speaks (see src/spec/profile.ts). */
+    profile: z.string().default("consensus-specs-2026-08"),
+    dataDir: z.string().default(".eproof"),
+    logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    beacon: z
+      .object({
+        url: url.default("http://127.0.0.1:5052"),
+        timeoutMs: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .prefault({}),
+    execution: z
+      .object({
+        url: url.default("http://127.0.0.1:8545"),
+        /** Hex JWT secret file, when the RPC endpoint wants one. */
+        jwtSecretFile: z.string().optional(),
+        timeoutMs: z.number().int().positive().default(10_000),
+        /** auto: debug_executionWitness*, falling back to eth_getProof; or force one. */
+        witness: z.enum(["auto", "debug", "proof"]).default("auto"),
+        /** geth-style chain config JSON; else debug_chainConfig. */
+        chainConfigFile: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    proving: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Proof types to produce for each payload (at most 4). */
+        proofTypes: z.array(proofTypeRef).max(4).default(["eproof-reexec"]),
+        deadlineMs: z.number().int().positive().default(10_000),
+        hedge: z.boolean().default(true),
+        backends: z.array(backendSchema).default([{ kind: "cpu" }]),
+      })
+      .strict()
+      .prefault({}),
+    signing: z
+      .object({
+        /** EIP-2335 keystore of the validator that signs proofs; without one eproof proves but does not gossip. */
+        keystore: z.string().optional(),
+        passwordFile: z.string().optional(),
+        /** Validator index of that key (looked up from the beacon node when omitted). */
+        validatorIndex: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .prefault({}),
+    p2p: z
+      .object({
+        enabled: z.boolean().default(true),
+        listen: z.array(z.string()).default(["/ip4/127.0.0.1/tcp/9400"]),
+        announce: z.array(z.string()).default([]),
+        staticPeers: z.array(z.string()).default([]),
+        bootnodes: z.array(z.string()).default([]),
+        discv5Port: port.default(9401),
+        discovery: z.boolean().default(true),
+        maxPeers: z.number().int().positive().default(50),
+      })
+      .strict()
+      .prefault({}),
+    api: z
+      .object({
+        enabled: z.boolean().default(true),
+        host: host.default("127.0.0.1"),
+        port: port.default(9500),
+        corsOrigins: z.array(z.string()).default([]),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(16 * 1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
+    gateway: z
+      .object({
+        enabled: z.boolean().default(false),
+        host: host.default("127.0.0.1"),
+        port: port.default(9551),
+        /** Hex JWT secret shared with the consensus client (Engine API authentication). */
+        jwtSecretFile: z.string().optional(),
+        mode: z.enum(["proofs-only", "proofs-or-el"]).default("proofs-or-el"),
+        /** Valid proofs needed before a payload is VALID. */
+        k: z.number().int().min(1).max(4).default(1),
+        allowedProofTypes: z.array(proofTypeRef).default([]),
+        waitMs: z.number().int().min(0).default(4_000),
+        /** Upstream execution client Engine API (with its own JWT secret file). */
+        upstreamUrl: url.optional(),
+        upstreamJwtSecretFile: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    metrics: z
+      .object({
+        /** USD per GPU model, for the fleet capex gauge. */
+        gpuPrices: z.record(z.string(), z.number().nonnegative()).default({ "RTX 5090": 2000, L40S: 8000 }),
+        nvidiaSmiIntervalMs: z.number().int().positive().default(5_000),
+      })
+      .strict()
+      .prefault({}),
+    /** Override of the proof-type name <-> id table (defaults to the network preset's). */
+    proofTypes: z
+      .array(
+        z
+          .object({
+            id: z.number().int().min(0).max(255),
+            name: z.string().min(1),
+            kind: z.enum(["zkvm", "reexec"]),
+          })
+          .strict(),
+      )
+      .optional(),
+  })
+  .strict();
+
+export type EproofConfig = z.infer<typeof configSchema>;
+export type BackendConfig = z.infer<typeof backendSchema>;
