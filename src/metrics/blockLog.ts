@@ -1,0 +1,307 @@
+// One info line per block: BlockTimeline collects the stage timestamps of each block (keyed by its
+// NewPayloadRequest root) and, once the block is settled (its proofs published or failed, or the
+// settle time passed), writes exactly one structured line and records the stage histograms.
+// Repeated or out-of-order stage calls keep the earliest timestamp; calls after settling are ignored.
+
+import { type Clock, systemClock } from "../util/clock.ts";
+import { toHex } from "../util/hex.ts";
+import type { Logger } from "../util/logger.ts";
+import type { BlockOutcome } from "./coverage.ts";
+import type { StageName } from "./eproofMetrics.ts";
+
+/** Moments in a block's life, in pipeline order. */
+export type TimelineStage =
+  | "seen"
+  | "npr"
+  | "witness"
+  | "input"
+  | "requested"
+  | "proved"
+  | "signed"
+  | "published";
+
+export interface TimelineBlockInfo {
+  slot: number;
+  /** Execution block hash (hex) or bytes. */
+  blockHash: string | Uint8Array;
+  gasUsed: number | bigint;
+  txs: number;
+  /** When the block was first seen (ms clock time). */
+  seenAt: number;
+  /** Proof types this node will produce; the block settles when each is published or failed. */
+  proofTypes?: readonly string[];
+}
+
+export interface BlockSummary {
+  root: string;
+  slot: number;
+  block: string;
+  gas: number;
+  txs: number;
+  /** ms spent in each stage; null when a stage was never reached. */
+  npr_ms: number | null;
+  witness_ms: number | null;
+  input_ms: number | null;
+  queue_ms: number | null;
+  prove_ms: number | null;
+  sign_ms: number | null;
+  publish_ms: number | null;
+  /** Seen -> first proof published. */
+  total_ms: number | null;
+  /** Deadline minus total (negative: late). */
+  margin_ms: number | null;
+  /** Proof types published for this block. */
+  proofTypes: string[];
+  /** Proof types that failed, with the reason. */
+  failed: Record<string, string>;
+  outcome: BlockOutcome;
+}
+
+/** What the timeline records into; EproofMetrics satisfies it. */
+export interface TimelineMetrics {
+  recordStage(stage: StageName, ms: number): void;
+  recordBlockOutcome(outcome: BlockOutcome, marginMs?: number): void;
+}
+
+export interface BlockTimelineOpts {
+  logger: Logger;
+  metrics?: TimelineMetrics;
+  clock?: Clock;
+  /** Real-time deadline after the block is seen (ms). */
+  deadlineMs?: number;
+  /** Settle (log) unfinished blocks this long after they were seen; >= deadline counts late proofs. */
+  settleMs?: number;
+  /** Blocks tracked at once; the oldest is settled early when exceeded. */
+  maxOpen?: number;
+  /** Settled roots remembered to ignore late calls. */
+  maxSettled?: number;
+  /**
+   * Also observe npr_build / witness_fetch / input_build. Off by default: the chain follower records
+   * those itself through ChainMetrics.recordStage, and a stage must not be counted twice.
+   */
+  recordChainStages?: boolean;
+  /** Called once per settled block (e.g. to feed the dashboard). */
+  onSettled?: (summary: BlockSummary) => void;
+}
+
+export const defaultBlockTimelineOpts = {
+  deadlineMs: 10_000,
+  maxOpen: 64,
+  maxSettled: 512,
+};
+
+interface OpenBlock {
+  info?: TimelineBlockInfo;
+  marks: Partial<Record<TimelineStage, number>>;
+  published: Set<string>;
+  failed: Map<string, string>;
+  /** First time anything was heard of the block, for settling blocks that never got `begin`. */
+  firstAt: number;
+}
+
+export class BlockTimeline {
+  private readonly logger: Logger;
+  private readonly metrics: TimelineMetrics | undefined;
+  private readonly clock: Clock;
+  private readonly deadlineMs: number;
+  private readonly settleMs: number;
+  private readonly maxOpen: number;
+  private readonly maxSettled: number;
+  private readonly recordChainStages: boolean;
+  private readonly onSettled: ((summary: BlockSummary) => void) | undefined;
+  private readonly open = new Map<string, OpenBlock>();
+  private readonly settled = new Set<string>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(opts: BlockTimelineOpts) {
+    this.logger = opts.logger;
+    this.metrics = opts.metrics;
+    this.clock = opts.clock ?? systemClock;
+    this.deadlineMs = opts.deadlineMs ?? defaultBlockTimelineOpts.deadlineMs;
+    this.settleMs = Math.max(opts.settleMs ?? this.deadlineMs, this.deadlineMs);
+    this.maxOpen = opts.maxOpen ?? defaultBlockTimelineOpts.maxOpen;
+    this.maxSettled = opts.maxSettled ?? defaultBlockTimelineOpts.maxSettled;
+    this.recordChainStages = opts.recordChainStages ?? false;
+    this.onSettled = opts.onSettled;
+  }
+
+  /** The block's identity and the proof types expected; also marks `seen` at info.seenAt. */
+  begin(root: string | Uint8Array, info: TimelineBlockInfo): void {
+    const entry = this.entry(root);
+    if (entry === undefined) return;
+    entry.info = info;
+    this.setMark(entry, "seen", info.seenAt);
+    this.sweep();
+  }
+
+  mark(root: string | Uint8Array, stage: TimelineStage, at: number = this.clock.now()): void {
+    const entry = this.entry(root);
+    if (entry === undefined) return;
+    this.setMark(entry, stage, at);
+    this.sweep();
+  }
+
+  /** A proof of `proofType` was published; the block settles once every expected type is done. */
+  proofPublished(root: string | Uint8Array, proofType: string, at: number = this.clock.now()): void {
+    const key = rootKey(root);
+    const entry = this.entry(key);
+    if (entry === undefined) return;
+    this.setMark(entry, "published", at);
+    entry.published.add(proofType);
+    entry.failed.delete(proofType);
+    this.settleIfComplete(key, entry);
+  }
+
+  /** A proof type failed for this block (witness/proving timeout, prover error, ...). */
+  proofFailed(root: string | Uint8Array, proofType: string, reason: string): void {
+    const key = rootKey(root);
+    const entry = this.entry(key);
+    if (entry === undefined) return;
+    if (!entry.published.has(proofType)) entry.failed.set(proofType, reason);
+    this.settleIfComplete(key, entry);
+  }
+
+  /** The whole block failed (e.g. no witness): settle now. */
+  fail(root: string | Uint8Array, reason: string): void {
+    const key = rootKey(root);
+    const entry = this.entry(key);
+    if (entry === undefined) return;
+    entry.failed.set("*", reason);
+    this.settle(key, entry);
+  }
+
+  /** Settles every block whose settle time passed; returns how many. */
+  sweep(now: number = this.clock.now()): number {
+    let n = 0;
+    for (const [key, entry] of this.open) {
+      const since = entry.marks.seen ?? entry.firstAt;
+      if (now - since >= this.settleMs) {
+        this.settle(key, entry);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Sweeps on a timer (unref'd, so it never keeps the process alive). */
+  start(intervalMs = 500): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => this.sweep(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  get openBlocks(): number {
+    return this.open.size;
+  }
+
+  private entry(root: string | Uint8Array): OpenBlock | undefined {
+    const key = rootKey(root);
+    if (this.settled.has(key)) return undefined;
+    let entry = this.open.get(key);
+    if (entry === undefined) {
+      entry = { marks: {}, published: new Set(), failed: new Map(), firstAt: this.clock.now() };
+      this.open.set(key, entry);
+      if (this.open.size > this.maxOpen) {
+        const oldest = this.open.entries().next().value;
+        if (oldest !== undefined && oldest[0] !== key) this.settle(oldest[0], oldest[1]);
+      }
+    }
+    return entry;
+  }
+
+  private setMark(entry: OpenBlock, stage: TimelineStage, at: number): void {
+    const prev = entry.marks[stage];
+    if (prev === undefined || at < prev) entry.marks[stage] = at;
+  }
+
+  private settleIfComplete(key: string, entry: OpenBlock): void {
+    const expected = entry.info?.proofTypes;
+    const done = entry.published.size + entry.failed.size;
+    const complete =
+      expected !== undefined && expected.length > 0
+        ? expected.every((t) => entry.published.has(t) || entry.failed.has(t))
+        : done >= 1;
+    if (complete) this.settle(key, entry);
+    else this.sweep();
+  }
+
+  private settle(key: string, entry: OpenBlock): void {
+    this.open.delete(key);
+    this.settled.add(key);
+    if (this.settled.size > this.maxSettled) {
+      const oldest = this.settled.values().next().value;
+      if (oldest !== undefined) this.settled.delete(oldest);
+    }
+    const summary = this.summarize(key, entry);
+    this.recordMetrics(summary);
+    const { root, failed, ...fields } = summary;
+    const hasFailures = Object.keys(failed).length > 0;
+    this.logger.info(
+      { ...fields, root, ...(hasFailures ? { failed } : {}) },
+      summary.outcome === "missed" ? "block not proved in time" : "block proved",
+    );
+    this.onSettled?.(summary);
+  }
+
+  private summarize(root: string, entry: OpenBlock): BlockSummary {
+    const m = entry.marks;
+    const info = entry.info;
+    const total = span(m.seen, m.published);
+    const outcome: BlockOutcome = total === null ? "missed" : total <= this.deadlineMs ? "in_time" : "late";
+    return {
+      root,
+      slot: info?.slot ?? -1,
+      block:
+        info === undefined ? "" : typeof info.blockHash === "string" ? info.blockHash : toHex(info.blockHash),
+      gas: info === undefined ? 0 : Number(info.gasUsed),
+      txs: info?.txs ?? 0,
+      npr_ms: span(m.seen, m.npr),
+      witness_ms: span(m.npr ?? m.seen, m.witness),
+      input_ms: span(m.witness, m.input),
+      queue_ms: span(m.input ?? m.witness, m.requested),
+      prove_ms: span(m.requested ?? m.input ?? m.witness, m.proved),
+      sign_ms: span(m.proved, m.signed),
+      publish_ms: span(m.signed ?? m.proved, m.published),
+      total_ms: total,
+      margin_ms: total === null ? null : this.deadlineMs - total,
+      proofTypes: [...entry.published].sort(),
+      failed: Object.fromEntries(entry.failed),
+      outcome,
+    };
+  }
+
+  private recordMetrics(s: BlockSummary): void {
+    const metrics = this.metrics;
+    if (metrics === undefined) return;
+    const observe = (stage: StageName, ms: number | null) => {
+      if (ms !== null) metrics.recordStage(stage, ms);
+    };
+    if (this.recordChainStages) {
+      observe("npr_build", s.npr_ms);
+      observe("witness_fetch", s.witness_ms);
+      observe("input_build", s.input_ms);
+    }
+    observe("proof_queue", s.queue_ms);
+    observe("prove", s.prove_ms);
+    observe("sign", s.sign_ms);
+    observe("publish", s.publish_ms);
+    observe("total", s.total_ms);
+    metrics.recordBlockOutcome(s.outcome, s.margin_ms ?? undefined);
+  }
+}
+
+function rootKey(root: string | Uint8Array): string {
+  return typeof root === "string" ? root.toLowerCase() : toHex(root);
+}
+
+/** end - start in ms, or null when either is missing or they are inconsistent (end before start). */
+function span(start: number | undefined, end: number | undefined): number | null {
+  if (start === undefined || end === undefined) return null;
+  const d = end - start;
+  return d >= 0 ? Math.round(d) : null;
+}

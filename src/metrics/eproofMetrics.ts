@@ -1,0 +1,538 @@
+// eproof's Prometheus metrics: one prom-client Registry per instance (no globals, so tests and several
+// nodes in one process never collide) and small named recording functions, so the hot path reads as
+// intent ("recordProofOutcome") rather than as Prometheus calls. Every name starts with `eproof_`.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { type Clock, systemClock } from "../util/clock.ts";
+import { type BlockOutcome, RollingCoverage } from "./coverage.ts";
+import { PowerHistory } from "./energy.ts";
+import { FLEET_CAPEX_TARGET_USD, FLEET_POWER_TARGET_WATTS, fleetCapex } from "./fleetEconomics.ts";
+
+/**
+ * Pipeline stages, in block order: block_seen -> npr_build -> witness_fetch -> input_build ->
+ * proof_queue (requested, waiting for a prover) -> prove -> sign -> publish; `total` is block seen to
+ * first proof published. Gossip side: gossip_validate, gossip_verify. The follower's own stages
+ * (block_fetch, gap_fill) share the histogram.
+ */
+export type StageName =
+  | "block_fetch"
+  | "npr_build"
+  | "witness_fetch"
+  | "input_build"
+  | "gap_fill"
+  | "proof_queue"
+  | "prove"
+  | "sign"
+  | "publish"
+  | "total"
+  | "gossip_validate"
+  | "gossip_verify";
+
+export type ProofOutcome = "success" | "failure" | "timeout";
+export type GossipResult = "accept" | "ignore" | "reject";
+
+/** One GPU's telemetry reading (nvidia-smi). */
+export interface GpuSample {
+  /** Stable id: index or UUID. */
+  gpu: string;
+  model: string;
+  powerWatts: number;
+  /** 0..1 */
+  utilization: number;
+  memoryUsedBytes: number;
+  memoryTotalBytes: number;
+  temperatureCelsius: number;
+}
+
+export interface ProveEnergy {
+  proofType: string;
+  /** The GPUs that served the prove (a cluster proves on several). */
+  gpus: readonly string[];
+  startMs: number;
+  endMs: number;
+}
+
+export interface MetricsOpts {
+  /** USD per GPU model (fragment match, see fleetEconomics.ts). */
+  gpuPrices?: Readonly<Record<string, number>>;
+  /** Blocks in the rolling coverage window. */
+  coverageWindow?: number;
+  /** Collect Node process metrics (eproof_process_*, eproof_nodejs_*). */
+  processMetrics?: boolean;
+  /** Build/version label for eproof_info. */
+  version?: string;
+  clock?: Clock;
+}
+
+export const defaultMetricsOpts = {
+  coverageWindow: 100,
+  processMetrics: true,
+};
+
+/** Buckets in seconds, dense around the 10 s real-time budget and up to a slow minute. */
+export const STAGE_BUCKETS_SECONDS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 30, 60,
+];
+const VERIFY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const ENERGY_BUCKETS_JOULES = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000];
+const HTTP_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class EproofMetrics {
+  readonly registry: Registry;
+  private readonly clock: Clock;
+  private readonly gpuPrices: Readonly<Record<string, number>>;
+  private readonly coverage: RollingCoverage;
+  private readonly power = new PowerHistory();
+  /** Last reading per GPU, for fleet totals. */
+  private readonly gpus = new Map<string, GpuSample>();
+
+  private readonly stageSeconds: Histogram<"stage">;
+  private readonly proofs: Counter<"proof_type" | "endpoint" | "outcome">;
+  private readonly proveSeconds: Histogram<"proof_type" | "endpoint">;
+  private readonly blocks: Counter<"outcome">;
+  private readonly coverageRatio: Gauge;
+  private readonly coverageBlocks: Gauge;
+  private readonly deadlineMargin: Histogram;
+  private readonly verifications: Counter<"proof_type" | "result">;
+  private readonly verifySeconds: Histogram<"proof_type">;
+  private readonly gossipMessages: Counter<"topic" | "result">;
+  private readonly gossipPublished: Counter<"proof_type">;
+  private readonly peers: Gauge<"kind">;
+  private readonly storeProofs: Gauge;
+  private readonly storeBytes: Gauge;
+  private readonly upstreamUp: Gauge<"upstream">;
+  private readonly upstreamErrors: Counter<"upstream" | "kind">;
+  private readonly gpuPower: Gauge<"gpu" | "model">;
+  private readonly gpuUtil: Gauge<"gpu" | "model">;
+  private readonly gpuMemUsed: Gauge<"gpu" | "model">;
+  private readonly gpuMemTotal: Gauge<"gpu" | "model">;
+  private readonly gpuTemp: Gauge<"gpu" | "model">;
+  private readonly proofEnergy: Histogram<"proof_type">;
+  private readonly energyTotal: Counter<"proof_type">;
+  private readonly fleetPower: Gauge;
+  private readonly fleetPowerTarget: Gauge;
+  private readonly fleetCapexUsd: Gauge;
+  private readonly fleetCapexTarget: Gauge;
+  private readonly fleetGpus: Gauge<"model">;
+  private readonly fleetUnpriced: Gauge;
+  private readonly blocksSeen: Counter;
+  private readonly payloads: Counter<"fork">;
+  private readonly reorgs: Counter;
+  private readonly reorgDepth: Histogram;
+  private readonly gapSlots: Counter;
+  private readonly reconnects: Counter;
+  private readonly headSlot: Gauge;
+  private readonly finalizedEpoch: Gauge;
+  private readonly httpRequests: Counter<"server" | "route" | "status">;
+  private readonly httpSeconds: Histogram<"server" | "route">;
+
+  constructor(opts: MetricsOpts = {}) {
+    this.clock = opts.clock ?? systemClock;
+    this.gpuPrices = opts.gpuPrices ?? {};
+    this.coverage = new RollingCoverage(opts.coverageWindow ?? defaultMetricsOpts.coverageWindow);
+    this.registry = new Registry();
+    const registers = [this.registry];
+    if (opts.processMetrics ?? defaultMetricsOpts.processMetrics) {
+      collectDefaultMetrics({ register: this.registry, prefix: "eproof_" });
+    }
+
+    new Gauge({
+      name: "eproof_info",
+      help: "Always 1; the version label says which eproof runs",
+      labelNames: ["version"],
+      registers,
+    }).set({ version: opts.version ?? "unknown" }, 1);
+
+    this.stageSeconds = new Histogram({
+      name: "eproof_pipeline_stage_seconds",
+      help: "Duration of each pipeline stage per block (block seen ... published; gossip received ... verified)",
+      labelNames: ["stage"],
+      buckets: STAGE_BUCKETS_SECONDS,
+      registers,
+    });
+    this.proofs = new Counter({
+      name: "eproof_proofs_total",
+      help: "Proof attempts by proof type, proving endpoint and outcome (success, failure, timeout)",
+      labelNames: ["proof_type", "endpoint", "outcome"],
+      registers,
+    });
+    this.proveSeconds = new Histogram({
+      name: "eproof_prove_seconds",
+      help: "Wall time of successful proves by proof type and endpoint",
+      labelNames: ["proof_type", "endpoint"],
+      buckets: STAGE_BUCKETS_SECONDS,
+      registers,
+    });
+    this.blocks = new Counter({
+      name: "eproof_blocks_total",
+      help: "Blocks by proving outcome: in_time (proof within the deadline), late, missed (no proof)",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.coverageRatio = new Gauge({
+      name: "eproof_coverage_ratio",
+      help: "Share of the last N blocks proved within the deadline (N = eproof_coverage_window_blocks)",
+      registers,
+    });
+    this.coverageBlocks = new Gauge({
+      name: "eproof_coverage_window_blocks",
+      help: "Blocks currently counted in eproof_coverage_ratio",
+      registers,
+    });
+    this.deadlineMargin = new Histogram({
+      name: "eproof_deadline_margin_seconds",
+      help: "Deadline minus time to first published proof, per block (negative: late)",
+      buckets: [-10, -5, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      registers,
+    });
+    this.verifications = new Counter({
+      name: "eproof_verifications_total",
+      help: "Proof verifications by proof type and result (valid, invalid, error)",
+      labelNames: ["proof_type", "result"],
+      registers,
+    });
+    this.verifySeconds = new Histogram({
+      name: "eproof_verify_seconds",
+      help: "Proof verification time by proof type",
+      labelNames: ["proof_type"],
+      buckets: VERIFY_BUCKETS_SECONDS,
+      registers,
+    });
+    this.gossipMessages = new Counter({
+      name: "eproof_gossip_messages_total",
+      help: "Gossip messages received, by topic and validation result (accept, ignore, reject)",
+      labelNames: ["topic", "result"],
+      registers,
+    });
+    this.gossipPublished = new Counter({
+      name: "eproof_gossip_published_total",
+      help: "Signed execution proofs this node published on gossip, by proof type",
+      labelNames: ["proof_type"],
+      registers,
+    });
+    this.peers = new Gauge({
+      name: "eproof_peers",
+      help: "Connected libp2p peers (kind=all) and those advertising proof support (kind=proof_aware)",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.storeProofs = new Gauge({
+      name: "eproof_store_proofs",
+      help: "Proofs held in the store",
+      registers,
+    });
+    this.storeBytes = new Gauge({
+      name: "eproof_store_bytes",
+      help: "Bytes of proof data held in the store",
+      registers,
+    });
+    this.upstreamUp = new Gauge({
+      name: "eproof_upstream_up",
+      help: "1 when the upstream (beacon, beacon_events, execution, prover endpoints) answered its last check",
+      labelNames: ["upstream"],
+      registers,
+    });
+    this.upstreamErrors = new Counter({
+      name: "eproof_upstream_errors_total",
+      help: "Upstream errors by upstream and kind (connect, timeout, http_status, malformed, stream_drop)",
+      labelNames: ["upstream", "kind"],
+      registers,
+    });
+    const gpuLabels = ["gpu", "model"] as const;
+    this.gpuPower = new Gauge({
+      name: "eproof_gpu_power_watts",
+      help: "GPU board power draw",
+      labelNames: gpuLabels,
+      registers,
+    });
+    this.gpuUtil = new Gauge({
+      name: "eproof_gpu_utilization_ratio",
+      help: "GPU utilisation 0..1",
+      labelNames: gpuLabels,
+      registers,
+    });
+    this.gpuMemUsed = new Gauge({
+      name: "eproof_gpu_memory_used_bytes",
+      help: "GPU memory in use",
+      labelNames: gpuLabels,
+      registers,
+    });
+    this.gpuMemTotal = new Gauge({
+      name: "eproof_gpu_memory_total_bytes",
+      help: "GPU memory installed",
+      labelNames: gpuLabels,
+      registers,
+    });
+    this.gpuTemp = new Gauge({
+      name: "eproof_gpu_temperature_celsius",
+      help: "GPU core temperature",
+      labelNames: gpuLabels,
+      registers,
+    });
+    this.proofEnergy = new Histogram({
+      name: "eproof_proof_energy_joules",
+      help: "Energy per proof: GPU power integrated over the prove, summed over the GPUs that served it",
+      labelNames: ["proof_type"],
+      buckets: ENERGY_BUCKETS_JOULES,
+      registers,
+    });
+    this.energyTotal = new Counter({
+      name: "eproof_energy_joules_total",
+      help: "Energy spent on proofs so far, by proof type",
+      labelNames: ["proof_type"],
+      registers,
+    });
+    this.fleetPower = new Gauge({
+      name: "eproof_fleet_power_watts",
+      help: "Sum of the last power reading of every GPU in the fleet",
+      registers,
+    });
+    this.fleetPowerTarget = new Gauge({
+      name: "eproof_fleet_power_target_watts",
+      help: "The EF's real-time proving power target (10 kW)",
+      registers,
+    });
+    this.fleetCapexUsd = new Gauge({
+      name: "eproof_fleet_capex_usd",
+      help: "Hardware cost of the GPUs seen, from the configured GPU prices",
+      registers,
+    });
+    this.fleetCapexTarget = new Gauge({
+      name: "eproof_fleet_capex_target_usd",
+      help: "The EF's real-time proving capex target ($100k)",
+      registers,
+    });
+    this.fleetGpus = new Gauge({
+      name: "eproof_fleet_gpus",
+      help: "GPUs in the fleet by model",
+      labelNames: ["model"],
+      registers,
+    });
+    this.fleetUnpriced = new Gauge({
+      name: "eproof_fleet_unpriced_gpus",
+      help: "GPUs whose model has no configured price (missing from eproof_fleet_capex_usd)",
+      registers,
+    });
+    this.blocksSeen = new Counter({
+      name: "eproof_chain_blocks_seen_total",
+      help: "Blocks seen on the beacon event stream",
+      registers,
+    });
+    this.payloads = new Counter({
+      name: "eproof_chain_payloads_total",
+      help: "NewPayloadRequests emitted to the prover, by fork",
+      labelNames: ["fork"],
+      registers,
+    });
+    this.reorgs = new Counter({
+      name: "eproof_chain_reorgs_total",
+      help: "Chain reorgs observed",
+      registers,
+    });
+    this.reorgDepth = new Histogram({
+      name: "eproof_chain_reorg_depth",
+      help: "Depth of observed reorgs in blocks",
+      buckets: [1, 2, 3, 4, 8, 16, 32, 64],
+      registers,
+    });
+    this.gapSlots = new Counter({
+      name: "eproof_chain_gap_filled_slots_total",
+      help: "Slots backfilled after the event stream missed them",
+      registers,
+    });
+    this.reconnects = new Counter({
+      name: "eproof_chain_stream_reconnects_total",
+      help: "Beacon event stream reconnects",
+      registers,
+    });
+    this.headSlot = new Gauge({ name: "eproof_chain_head_slot", help: "Latest head slot seen", registers });
+    this.finalizedEpoch = new Gauge({
+      name: "eproof_chain_finalized_epoch",
+      help: "Latest finalized epoch seen",
+      registers,
+    });
+    this.httpRequests = new Counter({
+      name: "eproof_http_requests_total",
+      help: "HTTP requests served, by server (api, gateway), route template and status code",
+      labelNames: ["server", "route", "status"],
+      registers,
+    });
+    this.httpSeconds = new Histogram({
+      name: "eproof_http_request_seconds",
+      help: "HTTP request handling time by server and route template",
+      labelNames: ["server", "route"],
+      buckets: HTTP_BUCKETS_SECONDS,
+      registers,
+    });
+
+    this.fleetPowerTarget.set(FLEET_POWER_TARGET_WATTS);
+    this.fleetCapexTarget.set(FLEET_CAPEX_TARGET_USD);
+    this.fleetPower.set(0);
+    this.fleetCapexUsd.set(0);
+    this.fleetUnpriced.set(0);
+    this.coverageBlocks.set(0);
+  }
+
+  // --- pipeline -------------------------------------------------------------------------------
+
+  recordStage(stage: StageName, ms: number): void {
+    if (Number.isFinite(ms) && ms >= 0) this.stageSeconds.observe({ stage }, ms / 1000);
+  }
+
+  /** One prove attempt finished; `ms` is its wall time (only successes feed eproof_prove_seconds). */
+  recordProofOutcome(proofType: string, endpoint: string, outcome: ProofOutcome, ms?: number): void {
+    this.proofs.inc({ proof_type: proofType, endpoint, outcome });
+    if (outcome === "success" && ms !== undefined && Number.isFinite(ms) && ms >= 0) {
+      this.proveSeconds.observe({ proof_type: proofType, endpoint }, ms / 1000);
+    }
+  }
+
+  /** A block is settled: proved in time, late, or missed. Updates the rolling coverage. */
+  recordBlockOutcome(outcome: BlockOutcome, marginMs?: number): void {
+    this.blocks.inc({ outcome });
+    this.coverage.record(outcome);
+    const ratio = this.coverage.ratio();
+    if (ratio !== undefined) this.coverageRatio.set(ratio);
+    this.coverageBlocks.set(this.coverage.size);
+    if (marginMs !== undefined && Number.isFinite(marginMs)) this.deadlineMargin.observe(marginMs / 1000);
+  }
+
+  /** Coverage over the window, undefined before the first block. */
+  coverageRatioNow(): number | undefined {
+    return this.coverage.ratio();
+  }
+
+  recordVerification(proofType: string, result: "valid" | "invalid" | "error", ms?: number): void {
+    this.verifications.inc({ proof_type: proofType, result });
+    if (ms !== undefined && Number.isFinite(ms) && ms >= 0) {
+      this.verifySeconds.observe({ proof_type: proofType }, ms / 1000);
+    }
+  }
+
+  // --- gossip and peers -----------------------------------------------------------------------
+
+  recordGossipMessage(result: GossipResult, topic = "execution_proof"): void {
+    this.gossipMessages.inc({ topic, result });
+  }
+
+  recordGossipPublished(proofType: string): void {
+    this.gossipPublished.inc({ proof_type: proofType });
+  }
+
+  recordPeers(total: number, proofAware?: number): void {
+    this.peers.set({ kind: "all" }, total);
+    if (proofAware !== undefined) this.peers.set({ kind: "proof_aware" }, proofAware);
+  }
+
+  // --- store and upstreams --------------------------------------------------------------------
+
+  recordStoreSize(proofs: number, bytes: number): void {
+    this.storeProofs.set(proofs);
+    this.storeBytes.set(bytes);
+  }
+
+  recordUpstreamHealth(upstream: string, up: boolean): void {
+    this.upstreamUp.set({ upstream }, up ? 1 : 0);
+  }
+
+  recordUpstreamError(upstream: string, kind: string): void {
+    this.upstreamErrors.inc({ upstream, kind });
+  }
+
+  // --- GPUs, energy, fleet --------------------------------------------------------------------
+
+  /** One telemetry round: every GPU's reading at the same instant (default: now). */
+  recordGpuTelemetry(samples: readonly GpuSample[], at: number = this.clock.now()): void {
+    for (const s of samples) {
+      const labels = { gpu: s.gpu, model: s.model };
+      this.gpuPower.set(labels, s.powerWatts);
+      this.gpuUtil.set(labels, s.utilization);
+      this.gpuMemUsed.set(labels, s.memoryUsedBytes);
+      this.gpuMemTotal.set(labels, s.memoryTotalBytes);
+      this.gpuTemp.set(labels, s.temperatureCelsius);
+      this.power.add(s.gpu, { at, watts: s.powerWatts });
+      this.gpus.set(s.gpu, s);
+    }
+    this.updateFleet();
+  }
+
+  /** Joules of a finished prove from the power samples around it; also recorded. Returns the joules. */
+  recordProveEnergy(energy: ProveEnergy): number {
+    const joules = this.power.joules(energy.gpus, energy.startMs, energy.endMs);
+    if (joules > 0) {
+      this.proofEnergy.observe({ proof_type: energy.proofType }, joules);
+      this.energyTotal.inc({ proof_type: energy.proofType }, joules);
+    }
+    return joules;
+  }
+
+  private updateFleet(): void {
+    let watts = 0;
+    const byModel = new Map<string, number>();
+    const models: string[] = [];
+    for (const s of this.gpus.values()) {
+      watts += s.powerWatts;
+      byModel.set(s.model, (byModel.get(s.model) ?? 0) + 1);
+      models.push(s.model);
+    }
+    this.fleetPower.set(watts);
+    this.fleetGpus.reset();
+    for (const [model, n] of byModel) this.fleetGpus.set({ model }, n);
+    const capex = fleetCapex(this.gpuPrices, models);
+    this.fleetCapexUsd.set(capex.usd);
+    this.fleetUnpriced.set(models.filter((m) => capex.unpriced.includes(m)).length);
+  }
+
+  // --- chain follower -------------------------------------------------------------------------
+
+  recordBlockSeen(): void {
+    this.blocksSeen.inc();
+  }
+
+  recordPayloadEmitted(fork: string): void {
+    this.payloads.inc({ fork });
+  }
+
+  recordReorg(depth: number): void {
+    this.reorgs.inc();
+    this.reorgDepth.observe(depth);
+  }
+
+  recordGapFilled(slots: number): void {
+    this.gapSlots.inc(slots);
+  }
+
+  recordStreamReconnect(): void {
+    this.reconnects.inc();
+  }
+
+  recordHeadSlot(slot: number): void {
+    this.headSlot.set(slot);
+  }
+
+  recordFinalizedEpoch(epoch: number): void {
+    this.finalizedEpoch.set(epoch);
+  }
+
+  // --- HTTP servers ---------------------------------------------------------------------------
+
+  /** `route` is the route template ("/v1/execution_proofs/:root/:type"), never the raw path. */
+  recordHttpRequest(server: string, route: string, status: number, ms: number): void {
+    this.httpRequests.inc({ server, route, status: String(status) });
+    if (Number.isFinite(ms) && ms >= 0) this.httpSeconds.observe({ server, route }, ms / 1000);
+  }
+
+  // --- exposition -----------------------------------------------------------------------------
+
+  /** Prometheus text exposition of everything recorded. */
+  async scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+export function createMetrics(opts: MetricsOpts = {}): EproofMetrics {
+  return new EproofMetrics(opts);
+}
