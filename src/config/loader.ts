@@ -62,7 +62,16 @@ export function readConfigFile(file: string): Tree {
   if (typeof doc !== "object" || Array.isArray(doc)) {
     throw new EproofError("BAD_CONFIG", `config file ${file} must hold a mapping of keys`);
   }
-  return doc as Tree;
+  return dropNulls(doc as Tree);
+}
+
+/** A YAML key left empty (a section whose entries are all commented out) means "not set". */
+function dropNulls(tree: Tree): Tree {
+  for (const [k, v] of Object.entries(tree)) {
+    if (v === null) delete tree[k];
+    else if (isTree(v)) dropNulls(v);
+  }
+  return tree;
 }
 
 function fromEnv(env: Record<string, string | undefined>): Tree {

@@ -1,5 +1,6 @@
 // Every subcommand, one import each. A command lands with the capability that makes it work.
 import type { CommandModule } from "yargs";
+import { sszCommand } from "./ssz.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [sszCommand];

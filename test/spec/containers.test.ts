@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import {
+  ExecutionProofStatus,
+  ExecutionProofsByRangeRequest,
+  ExecutionProofsByRootRequest,
+  ProofByRootIdentifier,
+  proofContainers,
+} from "../../src/spec/containers.ts";
+import { PROFILES } from "../../src/spec/profile.ts";
+import { ProofTypeTable } from "../../src/spec/proofTypes.ts";
+import { toHex } from "../../src/util/hex.ts";
+
+const root = new Uint8Array(32).fill(0x11);
+
+describe("EIP-8025 containers per spec profile", () => {
+  for (const profile of Object.values(PROFILES)) {
+    it(`${profile.name}: ExecutionProof and SignedExecutionProof round-trip with stable roots`, () => {
+      const c = proofContainers(profile);
+      const proof = {
+        proofData: Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff),
+        proofType: 6,
+        publicInput:
+          profile.publicInput === "root"
+            ? { newPayloadRequestRoot: root }
+            : { newPayloadRequestRoot: root, successfulValidation: true, chainConfig: { chainId: 1n } },
+      };
+      const signed = { message: proof, validatorIndex: 12345, signature: new Uint8Array(96).fill(3) };
+      const bytes = c.SignedExecutionProof.serialize(signed);
+      const back = c.SignedExecutionProof.deserialize(bytes);
+      expect(back.validatorIndex).toBe(12345);
+      expect(back.message.proofData).toEqual(proof.proofData);
+      expect(Buffer.from(c.SignedExecutionProof.serialize(back)).equals(Buffer.from(bytes))).toBe(true);
+      expect(toHex(c.ExecutionProof.hashTreeRoot(back.message))).toBe(
+        toHex(c.ExecutionProof.hashTreeRoot(proof)),
+      );
+      expect(bytes.length).toBeLessThanOrEqual(c.maxSignedProofBytes);
+      // A different proof byte changes the root.
+      const flipped = { ...proof, proofData: Uint8Array.from(proof.proofData) };
+      flipped.proofData[0] ^= 1;
+      expect(toHex(c.ExecutionProof.hashTreeRoot(flipped))).not.toBe(
+        toHex(c.ExecutionProof.hashTreeRoot(proof)),
+      );
+    });
+  }
+
+  it("bounded ProofData rejects a proof above MAX_PROOF_SIZE; truncated bytes fail to decode", () => {
+    const c = proofContainers(PROFILES["consensus-specs-fulu-2025"]);
+    const big = {
+      message: {
+        proofData: new Uint8Array(300 * 1024 + 1),
+        proofType: 1,
+        publicInput: { newPayloadRequestRoot: root },
+      },
+      validatorIndex: 1,
+      signature: new Uint8Array(96),
+    };
+    expect(() => c.SignedExecutionProof.deserialize(c.SignedExecutionProof.serialize(big))).toThrow();
+    const ok = c.SignedExecutionProof.serialize({
+      ...big,
+      message: { ...big.message, proofData: new Uint8Array(10) },
+    });
+    expect(() => c.SignedExecutionProof.deserialize(ok.subarray(0, ok.length - 20))).toThrow();
+  });
+
+  it("req/resp containers round-trip", () => {
+    const id = { blockRoot: root, proofTypes: [1, 6, 0xf0] };
+    expect(ProofByRootIdentifier.deserialize(ProofByRootIdentifier.serialize(id))).toEqual(id);
+    const req = [id, { blockRoot: new Uint8Array(32), proofTypes: [] }];
+    expect(ExecutionProofsByRootRequest.deserialize(ExecutionProofsByRootRequest.serialize(req))).toEqual(
+      req,
+    );
+    const range = { startSlot: 100, count: 64, proofTypes: [6] };
+    expect(ExecutionProofsByRangeRequest.deserialize(ExecutionProofsByRangeRequest.serialize(range))).toEqual(
+      range,
+    );
+    const status = { blockRoot: root, slot: 7, proofTypes: [1] };
+    expect(
+      toHex(
+        ExecutionProofStatus.hashTreeRoot(
+          ExecutionProofStatus.deserialize(ExecutionProofStatus.serialize(status)),
+        ),
+      ),
+    ).toBe(toHex(ExecutionProofStatus.hashTreeRoot(status)));
+    // More than MAX_EXECUTION_PROOFS_PER_PAYLOAD proof types is not a valid identifier.
+    const tooMany = ProofByRootIdentifier.serialize({ blockRoot: root, proofTypes: [1, 2, 3, 4, 5] });
+    expect(() => ProofByRootIdentifier.deserialize(tooMany)).toThrow();
+  });
+});
+
+describe("proof-type table", () => {
+  it("resolves names and ids and refuses duplicates and unknowns", () => {
+    const t = new ProofTypeTable();
+    expect(t.resolve("reth-zisk").id).toBe(6);
+    expect(t.resolve("0xf0").name).toBe("eproof-reexec");
+    expect(t.resolve(1).name).toBe("ethrex-openvm");
+    expect(() => t.resolve("risc0")).toThrow(/unknown proof type "risc0"/);
+    expect(
+      () =>
+        new ProofTypeTable([
+          { id: 1, name: "a", kind: "zkvm" },
+          { id: 1, name: "b", kind: "zkvm" },
+        ]),
+    ).toThrow(/listed twice/);
+    expect(() => new ProofTypeTable([{ id: 256, name: "a", kind: "zkvm" }])).toThrow(/not a u8/);
+  });
+});
