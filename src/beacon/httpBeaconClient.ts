@@ -1,0 +1,349 @@
+// Beacon API client over undici: genesis, spec, fork schedule, headers, finality, blocks (SSZ first,
+// JSON fallback) and a per-epoch validator cache for gossip validation.
+import { request } from "undici";
+import { z } from "zod";
+import type { Clock } from "../util/clock.ts";
+import { errorMessage } from "../util/errors.ts";
+import { fromHex } from "../util/hex.ts";
+import { redactUrl } from "../util/logger.ts";
+import { blockRootOf, type DecodedBlock, decodeSignedBlockJson, decodeSignedBlockSsz } from "./blockToNpr.ts";
+import { startDeadline } from "./deadline.ts";
+import type {
+  BeaconClient,
+  BlockHeaderInfo,
+  FetchedBlock,
+  FinalityCheckpoints,
+  ForkScheduleEntry,
+  Genesis,
+  ValidatorInfo,
+  ValidatorStatus,
+} from "./interface.ts";
+import { classifyFetchError, malformed, UpstreamError } from "./upstreamError.ts";
+
+export interface HttpBeaconClientOpts {
+  baseUrl: string;
+  requestTimeoutMs: number;
+  /** Bounded validator cache (entries). */
+  maxCachedValidators: number;
+}
+
+export const defaultHttpBeaconClientOpts: Omit<HttpBeaconClientOpts, "baseUrl"> = {
+  requestTimeoutMs: 10_000,
+  maxCachedValidators: 100_000,
+};
+
+const hexStr = z.string().regex(/^0x([0-9a-fA-F]{2})*$/);
+const uintStr = z.string().regex(/^[0-9]+$/);
+
+const genesisSchema = z.object({
+  data: z.object({ genesis_time: uintStr, genesis_validators_root: hexStr, genesis_fork_version: hexStr }),
+});
+const specSchema = z.object({ data: z.record(z.string(), z.unknown()) });
+const forkScheduleSchema = z.object({
+  data: z.array(z.object({ previous_version: hexStr, current_version: hexStr, epoch: uintStr })),
+});
+const headerSchema = z.object({
+  data: z.object({
+    root: hexStr,
+    canonical: z.boolean().optional(),
+    header: z.object({ message: z.object({ slot: uintStr, parent_root: hexStr }) }),
+  }),
+});
+const checkpointSchema = z.object({ epoch: uintStr, root: hexStr });
+const finalitySchema = z.object({
+  data: z.object({
+    previous_justified: checkpointSchema,
+    current_justified: checkpointSchema,
+    finalized: checkpointSchema,
+  }),
+});
+const blockJsonSchema = z.object({ version: z.string(), data: z.unknown() });
+const VALIDATOR_STATUSES = [
+  "pending_initialized",
+  "pending_queued",
+  "active_ongoing",
+  "active_exiting",
+  "active_slashed",
+  "exited_unslashed",
+  "exited_slashed",
+  "withdrawal_possible",
+  "withdrawal_done",
+] as const satisfies readonly ValidatorStatus[];
+const validatorsSchema = z.object({
+  data: z.array(
+    z.object({
+      index: uintStr,
+      status: z.enum(VALIDATOR_STATUSES),
+      validator: z.object({ pubkey: hexStr }),
+    }),
+  ),
+});
+
+interface RawResponse {
+  status: number;
+  contentType: string;
+  consensusVersion?: string;
+  body: Uint8Array;
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export class HttpBeaconClient implements BeaconClient {
+  private readonly opts: HttpBeaconClientOpts;
+  private readonly clock: Clock;
+  private readonly base: string;
+  private genesisCache?: Genesis;
+  private slotTiming?: { secondsPerSlot: number; slotsPerEpoch: number };
+  private readonly validators = new Map<number, { info: ValidatorInfo; epoch: number }>();
+
+  constructor(opts: Partial<HttpBeaconClientOpts> & { baseUrl: string }, modules: { clock: Clock }) {
+    this.opts = { ...defaultHttpBeaconClientOpts, ...opts };
+    this.base = this.opts.baseUrl.replace(/\/+$/, "");
+    this.clock = modules.clock;
+  }
+
+  get url(): string {
+    return redactUrl(this.base);
+  }
+
+  private async get(path: string, accept: string, signal?: AbortSignal): Promise<RawResponse> {
+    const url = `${this.base}${path}`;
+    const deadline = startDeadline(this.clock, this.opts.requestTimeoutMs, signal);
+    try {
+      const res = await request(url, { method: "GET", headers: { accept }, signal: deadline.signal });
+      const body = new Uint8Array(await res.body.arrayBuffer());
+      return {
+        status: res.statusCode,
+        contentType: header(res.headers, "content-type") ?? "",
+        consensusVersion: header(res.headers, "eth-consensus-version"),
+        body,
+      };
+    } catch (e) {
+      throw classifyFetchError("beacon", url, e, deadline.timedOut());
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  private async getJson<T>(path: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T | undefined> {
+    const res = await this.get(path, "application/json", signal);
+    if (res.status === 404) return undefined;
+    return this.parseJson(path, res, schema);
+  }
+
+  private parseJson<T>(path: string, res: RawResponse, schema: z.ZodType<T>): T {
+    const url = `${this.base}${path}`;
+    if (res.status !== 200) {
+      const text = Buffer.from(res.body).toString("utf8").slice(0, 200);
+      throw new UpstreamError(
+        "beacon",
+        "http_status",
+        `beacon ${redactUrl(url)} answered HTTP ${res.status}: ${text}`,
+        {
+          status: res.status,
+        },
+      );
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(res.body).toString("utf8"));
+    } catch {
+      throw malformed("beacon", url, "a body that is not JSON");
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success) {
+      throw malformed("beacon", url, `unexpected JSON (${result.error.issues[0]?.message ?? "invalid"})`);
+    }
+    return result.data;
+  }
+
+  private async mustJson<T>(path: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+    const v = await this.getJson(path, schema, signal);
+    if (v === undefined) {
+      throw new UpstreamError("beacon", "http_status", `beacon ${this.url}${path} answered HTTP 404`, {
+        status: 404,
+      });
+    }
+    return v;
+  }
+
+  async getGenesis(signal?: AbortSignal): Promise<Genesis> {
+    if (this.genesisCache) return this.genesisCache;
+    const { data } = await this.mustJson("/eth/v1/beacon/genesis", genesisSchema, signal);
+    this.genesisCache = {
+      genesisTime: Number(data.genesis_time),
+      genesisValidatorsRoot: fromHex(data.genesis_validators_root, "genesis_validators_root"),
+      genesisForkVersion: fromHex(data.genesis_fork_version, "genesis_fork_version"),
+    };
+    return this.genesisCache;
+  }
+
+  async getSpec(signal?: AbortSignal): Promise<Record<string, string>> {
+    const { data } = await this.mustJson("/eth/v1/config/spec", specSchema, signal);
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(data)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
+    return out;
+  }
+
+  async getForkSchedule(signal?: AbortSignal): Promise<ForkScheduleEntry[]> {
+    const { data } = await this.mustJson("/eth/v1/config/fork_schedule", forkScheduleSchema, signal);
+    return data.map((f) => ({
+      previousVersion: fromHex(f.previous_version, "previous_version"),
+      currentVersion: fromHex(f.current_version, "current_version"),
+      epoch: Number(f.epoch),
+    }));
+  }
+
+  async getHeader(blockId: string | number, signal?: AbortSignal): Promise<BlockHeaderInfo | undefined> {
+    const res = await this.getJson(`/eth/v1/beacon/headers/${blockId}`, headerSchema, signal);
+    if (!res) return undefined;
+    return {
+      root: fromHex(res.data.root, "header root"),
+      slot: Number(res.data.header.message.slot),
+      parentRoot: fromHex(res.data.header.message.parent_root, "parent_root"),
+      canonical: res.data.canonical ?? true,
+    };
+  }
+
+  async getHeadHeader(signal?: AbortSignal): Promise<BlockHeaderInfo> {
+    const h = await this.getHeader("head", signal);
+    if (!h)
+      throw new UpstreamError("beacon", "http_status", `beacon ${this.url} has no head header`, {
+        status: 404,
+      });
+    return h;
+  }
+
+  async getFinalityCheckpoints(stateId = "head", signal?: AbortSignal): Promise<FinalityCheckpoints> {
+    const { data } = await this.mustJson(
+      `/eth/v1/beacon/states/${stateId}/finality_checkpoints`,
+      finalitySchema,
+      signal,
+    );
+    const cp = (c: { epoch: string; root: string }) => ({
+      epoch: Number(c.epoch),
+      root: fromHex(c.root, "checkpoint root"),
+    });
+    return {
+      previousJustified: cp(data.previous_justified),
+      currentJustified: cp(data.current_justified),
+      finalized: cp(data.finalized),
+    };
+  }
+
+  /** SSZ is asked for first; nodes that answer JSON anyway (e.g. old Lodestar) are decoded from JSON. */
+  async getBlock(blockId: string | number, signal?: AbortSignal): Promise<FetchedBlock | undefined> {
+    const path = `/eth/v2/beacon/blocks/${blockId}`;
+    const url = `${this.base}${path}`;
+    const res = await this.get(path, "application/octet-stream;q=1,application/json;q=0.9", signal);
+    if (res.status === 404) return undefined;
+    let decoded: DecodedBlock;
+    let encoding: "ssz" | "json";
+    if (res.status === 200 && res.contentType.startsWith("application/octet-stream")) {
+      if (!res.consensusVersion)
+        throw malformed("beacon", url, "SSZ without an Eth-Consensus-Version header");
+      decoded = this.decodeOrMalformed(url, () => decodeSignedBlockSsz(res.consensusVersion ?? "", res.body));
+      encoding = "ssz";
+    } else {
+      const json = this.parseJson(path, res, blockJsonSchema);
+      decoded = this.decodeOrMalformed(url, () => decodeSignedBlockJson(json.version, json.data));
+      encoding = "json";
+    }
+    return {
+      fork: decoded.fork,
+      encoding,
+      signedBlock: decoded.block,
+      slot: decoded.block.message.slot,
+      blockRoot: blockRootOf(decoded),
+      parentRoot: decoded.block.message.parentRoot,
+    };
+  }
+
+  private decodeOrMalformed(url: string, fn: () => DecodedBlock): DecodedBlock {
+    try {
+      return fn();
+    } catch (e) {
+      throw malformed("beacon", url, `an undecodable block: ${errorMessage(e)}`);
+    }
+  }
+
+  /** Gloas: the revealed payload envelope (path per beacon-APIs EIP-7732 draft). */
+  async getExecutionPayloadEnvelope(
+    blockRoot: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<unknown | undefined> {
+    const path = `/eth/v1/beacon/execution_payload_envelope/0x${Buffer.from(blockRoot).toString("hex")}`;
+    const res = await this.get(path, "application/octet-stream;q=1,application/json;q=0.9", signal);
+    if (res.status === 404) return undefined;
+    if (res.status === 200 && res.contentType.startsWith("application/octet-stream")) return res.body;
+    return this.parseJson(path, res, z.object({ data: z.unknown() })).data;
+  }
+
+  private currentEpoch(): number | undefined {
+    if (!this.genesisCache || !this.slotTiming) return undefined;
+    const secs = this.clock.now() / 1000 - this.genesisCache.genesisTime;
+    return Math.max(0, Math.floor(secs / this.slotTiming.secondsPerSlot / this.slotTiming.slotsPerEpoch));
+  }
+
+  private async ensureTiming(signal?: AbortSignal): Promise<void> {
+    if (this.slotTiming && this.genesisCache) return;
+    await this.getGenesis(signal);
+    const spec = await this.getSpec(signal);
+    this.slotTiming = {
+      secondsPerSlot: Number(spec.SECONDS_PER_SLOT ?? "12") || 12,
+      slotsPerEpoch: Number(spec.SLOTS_PER_EPOCH ?? "32") || 32,
+    };
+  }
+
+  /** Validators by index or pubkey (and optional statuses) at `stateId`; fills the cache. */
+  async getValidators(
+    ids: readonly (number | string)[],
+    statuses: readonly ValidatorStatus[] = [],
+    stateId = "head",
+    signal?: AbortSignal,
+  ): Promise<ValidatorInfo[]> {
+    const params = new URLSearchParams();
+    for (const id of ids) params.append("id", String(id));
+    for (const s of statuses) params.append("status", s);
+    const qs = params.toString();
+    const res = await this.getJson(
+      `/eth/v1/beacon/states/${stateId}/validators${qs ? `?${qs}` : ""}`,
+      validatorsSchema,
+      signal,
+    );
+    // Some nodes answer 404 when none of the ids exist.
+    const data = res?.data ?? [];
+    const epoch = this.currentEpoch() ?? -1;
+    const out = data.map((v) => ({
+      index: Number(v.index),
+      pubkey: fromHex(v.validator.pubkey, "validator pubkey"),
+      status: v.status,
+      active: v.status.startsWith("active_"),
+    }));
+    for (const info of out) this.remember(info, epoch);
+    return out;
+  }
+
+  private remember(info: ValidatorInfo, epoch: number): void {
+    this.validators.delete(info.index);
+    this.validators.set(info.index, { info, epoch });
+    while (this.validators.size > this.opts.maxCachedValidators) {
+      const oldest = this.validators.keys().next();
+      if (oldest.done) break;
+      this.validators.delete(oldest.value);
+    }
+  }
+
+  /** Cached per epoch: a lookup in a new epoch refreshes the entry from the node. */
+  async getValidator(index: number, signal?: AbortSignal): Promise<ValidatorInfo | undefined> {
+    await this.ensureTiming(signal);
+    const epoch = this.currentEpoch() ?? -1;
+    const hit = this.validators.get(index);
+    if (hit && hit.epoch === epoch) return hit.info;
+    const [info] = await this.getValidators([index], [], "head", signal);
+    return info;
+  }
+}
