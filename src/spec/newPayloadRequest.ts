@@ -2,18 +2,26 @@
 import { ssz } from "@lodestar/types";
 import { EproofError, errorMessage } from "../util/errors.ts";
 
-export const NPR_FORKS = ["deneb", "electra", "fulu", "gloas"] as const;
+// Capella has no versioned hashes or parent root: @lodestar/types defines its NPR as {executionPayload}.
+// eproof accepts it so pre-Deneb devnets (Lodestar 1.5.1) can be proved end to end.
+export const NPR_FORKS = ["capella", "deneb", "electra", "fulu", "gloas"] as const;
 export type NprFork = (typeof NPR_FORKS)[number];
 
+type CapellaNpr = typeof ssz.capella.NewPayloadRequest;
 type DenebNpr = typeof ssz.deneb.NewPayloadRequest;
 type ElectraNpr = typeof ssz.electra.NewPayloadRequest;
 type GloasNpr = typeof ssz.gloas.NewPayloadRequest;
-export type NprType = DenebNpr | ElectraNpr | GloasNpr;
+export type NprType = CapellaNpr | DenebNpr | ElectraNpr | GloasNpr;
 
+export type CapellaNewPayloadRequest = ReturnType<CapellaNpr["defaultValue"]>;
 export type DenebNewPayloadRequest = ReturnType<DenebNpr["defaultValue"]>;
 export type ElectraNewPayloadRequest = ReturnType<ElectraNpr["defaultValue"]>;
 export type GloasNewPayloadRequest = ReturnType<GloasNpr["defaultValue"]>;
-export type NewPayloadRequest = DenebNewPayloadRequest | ElectraNewPayloadRequest | GloasNewPayloadRequest;
+export type NewPayloadRequest =
+  | CapellaNewPayloadRequest
+  | DenebNewPayloadRequest
+  | ElectraNewPayloadRequest
+  | GloasNewPayloadRequest;
 
 /** A NewPayloadRequest with the fork whose types decode it. */
 export interface ForkedNewPayloadRequest {
@@ -27,6 +35,8 @@ export function isNprFork(fork: string): fork is NprFork {
 
 export function nprType(fork: string): NprType {
   switch (fork) {
+    case "capella":
+      return ssz.capella.NewPayloadRequest;
     case "deneb":
       return ssz.deneb.NewPayloadRequest;
     case "electra":
@@ -56,7 +66,7 @@ export function decodeNpr(fork: NprFork, bytes: Uint8Array): ForkedNewPayloadReq
  */
 export function decodeNprAnyFork(bytes: Uint8Array): ForkedNewPayloadRequest {
   const errors: string[] = [];
-  for (const fork of ["gloas", "fulu", "deneb"] as const) {
+  for (const fork of ["gloas", "fulu", "deneb", "capella"] as const) {
     try {
       const value = nprType(fork).deserialize(bytes) as NewPayloadRequest;
       // A round trip guards against a lenient decode into the wrong shape.

@@ -36,7 +36,7 @@ describe("NewPayloadRequest from @lodestar/types", () => {
     expect(() => decodeNpr("deneb", bytes)).toThrow(/not a deneb NewPayloadRequest/);
     expect(() => decodeNprAnyFork(bytes.subarray(0, 100))).toThrow(/no NewPayloadRequest of any fork/);
     expect(() => decodeNpr("fulu", new Uint8Array([...bytes, 0]))).toThrow();
-    expect(() => nprType("capella")).toThrow(/no NewPayloadRequest for fork "capella"/);
+    expect(() => nprType("bellatrix")).toThrow(/no NewPayloadRequest for fork "bellatrix"/);
   });
 
   it("round-trips a gloas NPR (progressive container)", () => {

@@ -45,7 +45,7 @@ function options(y: Argv): Argv<SszArgs> {
     })
     .option("fork", {
       type: "string",
-      describe: "fork of a forked type (deneb, electra, fulu, gloas); found by decoding when omitted",
+      describe: "fork of a forked type (capella, deneb, electra, fulu, gloas); found by decoding when omitted",
     })
     .option("profile", {
       type: "string",
