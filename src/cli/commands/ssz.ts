@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import type { Argv, CommandModule } from "yargs";
 import { getProfile, PROFILES } from "../../spec/profile.ts";
 import { decodeNamed, sszTypeNames } from "../../spec/registry.ts";
+import "../../spec/statelessRegistry.ts";
 import { EproofError, errorMessage } from "../../util/errors.ts";
 import { toHex } from "../../util/hex.ts";
 
@@ -45,7 +46,8 @@ function options(y: Argv): Argv<SszArgs> {
     })
     .option("fork", {
       type: "string",
-      describe: "fork of a forked type (capella, deneb, electra, fulu, gloas); found by decoding when omitted",
+      describe:
+        "fork of a forked type (capella, deneb, electra, fulu, gloas); found by decoding when omitted",
     })
     .option("profile", {
       type: "string",
