@@ -280,16 +280,24 @@ export class ChainFollower {
 
     const branch: BlockHeaderInfo[] = [];
     let cursor: BlockHeaderInfo | undefined = head;
-    let joinKey: string | undefined;
+    let join: { key: string; slot: number } | undefined;
     const floor = this.lastProcessedSlot;
+    const lowestTracked = this.lowestTrackedSlot();
     while (cursor) {
       const key = toHex(cursor.root);
       if (this.tracked.has(key)) {
-        joinKey = key;
+        join = { key, slot: cursor.slot };
         break;
       }
-      if (floor !== undefined && cursor.slot <= floor && this.tracked.size === 0) break;
-      if (floor === undefined && branch.length > 0) break; // first start: just the head
+      if (lowestTracked !== undefined) {
+        // Below what we remember: this canonical ancestor is the fork point of whatever we tracked above it.
+        if (cursor.slot < lowestTracked) {
+          join = { key, slot: cursor.slot };
+          break;
+        }
+      } else if (floor === undefined ? branch.length > 0 : cursor.slot <= floor) {
+        break; // first start: only the head; after a restart: back to the persisted slot
+      }
       if (branch.length >= this.opts.maxGapSlots) {
         this.m.logger.warn(
           { headSlot: head.slot, limit: this.opts.maxGapSlots },
@@ -302,8 +310,7 @@ export class ChainFollower {
       cursor = await this.m.beacon.getHeader(toHex(cursor.parentRoot), signal);
     }
 
-    if (joinKey !== undefined && this.tip !== undefined && joinKey !== this.tip)
-      this.emitReorg(joinKey, head);
+    if (join !== undefined && this.tip !== undefined && join.key !== this.tip) this.emitReorg(join, head);
     if (branch.length > 1) {
       this.m.metrics?.recordGapFilled(branch.length - 1);
       this.m.metrics?.recordStage("gap_fill", this.m.clock.now() - t0);
@@ -336,13 +343,19 @@ export class ChainFollower {
     }
   }
 
-  private emitReorg(joinKey: string, head: BlockHeaderInfo): void {
+  private lowestTrackedSlot(): number | undefined {
+    let lowest: number | undefined;
+    for (const b of this.tracked.values()) if (lowest === undefined || b.slot < lowest) lowest = b.slot;
+    return lowest;
+  }
+
+  private emitReorg(join: { key: string; slot: number }, head: BlockHeaderInfo): void {
     const orphaned: Uint8Array[] = [];
     let key = this.tip;
     const old = this.tip;
-    while (key !== undefined && key !== joinKey) {
+    while (key !== undefined && key !== join.key) {
       const b = this.tracked.get(key);
-      if (!b) break;
+      if (!b || b.slot <= join.slot) break;
       if (b.emitted) orphaned.push(Buffer.from(key.slice(2), "hex"));
       this.tracked.delete(key);
       key = b.parentRoot;

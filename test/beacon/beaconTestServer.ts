@@ -57,6 +57,13 @@ export class BeaconTestServer {
   /** Answer event-stream requests with this status instead of a stream. */
   eventsStatus = 200;
   readonly requests: string[] = [];
+  /** Paths answered with this status and a text body (upstream failure). */
+  readonly failPaths = new Map<string, number>();
+  /** Paths never answered (timeouts). */
+  readonly hangPaths = new Set<string>();
+  /** Paths answered 200 with a body that is not JSON. */
+  readonly garbagePaths = new Set<string>();
+  validators: { index: number; pubkey: string; status: string }[] = [];
   readonly eventQueries: string[] = [];
   private readonly streams = new Set<ServerResponse>();
   private server?: Server;
@@ -153,6 +160,35 @@ export class BeaconTestServer {
       this.connectWaiters = [];
       for (const w of waiters) w();
       return true;
+    }
+    const failStatus = this.failPaths.get(p);
+    if (failStatus !== undefined) {
+      res.writeHead(failStatus, { "content-type": "text/plain" });
+      res.end("internal error");
+      return true;
+    }
+    if (this.hangPaths.has(p)) return true;
+    if (this.garbagePaths.has(p)) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{not json");
+      return true;
+    }
+    if (/^\/eth\/v1\/beacon\/states\/[^/]+\/validators$/.test(p)) {
+      const ids = url.searchParams.getAll("id").map(Number);
+      const data = this.validators
+        .filter((v) => ids.length === 0 || ids.includes(v.index))
+        .map((v) => ({
+          index: String(v.index),
+          balance: "32000000000",
+          status: v.status,
+          validator: { pubkey: v.pubkey },
+        }));
+      return this.json(res, 200, { data });
+    }
+    if (p === "/eth/v1/config/fork_schedule") {
+      return this.json(res, 200, {
+        data: [{ previous_version: "0x10000038", current_version: "0x60000038", epoch: "0" }],
+      });
     }
     if (p === "/eth/v1/config/spec")
       return this.json(res, 200, { data: { SLOTS_PER_EPOCH: "8", SECONDS_PER_SLOT: "12" } });

@@ -1,0 +1,211 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ChainFollower } from "../../src/beacon/chainFollower.ts";
+import { HttpBeaconClient } from "../../src/beacon/httpBeaconClient.ts";
+import type {
+  ChainEvent,
+  ChainMetrics,
+  LastSlotStore,
+  PayloadEvent,
+  ReorgEvent,
+} from "../../src/beacon/interface.ts";
+import { systemClock } from "../../src/util/clock.ts";
+import { fromHex, toHex } from "../../src/util/hex.ts";
+import { silentLogger } from "../../src/util/logger.ts";
+import { BeaconTestServer, fuluBlockAround, zkboostNpr } from "./beaconTestServer.ts";
+
+class RecordingMetrics implements ChainMetrics {
+  readonly errors: string[] = [];
+  gaps: number[] = [];
+  reorgs: number[] = [];
+  reconnects = 0;
+  recordUpstreamError(upstream: string, kind: string): void {
+    this.errors.push(`${upstream}:${kind}`);
+  }
+  recordBlockSeen(): void {}
+  recordPayloadEmitted(): void {}
+  recordReorg(depth: number): void {
+    this.reorgs.push(depth);
+  }
+  recordGapFilled(slots: number): void {
+    this.gaps.push(slots);
+  }
+  recordStreamReconnect(): void {
+    this.reconnects++;
+  }
+  recordStage(): void {}
+  recordHeadSlot(): void {}
+  recordFinalizedEpoch(): void {}
+}
+
+class MemorySlotStore implements LastSlotStore {
+  slot: number | undefined;
+  constructor(slot?: number) {
+    this.slot = slot;
+  }
+  async load() {
+    return this.slot;
+  }
+  async save(slot: number) {
+    this.slot = slot;
+  }
+}
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const npr = zkboostNpr();
+
+describe("ChainFollower against a Beacon API server", () => {
+  let server: BeaconTestServer;
+  let ctrl: AbortController;
+  let events: ChainEvent[];
+  let metrics: RecordingMetrics;
+  let store: MemorySlotStore;
+  let running: Promise<void> | undefined;
+
+  beforeEach(async () => {
+    server = new BeaconTestServer();
+    await server.start();
+    ctrl = new AbortController();
+    events = [];
+    metrics = new RecordingMetrics();
+    store = new MemorySlotStore();
+  });
+  afterEach(async () => {
+    ctrl.abort();
+    await running;
+    await server.stop();
+  });
+
+  function chain(from: number, to: number, parent: Uint8Array, variant = 0): string[] {
+    const roots: string[] = [];
+    let p = parent;
+    for (let slot = from; slot <= to; slot++) {
+      const root = server.addBlock(fuluBlockAround(npr, slot, p, variant));
+      roots.push(root);
+      p = fromHex(root);
+    }
+    return roots;
+  }
+
+  function start(): ChainFollower {
+    const beacon = new HttpBeaconClient(
+      { baseUrl: server.url, requestTimeoutMs: 5000 },
+      { clock: systemClock },
+    );
+    const follower = new ChainFollower(
+      { baseUrl: server.url, reconnectInitialMs: 5, reconnectMaxMs: 20, maxGapSlots: 16 },
+      { beacon, clock: systemClock, logger: silentLogger(), metrics, lastSlot: store, random: () => 0.5 },
+    );
+    follower.on((e) => events.push(e));
+    running = follower.run(ctrl.signal);
+    return follower;
+  }
+
+  const payloads = () => events.filter((e): e is PayloadEvent => e.type === "payload");
+
+  it("subscribes with repeated topics= and emits payloads with the real NPR root", async () => {
+    const [genesisChild] = chain(1, 1, npr.parentBeaconBlockRoot);
+    start();
+    await until(() => payloads().length === 1, "the head payload on connect");
+    expect(server.eventQueries[0]).toContain(
+      "topics=head&topics=block&topics=finalized_checkpoint&topics=chain_reorg",
+    );
+    const [next] = chain(2, 2, fromHex(genesisChild ?? ""));
+    server.sendHead(next ?? "");
+    await until(() => payloads().length === 2, "payload for slot 2");
+    const p = payloads()[1];
+    expect(p?.slot).toBe(2);
+    expect(toHex(p?.blockRoot ?? new Uint8Array())).toBe(next);
+    expect(toHex(p?.blockHash ?? new Uint8Array())).toBe(toHex(npr.executionPayload.blockHash));
+    expect(p?.npr.fork).toBe("fulu");
+    expect(store.slot).toBe(2);
+    expect(events.some((e) => e.type === "finalized")).toBe(true);
+  });
+
+  it("fills the gap newest-first after the stream drops while blocks keep coming", async () => {
+    const [first] = chain(1, 1, npr.parentBeaconBlockRoot);
+    start();
+    await until(() => payloads().length === 1, "first payload");
+    server.eventsStatus = 503;
+    server.dropStreams();
+    const missed = chain(2, 5, fromHex(first ?? ""));
+    await until(() => metrics.errors.includes("beacon_events:http_status"), "a refused reconnect");
+    server.eventsStatus = 200;
+    await until(() => payloads().length === 5, "the missed blocks");
+    expect(
+      payloads()
+        .slice(1)
+        .map((p) => p.slot),
+    ).toEqual([5, 4, 3, 2]);
+    expect(
+      payloads()
+        .slice(1)
+        .map((p) => toHex(p.blockRoot)),
+    ).toEqual([...missed].reverse());
+    expect(metrics.gaps).toContain(3);
+    expect(metrics.reconnects).toBeGreaterThan(0);
+    expect(store.slot).toBe(5);
+  });
+
+  it("emits a reorg with the orphaned blocks and then the new branch", async () => {
+    const [a1, a2] = chain(1, 2, npr.parentBeaconBlockRoot);
+    start();
+    await until(() => payloads().length === 1, "head payload");
+    const [a3] = chain(3, 3, fromHex(a2 ?? ""));
+    server.sendHead(a3 ?? "");
+    await until(() => payloads().length === 2, "slot 3");
+    // A competing branch from slot 2's parent (a1) overtakes: slots 3' and 4'.
+    const [b3, b4] = chain(3, 4, fromHex(a1 ?? ""), 9);
+    server.send(
+      `event: chain_reorg\ndata: {"slot":"4","depth":"2","old_head_block":"${a3}","new_head_block":"${b4}"}\n\n`,
+    );
+    await until(
+      () => events.some((e) => e.type === "reorg") && payloads().length === 4,
+      "reorg and new branch",
+    );
+    const reorg = events.find((e): e is ReorgEvent => e.type === "reorg");
+    expect(reorg?.orphanedBlockRoots.map(toHex).sort()).toEqual([a2, a3].sort());
+    expect(toHex(reorg?.newHeadBlock ?? new Uint8Array())).toBe(b4);
+    expect(metrics.reorgs).toEqual([2]);
+    const idx = events.indexOf(reorg as ChainEvent);
+    const after = events.slice(idx + 1).filter((e): e is PayloadEvent => e.type === "payload");
+    expect(after.map((p) => toHex(p.blockRoot))).toEqual([b4, b3]);
+  });
+
+  it("resumes from the persisted slot after a restart and tracks finality", async () => {
+    const roots = chain(1, 6, npr.parentBeaconBlockRoot);
+    store.slot = 3;
+    server.finalized = { epoch: 1, root: roots[0] ?? "" };
+    start();
+    await until(() => payloads().length === 3, "slots 4..6");
+    expect(payloads().map((p) => p.slot)).toEqual([6, 5, 4]);
+    server.send(
+      `event: finalized_checkpoint\ndata: {"block":"${roots[4]}","state":"${roots[4]}","epoch":"2"}\n\n`,
+    );
+    await until(() => events.filter((e) => e.type === "finalized").length === 2, "finalized event");
+    const fin = events.filter((e) => e.type === "finalized");
+    expect(fin.map((f) => (f.type === "finalized" ? [f.epoch, f.slot] : []))).toEqual([
+      [1, 8],
+      [2, 16],
+    ]);
+  });
+
+  it("follows a JSON-only beacon node and survives malformed events", async () => {
+    server.jsonOnly = true;
+    const [first] = chain(1, 1, npr.parentBeaconBlockRoot);
+    start();
+    await until(() => payloads().length === 1, "head payload from JSON");
+    server.send("event: head\ndata: not json\n\n: keep-alive\n\n");
+    server.send('event: head\ndata: {"slot":"2"}\n\n');
+    const [second] = chain(2, 2, fromHex(first ?? ""));
+    server.sendHead(second ?? "");
+    await until(() => payloads().length === 2, "second payload");
+    expect(metrics.errors.filter((e) => e === "beacon_events:malformed")).toHaveLength(2);
+  });
+});
