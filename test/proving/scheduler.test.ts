@@ -7,6 +7,7 @@ import {
   defaultSchedulerOpts,
   type EndpointSpec,
   type JobSpec,
+  type PredictorSeed,
   Scheduler,
   type SchedulerMetrics,
   type SchedulerOpts,
@@ -19,7 +20,7 @@ const zisk = seedModel("8x5090", "zisk-v0.16.1", "reth-v1.11.0");
 const ZISK = 6;
 const CPU = 0xf0;
 
-function ere(id: string, seed = zisk, proofTypes: readonly number[] = [ZISK]): EndpointSpec {
+function ere(id: string, seed: PredictorSeed = zisk, proofTypes: readonly number[] = [ZISK]): EndpointSpec {
   return { id, proofTypes, concurrency: 1, runsToCompletion: true, seed };
 }
 
