@@ -1,5 +1,6 @@
 // The `eproof` command line: yargs with --help everywhere; a bad call is one line on stderr and exit 2,
 // a failed command is one line (its EproofError message) and exit 1 — never a stack trace.
+import "../util/hasher.ts";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { EproofError, errorMessage } from "../util/errors.ts";
