@@ -1,0 +1,63 @@
+// Options, shared services and metrics of the proof-engine API (zkboost v0.7 compatible) and the
+// status API. One listener serves both; defaults match the config schema (`api.*`).
+
+import type { ProofService } from "../proving/interface.ts";
+import type { ProofContainers } from "../spec/containers.ts";
+import type { ProofTypeTable } from "../spec/proofTypes.ts";
+import type { ProofStore } from "../store/interface.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+
+export interface ApiOpts {
+  host: string;
+  /** 9500 by default; 0 picks a free port. */
+  port: number;
+  /** Largest accepted request body (SSZ NewPayloadRequest or proof). */
+  maxBodyBytes: number;
+  /** CORS allow-list; empty = CORS off. */
+  corsOrigins: readonly string[];
+  /** SSE keep-alive comment interval (zkboost: 15 s). */
+  sseKeepAliveMs: number;
+  /** Most concurrent SSE subscribers; more get 503. */
+  maxSseClients: number;
+  /** The k-of-n rule reported by the status API (the gateway's rule). */
+  k: number;
+  allowedProofTypes: readonly number[];
+}
+
+export const defaultApiOpts: ApiOpts = {
+  host: "127.0.0.1",
+  port: 9500,
+  maxBodyBytes: 16 * 1024 * 1024,
+  corsOrigins: [],
+  sseKeepAliveMs: 15_000,
+  maxSseClients: 64,
+  k: 1,
+  allowedProofTypes: [],
+};
+
+/** notify_forkchoice_updated as pushed by a client; the node wires it to pruning. */
+export interface ForkchoiceNotification {
+  headBlockHash: Uint8Array;
+  safeBlockHash: Uint8Array;
+  finalizedBlockHash: Uint8Array;
+}
+
+export interface ApiMetrics {
+  /** One finished HTTP request: endpoint label (route pattern), status, wall time. */
+  recordApiRequest(endpoint: string, status: number, ms: number): void;
+  /** Current number of open SSE subscriptions. */
+  recordSseClients(count: number): void;
+}
+
+export interface ApiModules {
+  logger: Logger;
+  proofService: ProofService;
+  store: ProofStore;
+  proofTypes: ProofTypeTable;
+  /** Decodes stored ExecutionProofs to serve raw proof bytes; defaults to the active profile's. */
+  containers?: ProofContainers;
+  metrics?: ApiMetrics;
+  clock?: Clock;
+  onForkchoiceUpdated?: (fcu: ForkchoiceNotification) => void | Promise<void>;
+}

@@ -1,0 +1,94 @@
+// engine_newPayloadV1..V5: VALID only when the payload's NPR has k verified proofs (waiting up to
+// the budget); otherwise SYNCING (proofs-only) or the upstream execution client's own answer
+// (proofs-or-el). A missing proof never makes a payload INVALID.
+import { nprRoot } from "../../spec/newPayloadRequest.ts";
+import { errorMessage } from "../../util/errors.ts";
+import { toHex } from "../../util/hex.ts";
+import {
+  InvalidEngineParams,
+  NoNprForPayload,
+  newPayloadVersion,
+  nprFromEngineParams,
+} from "../enginePayload.ts";
+import type { JsonRpcRequest } from "../jsonRpc.ts";
+import { RpcError, UpstreamUnavailable } from "../jsonRpc.ts";
+import type { NewPayloadVerdict } from "../options.ts";
+import { ruleHolds } from "../proofRule.ts";
+import { callUpstream, type MethodContext, mirrorUpstream, unwrapUpstream } from "./context.ts";
+
+export interface PayloadStatus {
+  status: "VALID" | "INVALID" | "SYNCING" | "ACCEPTED";
+  latestValidHash: string | null;
+  validationError: string | null;
+}
+
+export const SYNCING: PayloadStatus = { status: "SYNCING", latestValidHash: null, validationError: null };
+
+export async function newPayload(ctx: MethodContext, req: JsonRpcRequest): Promise<unknown> {
+  const t0 = performance.now();
+  const done = (verdict: NewPayloadVerdict): void =>
+    ctx.metrics?.recordNewPayload(verdict, performance.now() - t0);
+  const version = newPayloadVersion(req.method);
+  if (version === undefined) throw RpcError.methodNotFound(req.method);
+
+  let root: Uint8Array | undefined;
+  let blockHash: Uint8Array | undefined;
+  try {
+    const npr = nprFromEngineParams(version, req.params);
+    root = nprRoot(npr);
+    blockHash = npr.value.executionPayload.blockHash;
+    ctx.heads.set(blockHash, root);
+    // Registering the payload lets gossip for it be accepted; the answer does not wait for it.
+    ctx.proofService
+      .notifyPayload(npr, { blockHash })
+      .catch((e: unknown) => ctx.logger.warn({ err: errorMessage(e) }, "notifyPayload failed"));
+  } catch (e) {
+    if (e instanceof InvalidEngineParams) {
+      done("invalid_params");
+      throw RpcError.invalidParams(e.message);
+    }
+    if (!(e instanceof NoNprForPayload)) throw e;
+    // No NPR (pre-Deneb payloads): proofs cannot speak for it; fall through to the fallback.
+    ctx.logger.debug({ method: req.method, reason: e.message }, "no NewPayloadRequest for payload");
+  }
+
+  if (root && blockHash) {
+    const proofs = await ctx.proofService.waitForVerified(
+      root,
+      ctx.rule.k,
+      ctx.rule.allowedProofTypes.length > 0 ? ctx.rule.allowedProofTypes : undefined,
+      ctx.waitMs,
+      ctx.signal,
+    );
+    if (ruleHolds(proofs, ctx.rule)) {
+      mirrorUpstream(ctx, req);
+      done("VALID");
+      const hash = toHex(blockHash);
+      ctx.logger.debug(
+        { root: toHex(root), blockHash: hash, proofs: proofs.length },
+        "payload VALID from proofs",
+      );
+      return { status: "VALID", latestValidHash: hash, validationError: null } satisfies PayloadStatus;
+    }
+  }
+
+  if (ctx.mode === "proofs-or-el" && ctx.upstream) {
+    try {
+      const result = unwrapUpstream(await callUpstream(ctx, req));
+      done("upstream");
+      return result;
+    } catch (e) {
+      // The execution client's own errors (e.g. -32602) pass through; an unreachable one is SYNCING.
+      if (!(e instanceof UpstreamUnavailable)) {
+        done("upstream");
+        throw e;
+      }
+      ctx.logger.warn(
+        { method: req.method, err: errorMessage(e) },
+        "upstream unavailable; answering SYNCING",
+      );
+    }
+  }
+  done("SYNCING");
+  return SYNCING;
+}
