@@ -32,7 +32,10 @@ function el(tag, attrs, parent) {
 }
 
 function text(parent, x, y, content, attrs) {
-  const t = el("text", { x, y, ...(attrs || {}) }, parent);
+  const { fill, ...rest } = attrs || {};
+  const t = el("text", { x, y, ...rest }, parent);
+  // The stylesheet's default text fill outranks a fill attribute: colour through style instead.
+  if (fill) t.style.fill = fill;
   t.textContent = content;
   return t;
 }
@@ -44,6 +47,13 @@ function clear(node) {
 function seconds(ms) {
   if (ms === null || ms === undefined) return "—";
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+/** A round axis maximum (1, 2 or 5 times a power of ten) at or above v. */
+function niceMax(v) {
+  const p = 10 ** Math.floor(Math.log10(Math.max(v, 1)));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
 }
 
 function watts(w) {
@@ -338,7 +348,7 @@ function drawProofTypes(s) {
   const max = Math.max(...entries.map(([, n]) => n));
   const rowH = Math.min(180 / entries.length, 34);
   entries.forEach(([name, n], i) => {
-    const yy = 10 + i * rowH;
+    const yy = (200 - entries.length * rowH) / 2 + i * rowH;
     const w = (n / max) * 270;
     text(svg, 0, yy + rowH / 2 + 4, name, { "font-size": 13 });
     el(
@@ -372,11 +382,14 @@ function drawPowerChart(s) {
     return;
   }
   const peak = Math.max(...pts.map((p) => p.value), 1);
-  const max = peak * 1.25;
+  const max = niceMax(peak * 1.15);
   const y = (v) => 8 + (H - bottom - 8) * (1 - v / max);
-  for (const f of [0, 0.5, 1]) {
+  for (const f of [0, 0.25, 0.5, 0.75, 1]) {
     el("line", { x1: left, x2: W, y1: y(max * f), y2: y(max * f), class: "grid" }, svg);
-    text(svg, left - 6, y(max * f) + 4, watts(max * f), { class: "axis", "text-anchor": "end" });
+    text(svg, left - 6, y(max * f) + 4, max * f >= 1000 ? `${(max * f) / 1000}k` : String(max * f), {
+      class: "axis",
+      "text-anchor": "end",
+    });
   }
   const step = pts.length > 1 ? (W - left) / (pts.length - 1) : 0;
   const line = pts
@@ -395,6 +408,11 @@ function drawPowerChart(s) {
   const target = s.power.targetWatts;
   if (target <= max) {
     el("line", { x1: left, x2: W, y1: y(target), y2: y(target), class: "budget" }, svg);
+    text(svg, W - 4, y(target) + 14, `${target / 1000} kW target`, {
+      "text-anchor": "end",
+      fill: COLORS.bad,
+      "font-size": 12,
+    });
   } else {
     text(svg, W - 4, H - 4, `${((peak / target) * 100).toFixed(1)}% of ${target / 1000} kW target at peak`, {
       class: "axis",
@@ -419,7 +437,8 @@ function drawGpus(s) {
     card.dataset.gpu = g.gpu;
     const name = document.createElement("div");
     name.className = "name";
-    name.textContent = `#${g.gpu} ${g.model}`;
+    name.textContent = `#${g.gpu} ${g.model.replace(/^NVIDIA (GeForce )?/, "")}`;
+    name.title = g.model;
     card.appendChild(name);
     const svg = el("svg", { viewBox: "0 0 180 70" }, card);
     // Utilisation ring on the left, power / memory bars and temperature on the right.
