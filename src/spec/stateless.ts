@@ -243,6 +243,7 @@ export interface StatelessValidationResultValue {
 }
 
 const CL_SCHEMA_BY_FORK: Record<NprFork, StatelessSchemaId | undefined> = {
+  capella: undefined,
   deneb: SCHEMA_CANCUN_CL,
   electra: SCHEMA_PRAGUE_CL,
   fulu: SCHEMA_OSAKA_CL,
@@ -251,7 +252,11 @@ const CL_SCHEMA_BY_FORK: Record<NprFork, StatelessSchemaId | undefined> = {
 
 /** The schema id a StatelessInput for this consensus fork's NPR is written with (Gloas ⇒ Amsterdam r1). */
 export function schemaIdForFork(fork: NprFork): StatelessSchemaId {
-  return CL_SCHEMA_BY_FORK[fork] ?? SCHEMA_AMSTERDAM_R1;
+  if (fork === "gloas") return SCHEMA_AMSTERDAM_R1;
+  const id = CL_SCHEMA_BY_FORK[fork];
+  if (id === undefined)
+    throw new EproofError("UNKNOWN_FORK", `no StatelessInput schema for ${fork} (Cancun or later)`);
+  return id;
 }
 
 function clForkOfSchema(id: number): NprFork | undefined {

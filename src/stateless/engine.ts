@@ -1,0 +1,224 @@
+// The stateless validation engine: (NewPayloadRequest, ExecutionWitness, chain config) → StatelessValidationResult.
+// The pre-state is the witness alone; the block is rebuilt from the payload and executed with
+// @ethereumjs/vm; everything a consensus client relies on from engine_newPayload is checked. A gap in
+// the witness or a malformed input gives `successful_validation = false` with a reason, never a throw.
+import { type Block, type BlockHeader, createBlockHeaderFromRLP } from "@ethereumjs/block";
+import { Common } from "@ethereumjs/common";
+import { bytesToHex, equalsBytes } from "@ethereumjs/util";
+import { createVM, runBlock } from "@ethereumjs/vm";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import type { ForkedNewPayloadRequest } from "../spec/newPayloadRequest.ts";
+import { nprRoot } from "../spec/newPayloadRequest.ts";
+import {
+  type ChainConfigValue,
+  type ExecutionWitnessValue,
+  type StatelessNpr,
+  type StatelessValidationResultValue,
+  statelessNprRoot,
+} from "../spec/stateless.ts";
+import { errorMessage } from "../util/errors.ts";
+import { commonFromGethConfig, type GethChainConfig } from "./common.ts";
+import { blockFromPayload, payloadView } from "./payloadBlock.ts";
+import { checkPublicKeys } from "./publicKeys.ts";
+import {
+  findMissingWitness,
+  trieOver,
+  WitnessHeaderChain,
+  WitnessNodeDb,
+  WitnessStateManager,
+} from "./witnessState.ts";
+
+export interface StatelessValidationInput {
+  npr: ForkedNewPayloadRequest | StatelessNpr;
+  witness: ExecutionWitnessValue;
+  /** A geth-style chain config, or a Common already built from one (reused across blocks). */
+  chainConfig: GethChainConfig | Common;
+  /** Supplied per-transaction public keys to check (StatelessInput.public_keys); empty/absent = none. */
+  publicKeys?: Uint8Array[];
+}
+
+export interface StatelessOutcome {
+  result: StatelessValidationResultValue;
+  valid: boolean;
+  reason?: string;
+  gasUsed: bigint;
+  ms: number;
+}
+
+export interface BlockVerdict {
+  valid: boolean;
+  reason?: string;
+  /** Gas the execution used, or the header's claim when execution did not finish. */
+  gasUsed: bigint;
+}
+
+export interface BlockCheckOptions {
+  /** The NPR's versioned hashes, checked against the blob transactions in order. */
+  versionedHashes?: Uint8Array[];
+  publicKeys?: Uint8Array[];
+}
+
+class Invalid extends Error {}
+
+/** EIP-4788/7002/7251 system-call sender. */
+const SYSTEM_ADDRESS = 0xfffffffffffffffffffffffffffffffffffffffen;
+
+function toCommon(config: GethChainConfig | Common): Common {
+  return config instanceof Common ? config.copy() : commonFromGethConfig(config);
+}
+
+function chainIdOf(common: Common): number {
+  return Number(common.chainId());
+}
+
+/** Validates a NewPayloadRequest against its witness; the result's root is the NPR's own SSZ root. */
+export async function validateStateless(input: StatelessValidationInput): Promise<StatelessOutcome> {
+  const t0 = performance.now();
+  const stateless: StatelessNpr = "fork" in input.npr ? { schema: "cl", npr: input.npr } : input.npr;
+  const root = stateless.schema === "cl" ? nprRoot(stateless.npr) : statelessNprRoot(stateless);
+  let common: Common | undefined;
+  let verdict: BlockVerdict;
+  try {
+    common = toCommon(input.chainConfig);
+    const view = payloadView(stateless);
+    let block: Block;
+    try {
+      block = await blockFromPayload(view, common);
+    } catch (e) {
+      throw new Invalid(`payload does not form a valid block: ${errorMessage(e)}`);
+    }
+    verdict = await validateStatelessBlock(block, input.witness, common, {
+      versionedHashes: view.versionedHashes,
+      publicKeys: input.publicKeys,
+    });
+  } catch (e) {
+    verdict = { valid: false, reason: errorMessage(e), gasUsed: 0n };
+  }
+  const chainConfig: ChainConfigValue = {
+    chainId: common ? chainIdOf(common) : Number((input.chainConfig as GethChainConfig).chainId ?? 0),
+  };
+  const outcome: StatelessOutcome = {
+    result: { newPayloadRequestRoot: root, successfulValidation: verdict.valid, chainConfig },
+    valid: verdict.valid,
+    gasUsed: verdict.gasUsed,
+    ms: performance.now() - t0,
+  };
+  if (verdict.reason !== undefined) outcome.reason = verdict.reason;
+  return outcome;
+}
+
+/** Decoded witness headers, checked to be a contiguous chain; the last one is the parent. */
+export function witnessHeaders(headers: readonly Uint8Array[], common: Common): BlockHeader[] {
+  if (headers.length === 0) throw new Invalid("witness has no headers (the parent header is required)");
+  const out: BlockHeader[] = [];
+  for (const [i, raw] of headers.entries()) {
+    let h: BlockHeader;
+    try {
+      h = createBlockHeaderFromRLP(raw, {
+        common: common.copy(),
+        setHardfork: true,
+        skipConsensusFormatValidation: true,
+      });
+    } catch (e) {
+      throw new Invalid(`witness header ${i} is not a block header: ${errorMessage(e)}`);
+    }
+    const prev = out[out.length - 1];
+    if (prev && (h.number !== prev.number + 1n || !equalsBytes(h.parentHash, prev.hash()))) {
+      throw new Invalid(`witness headers are not contiguous at #${h.number} (after #${prev.number})`);
+    }
+    out.push(h);
+  }
+  return out;
+}
+
+function checkAgainstParent(block: Block, parent: BlockHeader): void {
+  const h = block.header;
+  if (!equalsBytes(h.parentHash, parent.hash())) {
+    throw new Invalid(
+      `parent header in witness is ${bytesToHex(parent.hash())}, block's parent is ${bytesToHex(h.parentHash)}`,
+    );
+  }
+  if (h.number !== parent.number + 1n)
+    throw new Invalid(`block number ${h.number} does not follow parent ${parent.number}`);
+  if (h.timestamp <= parent.timestamp) throw new Invalid("block timestamp is not after its parent's");
+  try {
+    h.validateGasLimit(parent);
+  } catch (e) {
+    throw new Invalid(`gas limit: ${errorMessage(e)}`);
+  }
+  if (h.common.isActivatedEIP(1559)) {
+    const expected = parent.common.isActivatedEIP(1559)
+      ? parent.calcNextBaseFee()
+      : h.common.param("initialBaseFee");
+    if (h.baseFeePerGas !== expected)
+      throw new Invalid(`base fee ${h.baseFeePerGas} != expected ${expected}`);
+  }
+  if (h.common.isActivatedEIP(4844)) {
+    const expected = parent.common.isActivatedEIP(4844) ? parent.calcNextExcessBlobGas(h.common) : 0n;
+    if (h.excessBlobGas !== expected)
+      throw new Invalid(`excess blob gas ${h.excessBlobGas} != expected ${expected}`);
+  }
+}
+
+function checkVersionedHashes(block: Block, expected: readonly Uint8Array[]): void {
+  const actual: Uint8Array[] = [];
+  for (const tx of block.transactions) {
+    const hashes = (tx as { blobVersionedHashes?: Uint8Array[] }).blobVersionedHashes;
+    if (hashes) actual.push(...hashes);
+  }
+  if (
+    actual.length !== expected.length ||
+    actual.some((h, i) => !equalsBytes(h, expected[i] ?? new Uint8Array()))
+  ) {
+    throw new Invalid(
+      `versioned hashes differ from the blob transactions' (${expected.length} given, ${actual.length} in block)`,
+    );
+  }
+}
+
+/**
+ * Executes an already-built block statelessly (the entry for BlockchainTest files, whose blocks come as
+ * RLP). `common` is copied, never mutated.
+ */
+export async function validateStatelessBlock(
+  block: Block,
+  witness: ExecutionWitnessValue,
+  commonIn: Common,
+  opts: BlockCheckOptions = {},
+): Promise<BlockVerdict> {
+  const common = commonIn.copy();
+  common.setHardforkBy({ blockNumber: block.header.number, timestamp: block.header.timestamp });
+  try {
+    const headers = witnessHeaders(witness.headers, common);
+    const parent = headers[headers.length - 1];
+    if (!parent) throw new Invalid("witness has no parent header");
+    checkAgainstParent(block, parent);
+    if (opts.versionedHashes) checkVersionedHashes(block, opts.versionedHashes);
+    if (opts.publicKeys && opts.publicKeys.length > 0) checkPublicKeys(block, opts.publicKeys);
+
+    const db = WitnessNodeDb.fromWitness(witness.state, witness.codes);
+    const trie = await trieOver(db, parent.stateRoot, common);
+    const stateManager = new WitnessStateManager(trie, common, SYSTEM_ADDRESS);
+    const chain = new WitnessHeaderChain(headers.map((h) => ({ number: h.number, hash: h.hash() })));
+    const vm = await createVM({ common, stateManager, blockchain: chain });
+    vm.events.on("beforeTx", () => {
+      stateManager.inTransaction = true;
+    });
+    vm.events.on("afterTx", () => {
+      stateManager.inTransaction = false;
+    });
+    const result = await runBlock(vm, { block, skipHeaderValidation: true, setHardfork: false });
+    stateManager.assertShadowUnchanged();
+    return { valid: true, gasUsed: result.gasUsed };
+  } catch (e) {
+    if (process.env.EPROOF_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    const missing = findMissingWitness(e);
+    const reason = missing ? missing.message : errorMessage(e).replace(/\s+/g, " ").slice(0, 400);
+    return { valid: false, reason, gasUsed: block.header.gasUsed };
+  }
+}
+
+/** keccak256 of a header's RLP: its block hash. */
+export function headerHash(rlp: Uint8Array): Uint8Array {
+  return keccak_256(rlp);
+}

@@ -1,0 +1,199 @@
+// Pre-state built from an ExecutionWitness alone: a trie database holding exactly the witness nodes and
+// codes that throws on any miss (a missing node must fail the block, never read as "empty"), a state
+// manager that tolerates only the system address during post-transaction system calls, and a header
+// chain answering BLOCKHASH from the witness headers.
+import type { Common } from "@ethereumjs/common";
+import { createMPT, type MerklePatriciaTrie } from "@ethereumjs/mpt";
+import { MerkleStateManager } from "@ethereumjs/statemanager";
+import {
+  type Account,
+  type Address,
+  type BatchDBOp,
+  bytesToHex,
+  bytesToUnprefixedHex,
+  type DB,
+  ValueEncoding,
+} from "@ethereumjs/util";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+
+export type WitnessPart = "node" | "code" | "header";
+
+/** Thrown from inside execution when the witness lacks something execution needs. */
+export class MissingWitnessError extends Error {
+  readonly part: WitnessPart;
+  readonly key: string;
+  constructor(part: WitnessPart, key: string) {
+    super(`witness incomplete: missing ${part} ${key}`);
+    this.part = part;
+    this.key = key;
+    this.name = "MissingWitnessError";
+  }
+}
+
+/** Finds a MissingWitnessError anywhere in an error's cause chain (ethereumjs sometimes wraps errors). */
+export function findMissingWitness(e: unknown): MissingWitnessError | undefined {
+  let cur: unknown = e;
+  for (let depth = 0; depth < 8 && cur; depth++) {
+    if (cur instanceof MissingWitnessError) return cur;
+    cur = cur instanceof Error ? cur.cause : undefined;
+  }
+  if (e instanceof Error && /witness incomplete: missing/.test(e.message)) {
+    const m = /missing (node|code|header) (\S+)/.exec(e.message);
+    if (m?.[1] && m[2]) return new MissingWitnessError(m[1] as WitnessPart, m[2]);
+  }
+  return undefined;
+}
+
+/** The statemanager stores code under 'c' ‖ code hash in the trie's database (prefixCodeHashes). */
+const CODE_PREFIX_HEX = "63";
+const EMPTY_TRIE_ROOT_HEX = "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421";
+
+export function codeDbKey(codeHash: Uint8Array): string {
+  return CODE_PREFIX_HEX + bytesToUnprefixedHex(codeHash);
+}
+
+/** Node and code store keyed like ethereumjs' CheckpointDB expects (unprefixed hex), throwing on misses. */
+export class WitnessNodeDb implements DB<string, string | Uint8Array> {
+  private readonly map: Map<string, Uint8Array>;
+  constructor(map: Map<string, Uint8Array> = new Map()) {
+    this.map = map;
+  }
+  static fromWitness(state: readonly Uint8Array[], codes: readonly Uint8Array[]): WitnessNodeDb {
+    const map = new Map<string, Uint8Array>();
+    for (const node of state) {
+      // Some clients include the empty-trie node 0x80; ethereumjs never looks it up and cannot decode it.
+      if (node.length === 1 && node[0] === 0x80) continue;
+      map.set(bytesToUnprefixedHex(keccak_256(node)), node);
+    }
+    for (const code of codes) map.set(codeDbKey(keccak_256(code)), code);
+    return new WitnessNodeDb(map);
+  }
+  get size(): number {
+    return this.map.size;
+  }
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const v = this.map.get(key);
+    if (v === undefined) {
+      // The empty trie has no node to prove: ethereumjs reads an absent root as the empty trie.
+      if (key === EMPTY_TRIE_ROOT_HEX) return undefined;
+      const isCode = key.startsWith(CODE_PREFIX_HEX) && key.length === 66;
+      throw new MissingWitnessError(isCode ? "code" : "node", `0x${isCode ? key.slice(2) : key}`);
+    }
+    return v;
+  }
+  async put(key: string, val: string | Uint8Array): Promise<void> {
+    this.map.set(key, typeof val === "string" ? Buffer.from(val, "hex") : val);
+  }
+  async del(key: string): Promise<void> {
+    this.map.delete(key);
+  }
+  async batch(ops: BatchDBOp<string, string | Uint8Array>[]): Promise<void> {
+    for (const op of ops) {
+      if (op.type === "put") await this.put(op.key, op.value);
+      else await this.del(op.key);
+    }
+  }
+  shallowCopy(): DB<string, string | Uint8Array> {
+    return new WitnessNodeDb(this.map);
+  }
+  async open(): Promise<void> {}
+}
+
+/** A secure (key-hashed) account trie over `db`, rooted at `root`. */
+export async function trieOver(
+  db: DB<string, string | Uint8Array>,
+  root: Uint8Array,
+  common: Common,
+): Promise<MerklePatriciaTrie> {
+  return createMPT({ db, root, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
+}
+
+/**
+ * MerkleStateManager without caches (every read goes to the trie, so a gap in the witness surfaces
+ * where it is used), plus one exception: EthereumJS reads and restores the system address 0xff…fe around
+ * its EIP-7002/7251 system calls, which no client's witness proves. Outside transactions only, a missing
+ * proof for that address is shadowed in memory; it must end unchanged or the block fails.
+ */
+export class WitnessStateManager extends MerkleStateManager {
+  private readonly systemAddressHex: string;
+  /** Set by the engine from VM events: true while a transaction runs. */
+  inTransaction = false;
+  private shadow: { active: boolean; account: Account | undefined } = { active: false, account: undefined };
+
+  constructor(trie: MerklePatriciaTrie, common: Common, systemAddress: bigint) {
+    super({ trie, common });
+    this.systemAddressHex = `0x${systemAddress.toString(16).padStart(40, "0")}`;
+  }
+
+  private isShadowable(address: Address): boolean {
+    return !this.inTransaction && address.toString() === this.systemAddressHex;
+  }
+
+  override async getAccount(address: Address): Promise<Account | undefined> {
+    if (this.shadow.active && address.toString() === this.systemAddressHex) return this.shadow.account;
+    try {
+      return await super.getAccount(address);
+    } catch (e) {
+      if (e instanceof MissingWitnessError && this.isShadowable(address)) {
+        this.shadow = { active: true, account: undefined };
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  override async putAccount(address: Address, account: Account | undefined): Promise<void> {
+    if (this.shadow.active && address.toString() === this.systemAddressHex) {
+      this.shadow.account = account;
+      return;
+    }
+    return super.putAccount(address, account);
+  }
+
+  override async deleteAccount(address: Address): Promise<void> {
+    if (this.shadow.active && address.toString() === this.systemAddressHex) {
+      this.shadow.account = undefined;
+      return;
+    }
+    return super.deleteAccount(address);
+  }
+
+  /** Throws when the shadowed system account did not end as it started (absent). */
+  assertShadowUnchanged(): void {
+    if (this.shadow.active && this.shadow.account !== undefined) {
+      throw new MissingWitnessError(
+        "node",
+        `for system address ${this.systemAddressHex} (its state changed)`,
+      );
+    }
+  }
+}
+
+/** One ancestor header: its hash and RLP. */
+export interface ChainHeader {
+  number: bigint;
+  hash: Uint8Array;
+}
+
+/** The blockchain face the EVM asks for BLOCKHASH; answers only from witness headers. */
+export class WitnessHeaderChain {
+  private readonly byNumber: Map<bigint, Uint8Array>;
+  readonly accessed = new Set<bigint>();
+  constructor(headers: readonly ChainHeader[]) {
+    this.byNumber = new Map(headers.map((h) => [h.number, h.hash]));
+  }
+  async getBlock(blockId: number | bigint | Uint8Array): Promise<{ hash(): Uint8Array }> {
+    if (typeof blockId !== "number" && typeof blockId !== "bigint") {
+      throw new MissingWitnessError("header", bytesToHex(blockId));
+    }
+    const n = BigInt(blockId);
+    this.accessed.add(n);
+    const hash = this.byNumber.get(n);
+    if (!hash) throw new MissingWitnessError("header", `#${n}`);
+    return { hash: () => hash };
+  }
+  async putBlock(): Promise<void> {}
+  shallowCopy(): WitnessHeaderChain {
+    return this;
+  }
+}
