@@ -1,5 +1,6 @@
 export * from "./bls.ts";
 export * from "./domain.ts";
 export * from "./doubleSignGuard.ts";
+export * from "./interopKeys.ts";
 export * from "./keystore.ts";
 export * from "./signer.ts";
