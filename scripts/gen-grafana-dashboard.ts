@@ -1,0 +1,493 @@
+// Regenerates grafana/dashboards/eproof.json: the Grafana dashboard over eproof's /metrics.
+// Run: node scripts/gen-grafana-dashboard.ts   (test/grafana checks every expression against a real scrape)
+import { writeFileSync } from "node:fs";
+
+const RATE = "$__rate_interval";
+const DS = { type: "prometheus", uid: "${datasource}" };
+
+interface Target {
+  expr: string;
+  legend?: string;
+}
+
+interface PanelSpec {
+  title: string;
+  type: "timeseries" | "stat" | "gauge" | "heatmap" | "bargauge";
+  targets: Target[];
+  w: number;
+  h: number;
+  unit?: string;
+  description?: string;
+  /** Threshold steps [value, colour]; the first value is ignored (base). */
+  thresholds?: [number | null, string][];
+  min?: number;
+  max?: number;
+}
+
+const q = (quantile: number, metric: string, by: string, filter = "") =>
+  `histogram_quantile(${quantile}, sum by (le${by ? `, ${by}` : ""}) (rate(${metric}_bucket${filter}[${RATE}])))`;
+
+const rows: { title: string; panels: PanelSpec[] }[] = [
+  {
+    title: "Real time: proof within 10 s of the block",
+    panels: [
+      {
+        title: "Coverage (last N blocks)",
+        type: "gauge",
+        w: 5,
+        h: 7,
+        unit: "percentunit",
+        min: 0,
+        max: 1,
+        description: "Share of the last N blocks with a proof published within the deadline; EF target >= 99%",
+        thresholds: [
+          [null, "red"],
+          [0.9, "orange"],
+          [0.99, "green"],
+        ],
+        targets: [{ expr: "eproof_coverage_ratio", legend: "coverage" }],
+      },
+      {
+        title: "Time to first proof (block seen -> published)",
+        type: "timeseries",
+        w: 10,
+        h: 7,
+        unit: "s",
+        thresholds: [
+          [null, "green"],
+          [10, "red"],
+        ],
+        targets: [
+          { expr: q(0.5, "eproof_pipeline_stage_seconds", "", '{stage="total"}'), legend: "p50" },
+          { expr: q(0.9, "eproof_pipeline_stage_seconds", "", '{stage="total"}'), legend: "p90" },
+          { expr: q(0.99, "eproof_pipeline_stage_seconds", "", '{stage="total"}'), legend: "p99" },
+        ],
+      },
+      {
+        title: "Blocks by outcome",
+        type: "timeseries",
+        w: 9,
+        h: 7,
+        unit: "short",
+        targets: [
+          { expr: `sum by (outcome) (increase(eproof_blocks_total[${RATE}]))`, legend: "{{outcome}}" },
+          { expr: "eproof_coverage_window_blocks", legend: "blocks in coverage window" },
+        ],
+      },
+      {
+        title: "Stage latency p90",
+        type: "timeseries",
+        w: 12,
+        h: 8,
+        unit: "s",
+        description: "npr_build, witness_fetch, input_build, proof_queue, prove, sign, publish; gossip_validate/verify",
+        targets: [{ expr: q(0.9, "eproof_pipeline_stage_seconds", "stage"), legend: "{{stage}}" }],
+      },
+      {
+        title: "Time to first proof (distribution)",
+        type: "heatmap",
+        w: 6,
+        h: 8,
+        unit: "s",
+        targets: [
+          {
+            expr: `sum by (le) (increase(eproof_pipeline_stage_seconds_bucket{stage="total"}[${RATE}]))`,
+            legend: "{{le}}",
+          },
+        ],
+      },
+      {
+        title: "Deadline margin p10",
+        type: "stat",
+        w: 6,
+        h: 8,
+        unit: "s",
+        description: "10% of blocks had less margin than this (negative: late)",
+        thresholds: [
+          [null, "red"],
+          [0, "orange"],
+          [1, "green"],
+        ],
+        targets: [{ expr: q(0.1, "eproof_deadline_margin_seconds", ""), legend: "margin p10" }],
+      },
+    ],
+  },
+  {
+    title: "Proofs",
+    panels: [
+      {
+        title: "Proofs by type and outcome",
+        type: "timeseries",
+        w: 8,
+        h: 8,
+        unit: "ops",
+        targets: [
+          {
+            expr: `sum by (proof_type, outcome) (rate(eproof_proofs_total[${RATE}]))`,
+            legend: "{{proof_type}} {{outcome}}",
+          },
+        ],
+      },
+      {
+        title: "Failures and timeouts by endpoint",
+        type: "timeseries",
+        w: 8,
+        h: 8,
+        unit: "ops",
+        targets: [
+          {
+            expr: `sum by (endpoint, outcome) (rate(eproof_proofs_total{outcome!="success"}[${RATE}]))`,
+            legend: "{{endpoint}} {{outcome}}",
+          },
+        ],
+      },
+      {
+        title: "Prove time p90 by type",
+        type: "timeseries",
+        w: 8,
+        h: 8,
+        unit: "s",
+        targets: [{ expr: q(0.9, "eproof_prove_seconds", "proof_type"), legend: "{{proof_type}}" }],
+      },
+      {
+        title: "Verifications",
+        type: "timeseries",
+        w: 12,
+        h: 7,
+        unit: "ops",
+        targets: [
+          {
+            expr: `sum by (proof_type, result) (rate(eproof_verifications_total[${RATE}]))`,
+            legend: "{{proof_type}} {{result}}",
+          },
+        ],
+      },
+      {
+        title: "Verify time p99",
+        type: "timeseries",
+        w: 12,
+        h: 7,
+        unit: "s",
+        targets: [{ expr: q(0.99, "eproof_verify_seconds", "proof_type"), legend: "{{proof_type}}" }],
+      },
+    ],
+  },
+  {
+    title: "Network and upstreams",
+    panels: [
+      {
+        title: "Peers",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "short",
+        targets: [{ expr: "eproof_peers", legend: "{{kind}}" }],
+      },
+      {
+        title: "Gossip received by result",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "ops",
+        targets: [
+          { expr: `sum by (result) (rate(eproof_gossip_messages_total[${RATE}]))`, legend: "{{result}}" },
+          {
+            expr: `sum by (proof_type) (rate(eproof_gossip_published_total[${RATE}]))`,
+            legend: "published {{proof_type}}",
+          },
+        ],
+      },
+      {
+        title: "Upstream health",
+        type: "stat",
+        w: 6,
+        h: 7,
+        thresholds: [
+          [null, "red"],
+          [1, "green"],
+        ],
+        targets: [{ expr: "eproof_upstream_up", legend: "{{upstream}}" }],
+      },
+      {
+        title: "Upstream errors",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "ops",
+        targets: [
+          {
+            expr: `sum by (upstream, kind) (rate(eproof_upstream_errors_total[${RATE}]))`,
+            legend: "{{upstream}} {{kind}}",
+          },
+        ],
+      },
+      {
+        title: "Chain head and finality",
+        type: "stat",
+        w: 8,
+        h: 5,
+        targets: [
+          { expr: "eproof_chain_head_slot", legend: "head slot" },
+          { expr: "eproof_chain_finalized_epoch", legend: "finalized epoch" },
+        ],
+      },
+      {
+        title: "Chain events",
+        type: "timeseries",
+        w: 16,
+        h: 5,
+        unit: "short",
+        targets: [
+          { expr: `increase(eproof_chain_blocks_seen_total[${RATE}])`, legend: "blocks seen" },
+          { expr: `sum by (fork) (increase(eproof_chain_payloads_total[${RATE}]))`, legend: "payloads {{fork}}" },
+          { expr: `increase(eproof_chain_reorgs_total[${RATE}])`, legend: "reorgs" },
+          { expr: `increase(eproof_chain_gap_filled_slots_total[${RATE}])`, legend: "gap-filled slots" },
+          { expr: `increase(eproof_chain_stream_reconnects_total[${RATE}])`, legend: "stream reconnects" },
+          { expr: q(0.9, "eproof_chain_reorg_depth", ""), legend: "reorg depth p90" },
+        ],
+      },
+    ],
+  },
+  {
+    title: "GPUs, energy and the EF hardware targets",
+    panels: [
+      {
+        title: "Fleet power vs 10 kW target",
+        type: "gauge",
+        w: 6,
+        h: 7,
+        unit: "percentunit",
+        min: 0,
+        max: 1.2,
+        thresholds: [
+          [null, "green"],
+          [0.8, "orange"],
+          [1, "red"],
+        ],
+        targets: [{ expr: "eproof_fleet_power_watts / eproof_fleet_power_target_watts", legend: "power" }],
+      },
+      {
+        title: "Fleet capex vs $100k target",
+        type: "gauge",
+        w: 6,
+        h: 7,
+        unit: "percentunit",
+        min: 0,
+        max: 1.2,
+        description: "From metrics.gpuPrices; see eproof_fleet_unpriced_gpus for models without a price",
+        thresholds: [
+          [null, "green"],
+          [0.8, "orange"],
+          [1, "red"],
+        ],
+        targets: [{ expr: "eproof_fleet_capex_usd / eproof_fleet_capex_target_usd", legend: "capex" }],
+      },
+      {
+        title: "Fleet",
+        type: "stat",
+        w: 6,
+        h: 7,
+        targets: [
+          { expr: "eproof_fleet_power_watts", legend: "watts" },
+          { expr: "eproof_fleet_capex_usd", legend: "USD" },
+          { expr: "sum(eproof_fleet_gpus)", legend: "GPUs" },
+          { expr: "eproof_fleet_unpriced_gpus", legend: "unpriced GPUs" },
+        ],
+      },
+      {
+        title: "Energy per proof (median)",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "joule",
+        targets: [
+          { expr: q(0.5, "eproof_proof_energy_joules", "proof_type"), legend: "{{proof_type}}" },
+          {
+            expr: `sum by (proof_type) (rate(eproof_energy_joules_total[${RATE}]))`,
+            legend: "{{proof_type}} W spent proving",
+          },
+        ],
+      },
+      {
+        title: "GPU power",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "watt",
+        targets: [{ expr: "eproof_gpu_power_watts", legend: "gpu{{gpu}} {{model}}" }],
+      },
+      {
+        title: "GPU utilisation",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "percentunit",
+        targets: [{ expr: "eproof_gpu_utilization_ratio", legend: "gpu{{gpu}}" }],
+      },
+      {
+        title: "GPU memory used",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "percentunit",
+        targets: [
+          { expr: "eproof_gpu_memory_used_bytes / eproof_gpu_memory_total_bytes", legend: "gpu{{gpu}}" },
+        ],
+      },
+      {
+        title: "GPU temperature",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "celsius",
+        thresholds: [
+          [null, "green"],
+          [83, "red"],
+        ],
+        targets: [{ expr: "eproof_gpu_temperature_celsius", legend: "gpu{{gpu}}" }],
+      },
+    ],
+  },
+  {
+    title: "Node",
+    panels: [
+      {
+        title: "Proof store",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "bytes",
+        targets: [
+          { expr: "eproof_store_bytes", legend: "bytes" },
+          { expr: "eproof_store_proofs", legend: "proofs" },
+        ],
+      },
+      {
+        title: "HTTP requests",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "reqps",
+        targets: [
+          {
+            expr: `sum by (server, route, status) (rate(eproof_http_requests_total[${RATE}]))`,
+            legend: "{{server}} {{route}} {{status}}",
+          },
+        ],
+      },
+      {
+        title: "HTTP latency p99",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "s",
+        targets: [{ expr: q(0.99, "eproof_http_request_seconds", "server, route"), legend: "{{server}} {{route}}" }],
+      },
+      {
+        title: "Process",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "short",
+        targets: [
+          { expr: `rate(eproof_process_cpu_seconds_total[${RATE}])`, legend: "CPU cores" },
+          { expr: "eproof_nodejs_eventloop_lag_p99_seconds", legend: "event loop lag p99 (s)" },
+          { expr: "eproof_process_resident_memory_bytes / 2^30", legend: "RSS (GiB)" },
+          { expr: "count by (version) (eproof_info)", legend: "version {{version}}" },
+        ],
+      },
+    ],
+  },
+];
+
+function thresholds(steps: [number | null, string][] | undefined) {
+  return {
+    mode: "absolute",
+    steps: (steps ?? [[null, "green"]]).map(([value, color]) => ({ color, value })),
+  };
+}
+
+let id = 1;
+let y = 0;
+const panels: unknown[] = [];
+for (const row of rows) {
+  panels.push({ type: "row", title: row.title, id: id++, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y } });
+  y += 1;
+  let x = 0;
+  let rowH = 0;
+  for (const p of row.panels) {
+    if (x + p.w > 24) {
+      x = 0;
+      y += rowH;
+      rowH = 0;
+    }
+    panels.push({
+      id: id++,
+      type: p.type,
+      title: p.title,
+      description: p.description ?? "",
+      datasource: DS,
+      gridPos: { h: p.h, w: p.w, x, y },
+      fieldConfig: {
+        defaults: {
+          unit: p.unit ?? "short",
+          ...(p.min === undefined ? {} : { min: p.min }),
+          ...(p.max === undefined ? {} : { max: p.max }),
+          thresholds: thresholds(p.thresholds),
+          ...(p.type === "timeseries" && p.thresholds
+            ? { custom: { thresholdsStyle: { mode: "line+area" } } }
+            : {}),
+        },
+        overrides: [],
+      },
+      options:
+        p.type === "heatmap"
+          ? { calculate: false, yAxis: { unit: "s" }, color: { scheme: "Oranges", mode: "scheme" } }
+          : p.type === "timeseries"
+            ? { legend: { displayMode: "list", placement: "bottom" }, tooltip: { mode: "multi" } }
+            : { reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false } },
+      targets: p.targets.map((t, i) => ({
+        refId: String.fromCharCode(65 + i),
+        datasource: DS,
+        expr: t.expr,
+        legendFormat: t.legend ?? "",
+        ...(p.type === "heatmap" ? { format: "heatmap" } : {}),
+      })),
+    });
+    x += p.w;
+    rowH = Math.max(rowH, p.h);
+  }
+  y += rowH;
+}
+
+const dashboard = {
+  uid: "eproof",
+  title: "eproof: execution proofs",
+  description: "EIP-8025 proving pipeline, coverage within the 10 s budget, gossip, GPUs and the EF hardware targets",
+  tags: ["eproof", "eip-8025", "ethereum"],
+  timezone: "utc",
+  schemaVersion: 39,
+  version: 1,
+  editable: true,
+  refresh: "10s",
+  time: { from: "now-1h", to: "now" },
+  templating: {
+    list: [
+      {
+        name: "datasource",
+        label: "Prometheus",
+        type: "datasource",
+        query: "prometheus",
+        current: { text: "Prometheus", value: "eproof-prometheus" },
+        hide: 0,
+      },
+    ],
+  },
+  annotations: { list: [] },
+  links: [],
+  panels,
+};
+
+const out = new URL("../grafana/dashboards/eproof.json", import.meta.url);
+writeFileSync(out, `${JSON.stringify(dashboard, null, 2)}\n`);
+console.log(`wrote ${out.pathname} (${panels.length} panels)`);
