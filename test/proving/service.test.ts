@@ -1,0 +1,359 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ProofEvent, ProvingBackend } from "../../src/proving/interface.ts";
+import { ProveFailure } from "../../src/proving/interface.ts";
+import {
+  DefaultProofService,
+  type ProofServiceModules,
+  type WitnessProvider,
+} from "../../src/proving/service.ts";
+import { proofContainers } from "../../src/spec/containers.ts";
+import { nprRoot } from "../../src/spec/newPayloadRequest.ts";
+import { getProfile } from "../../src/spec/profile.ts";
+import { CPU_PROOF_TYPE_ID, ProofTypeTable } from "../../src/spec/proofTypes.ts";
+import type { PayloadRecord, ProofStore, StoredProof } from "../../src/store/interface.ts";
+import { openProofStore } from "../../src/store/levelStore.ts";
+import { type Clock, systemClock } from "../../src/util/clock.ts";
+import { EproofError } from "../../src/util/errors.ts";
+import { silentLogger } from "../../src/util/logger.ts";
+import { type DevnetFixture, loadDevnetFixture } from "../support/devnetFixture.ts";
+import { DigestBackend } from "../support/digestBackend.ts";
+import { FakeClock } from "../support/fakeClock.ts";
+
+const CPU = CPU_PROOF_TYPE_ID;
+const ZISK = 6;
+const fixture: DevnetFixture = loadDevnetFixture();
+const root = nprRoot(fixture.npr);
+const containers = proofContainers(getProfile());
+
+let dir: string;
+let store: ProofStore;
+let services: DefaultProofService[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "eproof-service-"));
+  store = await openProofStore(dir);
+});
+afterEach(async () => {
+  for (const s of services) await s.close();
+  services = [];
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const fixtureWitness: WitnessProvider = async () => fixture.statelessInput;
+
+function service(
+  backends: ProvingBackend[],
+  over: Partial<ProofServiceModules> = {},
+): { svc: DefaultProofService; events: ProofEvent[] } {
+  const svc = new DefaultProofService({
+    store,
+    backends,
+    proofTypes: new ProofTypeTable(),
+    containers,
+    witnessProvider: fixtureWitness,
+    logger: silentLogger(),
+    clock: systemClock,
+    ...over,
+  });
+  services.push(svc);
+  const events: ProofEvent[] = [];
+  svc.subscribe((e) => events.push(e));
+  return { svc, events };
+}
+
+/** Resolves at the first event matching `pred` (or one already seen). */
+function nextEvent(svc: DefaultProofService, pred: (e: ProofEvent) => boolean): Promise<ProofEvent> {
+  const seen = svc.recentEvents().find(pred);
+  if (seen) return Promise.resolve(seen);
+  return new Promise((resolve) => {
+    const off = svc.subscribe((e) => {
+      if (pred(e)) {
+        off();
+        resolve(e);
+      }
+    });
+  });
+}
+
+/** Lets real I/O (the store) progress while simulated time stands still. */
+async function settle(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setTimeout(r, 5));
+}
+
+describe("DefaultProofService", () => {
+  it("proves the devnet fixture, stores it durably, and it survives a restart and verifies", async () => {
+    const backend = new DigestBackend({ id: "cpu", proofTypes: [CPU], clock: systemClock });
+    const ready: { proof: StoredProof; payload: PayloadRecord }[] = [];
+    const blockRoot = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+    const { svc, events } = service([backend], {
+      onProofReady: async (proof, payload) => {
+        ready.push({ proof, payload });
+      },
+    });
+    const got = await svc.requestProofs(fixture.npr, [CPU], { slot: 4242, blockRoot });
+    expect(got).toEqual(root);
+    expect(svc.isKnownPayload(root)).toBe(true);
+    await nextEvent(svc, (e) => e.type === "proof_complete");
+    await nextEvent(svc, (e) => e.type === "proof_verified");
+
+    // The backend got the real schema-prefixed StatelessInput (Osaka CL schema 0x12e0).
+    expect(backend.inputs).toEqual([fixture.statelessInput]);
+    expect([...(backend.inputs[0] ?? []).subarray(0, 2)]).toEqual([0x12, 0xe0]);
+    expect(events.map((e) => e.type)).toEqual(["proof_complete", "proof_verified"]);
+    expect(ready).toHaveLength(1);
+    expect(ready[0]?.payload.slot).toBe(4242);
+    expect(ready[0]?.proof).toMatchObject({ proofType: CPU, slot: 4242, source: "local", verified: true });
+
+    const stored = await svc.getProof(root, CPU);
+    const decoded = containers.ExecutionProof.deserialize(stored?.proof ?? new Uint8Array());
+    expect(decoded.proofType).toBe(CPU);
+    expect(decoded.publicInput.newPayloadRequestRoot).toEqual(root);
+    const proofData = decoded.proofData;
+
+    // Restart: close everything, reopen the store, build a new service on it.
+    await svc.close();
+    await store.close();
+    store = await openProofStore(dir);
+    const { svc: again } = service([new DigestBackend({ id: "cpu", proofTypes: [CPU], clock: systemClock })]);
+    expect(await again.getProof(root, CPU)).toEqual(stored);
+    expect((await again.verifiedProofs(root)).map((p) => p.proofType)).toEqual([CPU]);
+    expect((await store.payloadByBlockRoot(blockRoot))?.newPayloadRequestRoot).toEqual(root);
+    expect((await again.verifyProof(root, CPU, proofData)).valid).toBe(true);
+    const tampered = Uint8Array.from(proofData, (b, i) => (i === 40 ? b ^ 1 : b));
+    expect(await again.verifyProof(root, CPU, tampered)).toMatchObject({ valid: false });
+    // Asking again for a stored proof replays completion instead of proving twice.
+    await again.requestProofs(fixture.npr, [CPU]);
+    expect(again.recentEvents(root).map((e) => e.type)).toEqual(["proof_complete"]);
+  });
+
+  it("accepts a duplicate in-flight request once", async () => {
+    const clock = new FakeClock();
+    const backend = new DigestBackend({ id: "cpu", proofTypes: [CPU], clock, proveMs: 3_000 });
+    const { svc } = service([backend], { clock });
+    const [a, b] = await Promise.all([
+      svc.requestProofs(fixture.npr, [CPU]),
+      svc.requestProofs(fixture.npr, [CPU]),
+    ]);
+    expect(a).toEqual(b);
+    await settle();
+    await clock.advance(3_000);
+    await nextEvent(svc, (e) => e.type === "proof_complete");
+    expect(backend.proves).toBe(1);
+  });
+
+  it("rejects bad requests with BAD_INPUT", async () => {
+    const { svc } = service([new DigestBackend({ id: "cpu", proofTypes: [CPU], clock: systemClock })]);
+    const bad = async (types: number[]) => {
+      const e = await svc.requestProofs(fixture.npr, types).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(EproofError);
+      return (e as EproofError).message;
+    };
+    expect(await bad([])).toMatch(/no proof types/);
+    expect(await bad([1, 2, 3, 4, 5])).toMatch(/at most 4/);
+    expect(await bad([CPU, CPU])).toMatch(/twice/);
+    expect(await bad([99])).toMatch(/unknown proof type/);
+    expect(await bad([ZISK])).toMatch(/no configured backend proves reth-zisk/);
+    await expect(svc.verifyProof(root, ZISK, Uint8Array.of(1))).rejects.toThrow(
+      /no configured backend verifies/,
+    );
+    await expect(svc.verifyProof(new Uint8Array(3), CPU, Uint8Array.of(1))).rejects.toThrow(/32 bytes/);
+    expect(await svc.verifyProof(root, CPU, new Uint8Array(0))).toMatchObject({ valid: false });
+  });
+
+  it("reports witness_timeout when the witness never arrives", async () => {
+    const clock = new FakeClock();
+    const never: WitnessProvider = (_npr, _meta, signal) =>
+      new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+    const { svc } = service([new DigestBackend({ id: "cpu", proofTypes: [CPU], clock })], {
+      clock,
+      witnessProvider: never,
+    });
+    await svc.requestProofs(fixture.npr, [CPU]);
+    await settle();
+    await clock.advance(12_000);
+    const e = await nextEvent(svc, (x) => x.type === "proof_failure");
+    expect(e).toMatchObject({ type: "proof_failure", reason: "witness_timeout", proofType: CPU });
+  });
+
+  it("reports a witness provider's error as witness_timeout", async () => {
+    const { svc } = service([new DigestBackend({ id: "cpu", proofTypes: [CPU], clock: systemClock })], {
+      witnessProvider: async () => {
+        throw new EproofError("UPSTREAM", "debug_executionWitness: method not found");
+      },
+    });
+    await svc.requestProofs(fixture.npr, [CPU]);
+    const e = await nextEvent(svc, (x) => x.type === "proof_failure");
+    expect(e).toMatchObject({ reason: "witness_timeout" });
+    expect(e.type === "proof_failure" && e.error).toMatch(/method not found/);
+  });
+
+  it("reports proving_error after the retry also fails, and proving_timeout on a hung prover", async () => {
+    const gpu0 = new DigestBackend({
+      id: "ere:gpu0",
+      kind: "ere",
+      proofTypes: [ZISK],
+      clock: systemClock,
+      failures: [new ProveFailure("proving_error", "guest panicked")],
+    });
+    const gpu1 = new DigestBackend({
+      id: "ere:gpu1",
+      kind: "ere",
+      proofTypes: [ZISK],
+      clock: systemClock,
+      failures: [new ProveFailure("proving_error", "guest panicked")],
+    });
+    const { svc } = service([gpu0, gpu1], { schedulerOpts: { hedge: false } });
+    await svc.requestProofs(fixture.npr, [ZISK]);
+    const e = await nextEvent(svc, (x) => x.type === "proof_failure");
+    expect(e).toMatchObject({ reason: "proving_error" });
+    expect(gpu0.proves + gpu1.proves).toBe(2);
+    expect(await svc.getProof(root, ZISK)).toBeUndefined();
+
+    const clock = new FakeClock();
+    const hung = new DigestBackend({
+      id: "ere:slow",
+      kind: "ere",
+      proofTypes: [ZISK],
+      clock,
+      proveMs: 1e9,
+      ignoreAbort: true,
+    });
+    const { svc: svc2 } = service([hung], { clock, schedulerOpts: { hedge: false, proveTimeoutMs: 60_000 } });
+    await svc2.requestProofs(fixture.npr, [ZISK]);
+    await settle();
+    await clock.advance(60_000);
+    const t = await nextEvent(svc2, (x) => x.type === "proof_failure");
+    expect(t).toMatchObject({ reason: "proving_timeout" });
+    // The ere endpoint keeps proving after the client gave up.
+    expect(svc2.schedulerStatus()[0]?.busyUntil).toBeGreaterThan(clock.now());
+  });
+
+  it("hedges a slow block on a second GPU and keeps the first proof", async () => {
+    const clock = new FakeClock();
+    const seed = { interceptMs: 3_000, msPerMgas: 600, ratioP50: 1, ratioP90: 1.1 };
+    const slow = new DigestBackend({ id: "ere:a", kind: "ere", proofTypes: [ZISK], clock, proveMs: 20_000 });
+    const fast = new DigestBackend({ id: "ere:b", kind: "ere", proofTypes: [ZISK], clock, proveMs: 9_000 });
+    const { svc, events } = service([slow, fast], { clock, seedFor: () => seed });
+    // Seen 9 s ago: the 3 s intercept alone already misses the 10 s deadline, so both GPUs start.
+    await svc.requestProofs(fixture.npr, [ZISK], { seenAt: clock.now() - 9_000 });
+    await settle();
+    expect(slow.proves + fast.proves).toBe(2);
+    await clock.advance(9_000);
+    await nextEvent(svc, (e) => e.type === "proof_complete");
+    expect(events.filter((e) => e.type === "proof_complete")).toHaveLength(1);
+    await clock.advance(11_000);
+    await settle();
+    expect(events.filter((e) => e.type === "proof_failure")).toEqual([]);
+    expect((await svc.verifiedProofs(root)).map((p) => p.proofType)).toEqual([ZISK]);
+  });
+
+  it("waits for k verified proofs event-driven, or returns what there is at timeout or abort", async () => {
+    const clock = new FakeClock();
+    const { svc, events } = service([new DigestBackend({ id: "cpu", proofTypes: [CPU], clock })], { clock });
+    await svc.notifyPayload(fixture.npr, { slot: 7 });
+    const network = (proofType: number, validatorIndex: number): StoredProof => ({
+      newPayloadRequestRoot: root,
+      proofType,
+      slot: 7,
+      proof: containers.ExecutionProof.serialize({
+        proofData: Uint8Array.of(proofType, 1, 2),
+        proofType,
+        publicInput: { newPayloadRequestRoot: root },
+      }),
+      signed: { validatorIndex, signature: new Uint8Array(96) },
+      source: "gossip",
+      verified: true,
+      receivedAt: clock.now(),
+    });
+    const two = svc.waitForVerified(root, 2, [1, 3, 6], 30_000);
+    await svc.acceptProof(network(1, 11));
+    await svc.acceptProof(network(2, 12)); // not an allowed type
+    await svc.acceptProof(network(6, 16));
+    expect((await two).map((p) => p.proofType)).toEqual([1, 6]);
+    expect(
+      events
+        .filter((e) => e.type === "proof_verified")
+        .map((e) => e.type === "proof_verified" && e.validatorIndex),
+    ).toEqual([11, 12, 16]);
+
+    const three = svc.waitForVerified(root, 4, undefined, 5_000);
+    await settle();
+    await clock.advance(5_000);
+    expect((await three).map((p) => p.proofType)).toEqual([1, 2, 6]);
+
+    const ac = new AbortController();
+    const aborted = svc.waitForVerified(root, 4, [1], 60_000, ac.signal);
+    ac.abort();
+    expect((await aborted).map((p) => p.proofType)).toEqual([1]);
+  });
+
+  it("never lets an unverified network proof replace a verified one", async () => {
+    const { svc, events } = service([
+      new DigestBackend({ id: "cpu", proofTypes: [CPU], clock: systemClock }),
+    ]);
+    const base: StoredProof = {
+      newPayloadRequestRoot: root,
+      proofType: 1,
+      slot: 3,
+      proof: Uint8Array.of(9, 9, 9),
+      source: "reqresp",
+      verified: true,
+      receivedAt: 1,
+    };
+    await svc.acceptProof(base);
+    await svc.acceptProof({ ...base, proof: Uint8Array.of(1), verified: false });
+    expect(await svc.getProof(root, 1)).toEqual(base);
+    expect(events).toHaveLength(1);
+    await expect(svc.acceptProof({ ...base, proof: new Uint8Array(0) })).rejects.toThrow(/empty/);
+    expect(svc.isKnownPayload(root)).toBe(true);
+  });
+
+  it("drops an orphaned payload's work and data", async () => {
+    const clock = new FakeClock();
+    const backend = new DigestBackend({ id: "cpu", proofTypes: [CPU], clock, proveMs: 5_000 });
+    const { svc } = service([backend], { clock });
+    await svc.requestProofs(fixture.npr, [CPU], { slot: 9 });
+    await settle();
+    expect(backend.proves).toBe(1);
+    await svc.dropPayload(root);
+    const e = await nextEvent(svc, (x) => x.type === "proof_failure");
+    expect(e.type === "proof_failure" && e.error).toMatch(/orphaned/);
+    expect(await store.getPayload(root)).toBeUndefined();
+    expect(svc.isKnownPayload(root)).toBe(false);
+    await clock.advance(5_000);
+    await settle();
+    expect(await svc.getProof(root, CPU)).toBeUndefined();
+  });
+
+  it("keeps a bounded ring of recent events and lists proof types with capabilities", async () => {
+    const clock: Clock = new FakeClock();
+    const { svc } = service([new DigestBackend({ id: "cpu", proofTypes: [CPU], clock })], {
+      clock,
+      opts: { recentEventsLimit: 3 },
+      witnessProvider: async () => {
+        throw new Error("no EL");
+      },
+    });
+    for (let i = 0; i < 5; i++) {
+      await svc.requestProofs(fixture.npr, [CPU]);
+      await nextEvent(
+        svc,
+        (e) => e.type === "proof_failure" && svc.recentEvents().length >= Math.min(i + 1, 3),
+      );
+    }
+    await settle();
+    expect(svc.recentEvents()).toHaveLength(3);
+    expect(svc.recentEvents(new Uint8Array(32))).toEqual([]);
+    const types = svc.proofTypes();
+    expect(types.find((t) => t.proofType === CPU)).toMatchObject({
+      canProve: true,
+      canVerify: true,
+      kind: "reexec",
+    });
+    expect(types.find((t) => t.proofType === ZISK)).toMatchObject({ canProve: false, canVerify: false });
+  });
+});
