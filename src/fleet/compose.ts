@@ -192,5 +192,5 @@ export function renderCompose(doc: ComposeDocument, header?: string): string {
     ...doc.endpoints.map((e) => `# endpoint ${e.service}: ${e.url} (GPUs ${e.gpus.join(",")})`),
   ];
   if (header) lines.push(`# ${header}`);
-  return `${lines.join("\n")}\n${stringify(doc.document, { lineWidth: 0 })}`;
+  return `${lines.join("\n")}\n${stringify(doc.document, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }

@@ -1,7 +1,9 @@
 // Every subcommand, one import each. A command lands with the capability that makes it work.
 import type { CommandModule } from "yargs";
+import { gpuCommand } from "./gpu.ts";
+import { gpusCommand } from "./gpus.ts";
 import { planCommand } from "./plan.ts";
 import { sszCommand } from "./ssz.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types
-export const commands: CommandModule<any, any>[] = [sszCommand, planCommand];
+export const commands: CommandModule<any, any>[] = [sszCommand, planCommand, gpusCommand, gpuCommand];

@@ -1,0 +1,127 @@
+// `eproof gpu compose`: writes the Docker compose file an operator runs on a GPU host.
+import { writeFileSync } from "node:fs";
+import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import {
+  buildCompose,
+  type ComposeLayout,
+  defaultComposeOptions,
+  renderCompose,
+} from "../../fleet/compose.ts";
+import { gpuRefSchema, ZKVMS, type Zkvm } from "../../fleet/config.ts";
+import { queryGpus } from "../../fleet/sampler.ts";
+import { EproofError, errorMessage } from "../../util/errors.ts";
+
+interface ComposeArgs {
+  zkvm: Zkvm;
+  elf: string;
+  gpus?: string;
+  layout: ComposeLayout;
+  "ere-version": string;
+  image?: string;
+  "base-port": number;
+  bind: string;
+  warmup?: number;
+  out?: string;
+  "nvidia-smi": string;
+}
+
+function parseGpuList(list: string): Array<number | string> {
+  return list.split(",").map((raw) => {
+    const s = raw.trim();
+    const value = /^\d+$/.test(s) ? Number(s) : s;
+    const parsed = gpuRefSchema.safeParse(value);
+    if (!parsed.success) throw new EproofError("BAD_INPUT", `"${s}" is not a GPU index or GPU-… UUID`);
+    return parsed.data;
+  });
+}
+
+const composeCommand: CommandModule<object, ComposeArgs> = {
+  command: "compose",
+  describe:
+    "Write a Docker compose file: one ere-server per GPU, or a ZisK cluster (coordinator + a worker per GPU)",
+  builder: (y: Argv) =>
+    y
+      .option("zkvm", { choices: ZKVMS, demandOption: true, describe: "zkVM of the ere-server image" })
+      .option("elf", {
+        type: "string",
+        demandOption: true,
+        describe: "Host path of the guest ELF (one ELF = one proof type)",
+      })
+      .option("gpus", {
+        type: "string",
+        describe: "Comma-separated GPU indices or UUIDs (default: every GPU nvidia-smi lists)",
+      })
+      .option("layout", {
+        choices: ["per-gpu", "zisk-cluster"] as const,
+        default: defaultComposeOptions.layout,
+        describe: "One server per GPU, or one ZisK cluster over all given GPUs",
+      })
+      .option("ere-version", {
+        type: "string",
+        default: defaultComposeOptions.ereVersion,
+        describe: "ere release: image ghcr.io/eth-act/ere/ere-server-<zkvm>:<version>-cuda",
+      })
+      .option("image", { type: "string", describe: "Full image reference, overriding --ere-version" })
+      .option("base-port", {
+        type: "number",
+        default: defaultComposeOptions.basePort,
+        describe: "Host port of the first server; the others follow",
+      })
+      .option("bind", {
+        type: "string",
+        default: defaultComposeOptions.bindAddress,
+        describe: "Host address to publish ports on (0.0.0.0 if eproof runs elsewhere)",
+      })
+      .option("warmup", {
+        type: "number",
+        describe: "Health-check start period in seconds (default: ZisK 300, others 120)",
+      })
+      .option("out", { type: "string", describe: "File to write (default: print to stdout)" })
+      .option("nvidia-smi", {
+        type: "string",
+        default: "nvidia-smi",
+        describe: "Path of nvidia-smi, used when --gpus is not given",
+      }) as unknown as Argv<ComposeArgs>,
+  handler: async (args: ArgumentsCamelCase<ComposeArgs>) => {
+    let gpus: Array<number | string>;
+    if (args.gpus) gpus = parseGpuList(args.gpus);
+    else {
+      try {
+        gpus = (await queryGpus(undefined, args["nvidia-smi"])).map((g) => g.index);
+      } catch (e) {
+        throw new EproofError("BAD_INPUT", `no --gpus given and ${errorMessage(e)}; pass --gpus 0,1,…`);
+      }
+    }
+    const doc = buildCompose({
+      zkvm: args.zkvm,
+      gpus,
+      layout: args.layout,
+      ereVersion: args["ere-version"],
+      image: args.image,
+      elfPath: args.elf,
+      basePort: args["base-port"],
+      bindAddress: args.bind,
+      warmupSeconds: args.warmup,
+    });
+    const text = renderCompose(doc);
+    if (!args.out) {
+      process.stdout.write(text);
+      return;
+    }
+    try {
+      writeFileSync(args.out, text);
+    } catch (e) {
+      throw new EproofError("BAD_INPUT", `cannot write ${args.out}: ${errorMessage(e)}`);
+    }
+    process.stdout.write(
+      `wrote ${args.out}: ${doc.endpoints.map((e) => `${e.service} → ${e.url}`).join(", ")}\n`,
+    );
+  },
+};
+
+export const gpuCommand: CommandModule = {
+  command: "gpu <command>",
+  describe: "GPU host tools (compose file generation)",
+  builder: (y: Argv) => y.command(composeCommand).demandCommand(1, "eproof gpu needs a subcommand: compose"),
+  handler: () => undefined,
+};
