@@ -4,7 +4,7 @@
 import type { capella, deneb, electra, fulu, gloas } from "@lodestar/types";
 import { ssz } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { nprRoot } from "../spec/newPayloadRequest.ts";
+import { encodeNpr, nprRoot } from "../spec/newPayloadRequest.ts";
 import { EproofError, errorMessage } from "../util/errors.ts";
 import type { ChainNewPayloadRequest } from "./interface.ts";
 
@@ -136,23 +136,13 @@ function finish(npr: ChainNewPayloadRequest): BuiltNpr {
   };
 }
 
+/** hash_tree_root of the NPR (capella..gloas). */
 export function chainNprRoot(npr: ChainNewPayloadRequest): Uint8Array {
-  if (npr.fork === "capella") return ssz.capella.NewPayloadRequest.hashTreeRoot(npr.value);
   return nprRoot(npr);
 }
 
 export function encodeChainNpr(npr: ChainNewPayloadRequest): Uint8Array {
-  switch (npr.fork) {
-    case "capella":
-      return ssz.capella.NewPayloadRequest.serialize(npr.value);
-    case "deneb":
-      return ssz.deneb.NewPayloadRequest.serialize(npr.value as deneb.NewPayloadRequest);
-    case "electra":
-    case "fulu":
-      return ssz.electra.NewPayloadRequest.serialize(npr.value as electra.NewPayloadRequest);
-    case "gloas":
-      return ssz.gloas.NewPayloadRequest.serialize(npr.value as gloas.NewPayloadRequest);
-  }
+  return encodeNpr(npr);
 }
 
 /**

@@ -1,20 +1,12 @@
 // The beacon side's contract: the typed chain events the rest of eproof consumes, the Beacon API
 // client surface, the metrics the follower records and the follower's options with defaults.
-import type { ssz } from "@lodestar/types";
 import type { ForkedNewPayloadRequest } from "../spec/newPayloadRequest.ts";
 
 /**
- * Capella has no Engine API NewPayloadRequest beyond the payload itself; @lodestar/types defines
- * `capella.NewPayloadRequest = {executionPayload}` and eproof uses exactly that container (and its
- * hash_tree_root) so pre-Deneb devnets (e.g. Lodestar 1.5.1) still yield a payload event.
+ * The NPR the follower emits: spec/newPayloadRequest.ts covers deneb..gloas and also Capella as
+ * `capella.NewPayloadRequest = {executionPayload}` (@lodestar/types), so pre-Deneb devnets work too.
  */
-export interface CapellaForkedNewPayloadRequest {
-  fork: "capella";
-  value: ReturnType<(typeof ssz.capella.NewPayloadRequest)["defaultValue"]>;
-}
-
-/** Any NPR the follower can emit: the spec forks (deneb..gloas) plus the Capella shape above. */
-export type ChainNewPayloadRequest = ForkedNewPayloadRequest | CapellaForkedNewPayloadRequest;
+export type ChainNewPayloadRequest = ForkedNewPayloadRequest;
 
 export interface PayloadEvent {
   type: "payload";

@@ -1,0 +1,165 @@
+// Execution witnesses from the EL's debug API: `debug_executionWitnessByBlockHash [hash]` (reth) first,
+// else `debug_executionWitness [number]` (geth, reth); the working method is remembered. Chain config
+// from `debug_chainConfig` or a geth-style JSON file (a genesis file's `config` works too).
+import { readFile } from "node:fs/promises";
+import { type ExecutionWitnessValue, witnessFromRpcJson } from "../spec/stateless.ts";
+import type { GethChainConfig } from "../stateless/common.ts";
+import type { Clock } from "../util/clock.ts";
+import { EproofError, errorMessage } from "../util/errors.ts";
+import { toHex } from "../util/hex.ts";
+import type {
+  ChainConfigSource,
+  ExecutionMetrics,
+  FetchedWitness,
+  WitnessMethod,
+  WitnessRequest,
+  WitnessSource,
+} from "./interface.ts";
+import { type JsonRpcClient, RpcError } from "./jsonRpcClient.ts";
+
+export interface RpcWitnessSourceOpts {
+  /** The EL may not have executed the block yet: retry an empty/unknown answer every retryMs up to waitMs. */
+  retryMs: number;
+  waitMs: number;
+}
+
+export const defaultRpcWitnessSourceOpts: RpcWitnessSourceOpts = { retryMs: 200, waitMs: 12_000 };
+
+const BY_HASH = "debug_executionWitnessByBlockHash";
+const BY_NUMBER = "debug_executionWitness";
+
+/** The EL has neither witness method: the caller should use the eth_getProof fallback. */
+export class WitnessMethodsMissingError extends EproofError {
+  constructor(url: string) {
+    super("UPSTREAM", `${url} offers neither ${BY_HASH} nor ${BY_NUMBER}`);
+    this.name = "WitnessMethodsMissingError";
+  }
+}
+
+export class RpcWitnessSource implements WitnessSource {
+  private readonly rpc: JsonRpcClient;
+  private readonly clock: Clock;
+  private readonly opts: RpcWitnessSourceOpts;
+  private readonly metrics?: Pick<ExecutionMetrics, "recordWitnessFetch">;
+  private method: WitnessMethod | undefined;
+  private readonly missing = new Set<WitnessMethod>();
+
+  constructor(
+    rpc: JsonRpcClient,
+    modules: { clock: Clock; metrics?: Pick<ExecutionMetrics, "recordWitnessFetch"> },
+    opts: Partial<RpcWitnessSourceOpts> = {},
+  ) {
+    this.rpc = rpc;
+    this.clock = modules.clock;
+    this.metrics = modules.metrics;
+    this.opts = { ...defaultRpcWitnessSourceOpts, ...opts };
+  }
+
+  async fetchWitness(req: WitnessRequest, signal?: AbortSignal): Promise<FetchedWitness> {
+    const t0 = this.clock.now();
+    for (;;) {
+      try {
+        const { witness, method } = await this.tryOnce(req, signal);
+        const ms = this.clock.now() - t0;
+        this.metrics?.recordWitnessFetch(method, ms, true);
+        return { witness, method, ms };
+      } catch (e) {
+        const retriable = e instanceof RpcError && !e.methodMissing;
+        if (!retriable || this.clock.now() - t0 + this.opts.retryMs > this.opts.waitMs) {
+          this.metrics?.recordWitnessFetch(this.method ?? BY_NUMBER, this.clock.now() - t0, false);
+          throw e;
+        }
+        await this.clock.sleep(this.opts.retryMs, signal);
+      }
+    }
+  }
+
+  private async tryOnce(
+    req: WitnessRequest,
+    signal?: AbortSignal,
+  ): Promise<{ witness: ExecutionWitnessValue; method: WitnessMethod }> {
+    const order: WitnessMethod[] = this.method ? [this.method] : [BY_HASH, BY_NUMBER];
+    for (const method of order) {
+      if (this.missing.has(method)) continue;
+      const param = method === BY_HASH ? toHex(req.blockHash) : `0x${req.blockNumber.toString(16)}`;
+      let raw: unknown;
+      try {
+        raw = await this.rpc.call(method, [param], { signal });
+      } catch (e) {
+        if (e instanceof RpcError && e.methodMissing) {
+          this.missing.add(method);
+          continue;
+        }
+        throw e;
+      }
+      if (raw === null || raw === undefined)
+        throw new RpcError(method, -32000, `no witness (yet) for block ${param}`);
+      let witness: ExecutionWitnessValue;
+      try {
+        witness = witnessFromRpcJson(raw);
+      } catch (e) {
+        throw new EproofError("UPSTREAM", `${method} returned a malformed witness: ${errorMessage(e)}`);
+      }
+      this.method = method;
+      return { witness, method };
+    }
+    throw new WitnessMethodsMissingError(this.rpc.url);
+  }
+}
+
+function checkChainConfig(v: unknown, where: string): GethChainConfig {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new EproofError("BAD_CONFIG", `${where} is not a chain config object`);
+  }
+  const obj = v as Record<string, unknown>;
+  // A genesis file: the chain config sits under "config".
+  const cfg =
+    "config" in obj && typeof obj.config === "object" && obj.config !== null
+      ? (obj.config as Record<string, unknown>)
+      : obj;
+  const id = cfg.chainId;
+  if (typeof id !== "number" && typeof id !== "string")
+    throw new EproofError("BAD_CONFIG", `${where} has no chainId`);
+  return cfg as GethChainConfig;
+}
+
+export class RpcChainConfigSource implements ChainConfigSource {
+  private readonly rpc: JsonRpcClient;
+  private cached?: GethChainConfig;
+  constructor(rpc: JsonRpcClient) {
+    this.rpc = rpc;
+  }
+  async chainConfig(signal?: AbortSignal): Promise<GethChainConfig> {
+    if (!this.cached)
+      this.cached = checkChainConfig(
+        await this.rpc.call("debug_chainConfig", [], { signal }),
+        "debug_chainConfig",
+      );
+    return this.cached;
+  }
+}
+
+export class FileChainConfigSource implements ChainConfigSource {
+  private readonly path: string;
+  private cached?: GethChainConfig;
+  constructor(path: string) {
+    this.path = path;
+  }
+  async chainConfig(): Promise<GethChainConfig> {
+    if (this.cached) return this.cached;
+    let text: string;
+    try {
+      text = await readFile(this.path, "utf8");
+    } catch (e) {
+      throw new EproofError("BAD_CONFIG", `cannot read chain config ${this.path}: ${errorMessage(e)}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new EproofError("BAD_CONFIG", `chain config ${this.path} is not JSON`);
+    }
+    this.cached = checkChainConfig(json, this.path);
+    return this.cached;
+  }
+}

@@ -1,0 +1,169 @@
+// StatelessInput assembly: NewPayloadRequest + execution witness + chain config + transaction public keys
+// → schema-prefixed SSZ, the bytes a prover's guest reads. Witnesses that did not come from the EL's own
+// debug API (the eth_getProof fallback) are re-executed with the stateless engine before use.
+import type { Common } from "@ethereumjs/common";
+import type { PayloadEvent } from "../beacon/interface.ts";
+import type { ForkedNewPayloadRequest } from "../spec/newPayloadRequest.ts";
+import type { SpecProfile } from "../spec/profile.ts";
+import {
+  type ExecutionWitnessValue,
+  encodeStatelessInput,
+  SCHEMA_AMSTERDAM_R1,
+  schemaIdForFork,
+  statelessNprRoot,
+} from "../spec/stateless.ts";
+import { commonFromGethConfig, type GethChainConfig } from "../stateless/common.ts";
+import { validateStateless } from "../stateless/engine.ts";
+import { recoverPublicKeys } from "../stateless/publicKeys.ts";
+import type { Clock } from "../util/clock.ts";
+import { EproofError, errorMessage } from "../util/errors.ts";
+import type { Logger } from "../util/logger.ts";
+import type {
+  ChainConfigSource,
+  ExecutionMetrics,
+  StatelessInputReady,
+  WitnessMethod,
+  WitnessSource,
+} from "./interface.ts";
+
+/** `always`: every witness is re-executed; `fallback`: only those not from the EL's debug API. */
+export type WitnessCheckMode = "always" | "fallback" | "never";
+
+/**
+ * The schema a fork's input is written with. Pre-Amsterdam forks use the CL-typed schemas of
+ * spec/stateless.ts (Cancun/Prague/Osaka); Gloas would need the Amsterdam NPR of the profile, which
+ * this module does not build from a CL payload yet.
+ */
+export function statelessSchemaFor(fork: ForkedNewPayloadRequest["fork"], profile: SpecProfile): number {
+  if (fork === "gloas") {
+    throw new EproofError(
+      "UNKNOWN_FORK",
+      `a Gloas StatelessInput needs the Amsterdam NPR (schema 0x${profile.statelessSchemaId.toString(16)}), which eproof does not yet derive from a CL payload`,
+    );
+  }
+  return schemaIdForFork(fork);
+}
+
+export interface AssembleArgs {
+  npr: ForkedNewPayloadRequest;
+  witness: ExecutionWitnessValue;
+  /** A Common built once from the chain config (reused across blocks). */
+  common: Common;
+  schemaId: number;
+}
+
+export interface AssembledInput {
+  bytes: Uint8Array;
+  root: Uint8Array;
+  publicKeys: Uint8Array[];
+}
+
+/** Pure assembly (no I/O): keys recovered from the payload's transactions, then encoded. */
+export function assembleStatelessInput(args: AssembleArgs): AssembledInput {
+  if (args.schemaId === SCHEMA_AMSTERDAM_R1) {
+    throw new EproofError(
+      "UNKNOWN_FORK",
+      "schema 0x1501 needs an Amsterdam NPR; a CL NPR cannot be written with it",
+    );
+  }
+  const publicKeys = recoverPublicKeys(args.npr, args.common);
+  const npr = { schema: "cl" as const, npr: args.npr };
+  const bytes = encodeStatelessInput(
+    {
+      newPayloadRequest: npr,
+      witness: args.witness,
+      chainConfig: { chainId: Number(args.common.chainId()) },
+      publicKeys,
+    },
+    args.schemaId,
+  );
+  return { bytes, root: statelessNprRoot(npr), publicKeys };
+}
+
+/** Re-executes the payload on the witness alone; a witness that does not carry the block is BAD_INPUT. */
+export async function checkWitness(
+  npr: ForkedNewPayloadRequest,
+  witness: ExecutionWitnessValue,
+  common: Common,
+  publicKeys?: Uint8Array[],
+): Promise<void> {
+  const outcome = await validateStateless({ npr, witness, chainConfig: common, publicKeys });
+  if (!outcome.valid) {
+    throw new EproofError(
+      "BAD_INPUT",
+      `witness does not validate block ${npr.value.executionPayload.blockNumber}: ${outcome.reason ?? "invalid"}`,
+    );
+  }
+}
+
+export interface StatelessInputBuilderOpts {
+  profile: SpecProfile;
+  witnessCheck: WitnessCheckMode;
+}
+
+export interface StatelessInputBuilderModules {
+  witnessSource: WitnessSource;
+  chainConfigSource: ChainConfigSource;
+  clock: Clock;
+  logger: Logger;
+  metrics?: ExecutionMetrics;
+}
+
+const DEBUG_METHODS: readonly WitnessMethod[] = [
+  "debug_executionWitnessByBlockHash",
+  "debug_executionWitness",
+];
+
+/** Turns payload events into StatelessInputs: witness fetch, optional check, assembly. */
+export class StatelessInputBuilder {
+  private readonly opts: StatelessInputBuilderOpts;
+  private readonly m: StatelessInputBuilderModules;
+  private common?: { config: GethChainConfig; common: Common };
+
+  constructor(opts: StatelessInputBuilderOpts, modules: StatelessInputBuilderModules) {
+    this.opts = opts;
+    this.m = modules;
+  }
+
+  private async getCommon(signal?: AbortSignal): Promise<Common> {
+    const config = await this.m.chainConfigSource.chainConfig(signal);
+    if (this.common?.config !== config) this.common = { config, common: commonFromGethConfig(config) };
+    return this.common.common;
+  }
+
+  async build(event: PayloadEvent, signal?: AbortSignal): Promise<StatelessInputReady> {
+    const schemaId = statelessSchemaFor(event.npr.fork, this.opts.profile);
+    const common = await this.getCommon(signal);
+    const fetched = await this.m.witnessSource.fetchWitness(
+      { blockHash: event.blockHash, blockNumber: event.blockNumber },
+      signal,
+    );
+    const t0 = this.m.clock.now();
+    const assembled = assembleStatelessInput({ npr: event.npr, witness: fetched.witness, common, schemaId });
+    const mustCheck =
+      this.opts.witnessCheck === "always" ||
+      (this.opts.witnessCheck === "fallback" && !DEBUG_METHODS.includes(fetched.method));
+    if (mustCheck) {
+      try {
+        await checkWitness(event.npr, fetched.witness, common, assembled.publicKeys);
+      } catch (e) {
+        this.m.metrics?.recordWitnessRejected(fetched.method);
+        this.m.logger.warn(
+          { slot: event.slot, blockNumber: event.blockNumber, method: fetched.method, err: errorMessage(e) },
+          "execution witness rejected",
+        );
+        throw e;
+      }
+    }
+    const ms = this.m.clock.now() - t0;
+    this.m.metrics?.recordInputBuilt(ms, assembled.bytes.length);
+    return {
+      bytes: assembled.bytes,
+      schemaId,
+      root: assembled.root,
+      event,
+      witnessMethod: fetched.method,
+      sinceSeenMs: this.m.clock.now() - event.seenAt,
+    };
+  }
+}
