@@ -1,0 +1,267 @@
+// Contract tests of the zkboost-compatible proof-engine API, written from zkboost's openapi.json
+// (v0.7 query-parameter form): status codes, bodies, the error shape, SSE replay and failure events.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fromHex, toHex } from "../../src/util/hex.ts";
+import { type ApiHarness, fixtureNpr, NPR_ROOT, openSse, startApi } from "./support/harness.ts";
+
+let h: ApiHarness;
+beforeEach(async () => {
+  h = await startApi({ sseKeepAliveMs: 15_000, maxBodyBytes: 4096 });
+});
+afterEach(async () => {
+  await h.close();
+});
+
+const OTHER_ROOT = `0x${"ab".repeat(32)}`;
+
+function postRequest(query: string, body: Uint8Array<ArrayBuffer> = fixtureNpr().bytes): Promise<Response> {
+  return fetch(`${h.base}/v1/execution_proof_requests${query}`, {
+    method: "POST",
+    headers: { "content-type": "application/octet-stream" },
+    body,
+  });
+}
+
+async function expectError(res: Response, status: number): Promise<string> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toContain("application/json");
+  const body = (await res.json()) as { code: number; message: string };
+  expect(body.code).toBe(status);
+  expect(typeof body.message).toBe("string");
+  expect(body.message.length).toBeGreaterThan(0);
+  return body.message;
+}
+
+describe("POST /v1/execution_proof_requests", () => {
+  it("accepts an SSZ NewPayloadRequest and answers its root", async () => {
+    const res = await postRequest("?proof_types=reth-sp1,reth-zisk");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ new_payload_request_root: NPR_ROOT });
+    expect(h.service.requested).toEqual([{ root: NPR_ROOT, proofTypes: [5, 6] }]);
+  });
+
+  it("accepts a duplicate in-flight request with the same root", async () => {
+    const a = await postRequest("?proof_types=reth-sp1");
+    const b = await postRequest("?proof_types=reth-sp1");
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    expect(await b.json()).toEqual({ new_payload_request_root: NPR_ROOT });
+  });
+
+  it.each([
+    ["missing proof_types", ""],
+    ["empty proof_types", "?proof_types="],
+    ["duplicate proof types", "?proof_types=reth-sp1,reth-sp1"],
+    ["unknown proof type", "?proof_types=reth-risc0"],
+    ["a type this node cannot prove", "?proof_types=ethrex-zisk"],
+  ])("answers 400 for %s", async (_name, query) => {
+    await expectError(await postRequest(query), 400);
+    expect(h.service.requested).toEqual([]);
+  });
+
+  it("answers 400 for bytes that are no NewPayloadRequest and for an empty body", async () => {
+    const msg = await expectError(await postRequest("?proof_types=reth-sp1", Uint8Array.of(1, 2, 3)), 400);
+    expect(msg).toContain("invalid SSZ body");
+    await expectError(await postRequest("?proof_types=reth-sp1", new Uint8Array(0)), 400);
+  });
+
+  it("answers 413 for a body over the limit", async () => {
+    await expectError(await postRequest("?proof_types=reth-sp1", new Uint8Array(5000)), 413);
+  });
+});
+
+describe("GET /v1/execution_proof_requests (SSE)", () => {
+  it("replays cached completions for a root, then streams live failures with reason and error", async () => {
+    const root = fromHex(NPR_ROOT);
+    await h.service.complete(root, 5, Uint8Array.of(1, 9, 9));
+    await h.service.complete(fromHex(OTHER_ROOT), 5, Uint8Array.of(1));
+    const sse = await openSse(`${h.base}/v1/execution_proof_requests?new_payload_request_root=${NPR_ROOT}`);
+    expect(sse.status).toBe(200);
+    const [replayed] = await sse.next(1);
+    expect(replayed).toEqual({
+      event: "proof_complete",
+      data: { new_payload_request_root: NPR_ROOT, proof_type: "reth-sp1" },
+    });
+
+    h.service.fail(fromHex(OTHER_ROOT), 6, "proving_error", "not for this subscriber");
+    h.service.fail(root, 6, "proving_timeout", "ere-server took longer than 60 s");
+    const [live] = await sse.next(1);
+    expect(live).toEqual({
+      event: "proof_failure",
+      data: {
+        new_payload_request_root: NPR_ROOT,
+        proof_type: "reth-zisk",
+        reason: "proving_timeout",
+        error: "ere-server took longer than 60 s",
+      },
+    });
+    sse.close();
+  });
+
+  it("streams events of every root without a filter", async () => {
+    const sse = await openSse(`${h.base}/v1/execution_proof_requests`);
+    expect(sse.status).toBe(200);
+    // Wait until the subscription is registered before emitting.
+    await expect.poll(() => h.metrics.sse.at(-1)).toBe(1);
+    h.service.fail(fromHex(OTHER_ROOT), 5, "witness_timeout", "no witness");
+    await h.service.complete(fromHex(NPR_ROOT), 6, Uint8Array.of(1));
+    const events = await sse.next(2);
+    expect(events.map((e) => e.event)).toEqual(["proof_failure", "proof_complete"]);
+    expect(events[0]?.data).toMatchObject({
+      new_payload_request_root: OTHER_ROOT,
+      reason: "witness_timeout",
+    });
+    sse.close();
+    await expect.poll(() => h.metrics.sse.at(-1)).toBe(0);
+  });
+
+  it("answers 400 for a malformed root filter", async () => {
+    await expectError(
+      await fetch(`${h.base}/v1/execution_proof_requests?new_payload_request_root=0x1234`),
+      400,
+    );
+  });
+});
+
+describe("SSE keep-alive", () => {
+  it("sends comment lines while idle", async () => {
+    const fast = await startApi({ sseKeepAliveMs: 30 });
+    try {
+      const sse = await openSse(`${fast.base}/v1/execution_proof_requests`);
+      const [msg] = await sse.next(1);
+      expect(msg?.comment).toBe("keep-alive");
+      expect(msg?.event).toBeUndefined();
+      sse.close();
+    } finally {
+      await fast.close();
+    }
+  });
+});
+
+describe("GET /v1/execution_proofs/{root}/{proof_type}", () => {
+  it("returns the raw proof bytes once complete, 404 before", async () => {
+    const url = `${h.base}/v1/execution_proofs/${NPR_ROOT}/reth-sp1`;
+    const msg = await expectError(await fetch(url), 404);
+    expect(msg).toContain("reth-sp1");
+    await h.service.complete(fromHex(NPR_ROOT), 5, Uint8Array.of(1, 2, 3, 4));
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/octet-stream");
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(Uint8Array.of(1, 2, 3, 4));
+  });
+
+  it("answers 400 for a malformed root and 404 for an unknown proof type", async () => {
+    await expectError(await fetch(`${h.base}/v1/execution_proofs/0xzz/reth-sp1`), 400);
+    await expectError(await fetch(`${h.base}/v1/execution_proofs/${NPR_ROOT}/no-such-type`), 404);
+  });
+});
+
+describe("POST /v1/execution_proof_verifications", () => {
+  const verify = (query: string, body: Uint8Array<ArrayBuffer>): Promise<Response> =>
+    fetch(`${h.base}/v1/execution_proof_verifications${query}`, { method: "POST", body });
+
+  it("answers VALID or INVALID from the verifier", async () => {
+    const q = `?new_payload_request_root=${NPR_ROOT}&proof_type=reth-zisk`;
+    const valid = await verify(q, Uint8Array.of(1, 5));
+    expect(valid.status).toBe(200);
+    expect(await valid.json()).toEqual({ status: "VALID" });
+    const invalid = await verify(q, Uint8Array.of(0, 5));
+    expect(invalid.status).toBe(200);
+    expect(await invalid.json()).toEqual({ status: "INVALID" });
+  });
+
+  it("answers 404 for an unconfigured proof type and 400 for a bad root or empty body", async () => {
+    await expectError(
+      await verify(`?new_payload_request_root=${NPR_ROOT}&proof_type=reth-openvm`, Uint8Array.of(1)),
+      404,
+    );
+    await expectError(
+      await verify("?new_payload_request_root=0x12&proof_type=reth-sp1", Uint8Array.of(1)),
+      400,
+    );
+    await expectError(await verify(`?proof_type=reth-sp1`, Uint8Array.of(1)), 400);
+    await expectError(
+      await verify(`?new_payload_request_root=${NPR_ROOT}&proof_type=reth-sp1`, new Uint8Array(0)),
+      400,
+    );
+  });
+});
+
+describe("GET /v1/proof_types and /health", () => {
+  it("lists configured types sorted, with kind and capabilities", async () => {
+    const res = await fetch(`${h.base}/v1/proof_types`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      proof_types: [
+        { proof_type: "ethrex-zisk", kind: "verifier", can_prove: false, can_verify: true },
+        { proof_type: "reth-sp1", kind: "ere", can_prove: true, can_verify: true },
+        { proof_type: "reth-zisk", kind: "ere", can_prove: true, can_verify: true },
+      ],
+    });
+  });
+
+  it("is healthy and records request metrics per route", async () => {
+    expect((await fetch(`${h.base}/health`)).status).toBe(200);
+    await fetch(`${h.base}/v1/proof_types`);
+    expect(h.metrics.requests).toContainEqual(["/health", 200]);
+    expect(h.metrics.requests).toContainEqual(["/v1/proof_types", 200]);
+  });
+});
+
+describe("push equivalents", () => {
+  it("POST /v1/new_payload_notifications registers the payload without proving it", async () => {
+    const blockRoot = `0x${"11".repeat(32)}`;
+    const res = await fetch(`${h.base}/v1/new_payload_notifications?slot=42&block_root=${blockRoot}`, {
+      method: "POST",
+      body: fixtureNpr().bytes,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ new_payload_request_root: NPR_ROOT });
+    expect(h.service.notified).toEqual([NPR_ROOT]);
+    expect(h.service.requested).toEqual([]);
+    const stored = await h.service.store.getPayload(fromHex(NPR_ROOT));
+    expect(stored?.slot).toBe(42);
+    expect(toHex(stored?.blockRoot ?? new Uint8Array())).toBe(blockRoot);
+  });
+
+  it("POST /v1/new_payload_notifications refuses bad SSZ and a bad slot", async () => {
+    await expectError(
+      await fetch(`${h.base}/v1/new_payload_notifications`, { method: "POST", body: Uint8Array.of(9) }),
+      400,
+    );
+    await expectError(
+      await fetch(`${h.base}/v1/new_payload_notifications?slot=-1`, {
+        method: "POST",
+        body: fixtureNpr().bytes,
+      }),
+      400,
+    );
+  });
+
+  it("POST /v1/forkchoice_updated_notifications hands head/safe/finalized to the callback", async () => {
+    const body = {
+      head_block_hash: `0x${"01".repeat(32)}`,
+      safe_block_hash: `0x${"02".repeat(32)}`,
+      finalized_block_hash: `0x${"03".repeat(32)}`,
+    };
+    const res = await fetch(`${h.base}/v1/forkchoice_updated_notifications`, {
+      method: "POST",
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+    expect(h.fcus).toHaveLength(1);
+    expect(toHex(h.fcus[0]?.finalizedBlockHash ?? new Uint8Array())).toBe(body.finalized_block_hash);
+    await expectError(
+      await fetch(`${h.base}/v1/forkchoice_updated_notifications`, { method: "POST", body: "{" }),
+      400,
+    );
+    await expectError(
+      await fetch(`${h.base}/v1/forkchoice_updated_notifications`, {
+        method: "POST",
+        body: JSON.stringify({ ...body, safe_block_hash: "0x00" }),
+      }),
+      400,
+    );
+    expect(h.fcus).toHaveLength(1);
+  });
+});
