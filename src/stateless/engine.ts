@@ -188,6 +188,7 @@ export async function validateStatelessBlock(
 ): Promise<BlockVerdict> {
   const common = commonIn.copy();
   common.setHardforkBy({ blockNumber: block.header.number, timestamp: block.header.timestamp });
+  let stateManager: WitnessStateManager | undefined;
   try {
     const headers = witnessHeaders(witness.headers, common);
     const parent = headers[headers.length - 1];
@@ -198,21 +199,26 @@ export async function validateStatelessBlock(
 
     const db = WitnessNodeDb.fromWitness(witness.state, witness.codes);
     const trie = await trieOver(db, parent.stateRoot, common);
-    const stateManager = new WitnessStateManager(trie, common, SYSTEM_ADDRESS);
+    const sm = new WitnessStateManager(trie, common, SYSTEM_ADDRESS);
+    stateManager = sm;
     const chain = new WitnessHeaderChain(headers.map((h) => ({ number: h.number, hash: h.hash() })));
-    const vm = await createVM({ common, stateManager, blockchain: chain });
+    const vm = await createVM({ common, stateManager: sm, blockchain: chain });
     vm.events.on("beforeTx", () => {
-      stateManager.inTransaction = true;
+      sm.inTransaction = true;
     });
     vm.events.on("afterTx", () => {
-      stateManager.inTransaction = false;
+      sm.inTransaction = false;
     });
     const result = await runBlock(vm, { block, skipHeaderValidation: true, setHardfork: false });
-    stateManager.assertShadowUnchanged();
+    sm.assertShadowUnchanged();
     return { valid: true, gasUsed: result.gasUsed };
   } catch (e) {
     if (process.env.EPROOF_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-    const missing = findMissingWitness(e);
+    const missing =
+      findMissingWitness(e) ??
+      (stateManager?.shadowChanged()
+        ? findMissingWitness(new Error("witness incomplete: missing node for the system address"))
+        : undefined);
     const reason = missing ? missing.message : errorMessage(e).replace(/\s+/g, " ").slice(0, 400);
     return { valid: false, reason, gasUsed: block.header.gasUsed };
   }

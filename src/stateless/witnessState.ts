@@ -158,6 +158,11 @@ export class WitnessStateManager extends MerkleStateManager {
     return super.deleteAccount(address);
   }
 
+  /** True when an unproven system account was written and not restored (the witness needed it). */
+  shadowChanged(): boolean {
+    return this.shadow.active && this.shadow.account !== undefined;
+  }
+
   /** Throws when the shadowed system account did not end as it started (absent). */
   assertShadowUnchanged(): void {
     if (this.shadow.active && this.shadow.account !== undefined) {
