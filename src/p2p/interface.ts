@@ -31,6 +31,10 @@ export interface P2pOpts {
   reqRespRateLimitPerMin: number;
   /** Req/resp: time allowed for a whole request/response exchange. */
   reqRespTimeoutMs: number;
+  /** How long a validator's pubkey and active flag are cached (one epoch by default). */
+  validatorCacheTtlMs: number;
+  /** Bounded dedup sets (seen proof roots, (root, type) and (root, type, validator) keys). */
+  seenCacheSize: number;
 }
 
 export const defaultP2pOpts: P2pOpts = {
@@ -47,6 +51,8 @@ export const defaultP2pOpts: P2pOpts = {
   blsBatchWaitMs: 5,
   reqRespRateLimitPerMin: 60,
   reqRespTimeoutMs: 10_000,
+  validatorCacheTtlMs: 384_000,
+  seenCacheSize: 16_384,
 };
 
 /** Why a gossip message was ignored or rejected (labels for metrics and logs). */
@@ -57,7 +63,7 @@ export type GossipIgnoreReason =
   | "not_first_from_validator"
   | "queue_full"
   | "queue_expired"
-  | "wrong_topic";
+  | "cannot_verify";
 
 export type GossipRejectReason =
   | "malformed_snappy"
@@ -68,7 +74,6 @@ export type GossipRejectReason =
   | "bad_signature"
   | "empty_proof"
   | "oversize_proof"
-  | "unsupported_proof_type"
   | "invalid_proof";
 
 export type ReqRespMethod =
@@ -95,6 +100,8 @@ export interface ValidatorLookup {
 /** The fork digest of the current fork boundary, and its changes at boundaries. */
 export interface ForkDigestProvider {
   current(): Uint8Array;
+  /** Every digest of the fork schedule (topic score parameters are set up for each). */
+  all(): Uint8Array[];
   /** Called with the new digest when the fork boundary changes; returns an unsubscribe function. */
   onChange(listener: (digest: Uint8Array) => void): () => void;
 }
@@ -122,7 +129,7 @@ export interface P2pModules {
   forkDigest: ForkDigestProvider;
   domain: SigningDomainProvider;
   proofs: Pick<ProofService, "isKnownPayload" | "verifyProof" | "acceptProof">;
-  store: Pick<ProofStore, "proofsBySlotRange" | "proofsByRoot" | "payloadByBlockRoot">;
+  store: Pick<ProofStore, "proofsBySlotRange" | "proofsByRoot" | "payloadByBlockRoot" | "getPayload">;
   chain: ChainHeadInfo;
   /** Proof types this node cares about (status messages; empty means all). */
   proofTypes: readonly number[];

@@ -1,0 +1,91 @@
+// What the req/resp server answers, over the proof store: by range (slot-ascending, inside the serve
+// range finalized slot..current slot), by block root, and our execution_proof_status.
+import type {
+  ExecutionProofStatusValue,
+  ExecutionProofsByRangeRequestValue,
+  ProofByRootIdentifierValue,
+  ProofContainers,
+  SignedExecutionProof,
+} from "../../spec/containers.ts";
+import type { StoredProof } from "../../store/interface.ts";
+import type { P2pModules } from "../interface.ts";
+import {
+  MAX_RANGE_COUNT,
+  MAX_RESPONSE_PROOFS,
+  RESP_INVALID_REQUEST,
+  RESP_RESOURCE_UNAVAILABLE,
+  ReqRespError,
+} from "./protocols.ts";
+
+export type ServeDeps = Pick<P2pModules, "store" | "chain" | "containers" | "proofTypes">;
+
+/** A stored proof as the network sends it; undefined for proofs that were never signed. */
+export function storedToSigned(
+  stored: StoredProof,
+  containers: ProofContainers,
+): SignedExecutionProof | undefined {
+  if (!stored.signed) return undefined;
+  return {
+    message: containers.ExecutionProof.deserialize(stored.proof),
+    validatorIndex: stored.signed.validatorIndex,
+    signature: stored.signed.signature,
+  };
+}
+
+function typeFilter(requested: readonly number[]): (t: number) => boolean {
+  return requested.length === 0 ? () => true : (t) => requested.includes(t);
+}
+
+export async function serveByRange(
+  req: ExecutionProofsByRangeRequestValue,
+  deps: ServeDeps,
+): Promise<SignedExecutionProof[]> {
+  if (req.count === 0 || req.count > MAX_RANGE_COUNT) {
+    throw new ReqRespError(RESP_INVALID_REQUEST, `count must be 1..${MAX_RANGE_COUNT}`);
+  }
+  const finalized = deps.chain.finalizedSlot();
+  const current = deps.chain.currentSlot();
+  if (req.startSlot < finalized) {
+    throw new ReqRespError(
+      RESP_RESOURCE_UNAVAILABLE,
+      `proofs before finalized slot ${finalized} are not served`,
+    );
+  }
+  if (req.startSlot > current) return [];
+  const count = Math.min(req.count, current - req.startSlot + 1);
+  const stored = await deps.store.proofsBySlotRange(req.startSlot, count, req.proofTypes);
+  const wanted = typeFilter(req.proofTypes);
+  const out: SignedExecutionProof[] = [];
+  for (const s of stored) {
+    if (!wanted(s.proofType)) continue;
+    const signed = storedToSigned(s, deps.containers);
+    if (signed) out.push(signed);
+    if (out.length >= MAX_RESPONSE_PROOFS) break;
+  }
+  return out;
+}
+
+export async function serveByRoot(
+  ids: readonly ProofByRootIdentifierValue[],
+  deps: ServeDeps,
+): Promise<SignedExecutionProof[]> {
+  const out: SignedExecutionProof[] = [];
+  const finalized = deps.chain.finalizedSlot();
+  for (const id of ids) {
+    const payload = await deps.store.payloadByBlockRoot(id.blockRoot);
+    if (!payload || payload.slot < finalized) continue;
+    const wanted = typeFilter(id.proofTypes);
+    for (const s of await deps.store.proofsByRoot(payload.newPayloadRequestRoot)) {
+      if (!wanted(s.proofType)) continue;
+      const signed = storedToSigned(s, deps.containers);
+      if (signed) out.push(signed);
+      if (out.length >= MAX_RESPONSE_PROOFS) return out;
+    }
+  }
+  return out;
+}
+
+export function ourStatus(deps: ServeDeps): ExecutionProofStatusValue {
+  const head = deps.chain.head();
+  return { blockRoot: head.blockRoot, slot: head.slot, proofTypes: [...deps.proofTypes] };
+}

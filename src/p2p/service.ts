@@ -1,0 +1,325 @@
+// The p2p service the daemon drives: one libp2p host with the execution_proof gossip topic (validated
+// by ProofGossipValidator), the EIP-8025 req/resp protocols, discv5 discovery and the publish path.
+
+import type { Message } from "@libp2p/gossipsub";
+import { TopicValidatorResult } from "@libp2p/gossipsub";
+import type { PeerId } from "@libp2p/interface";
+import { multiaddr } from "@multiformats/multiaddr";
+import type { SignedExecutionProof } from "../spec/containers.ts";
+import { errorMessage } from "../util/errors.ts";
+import { ProofPeerDiscovery } from "./discovery.ts";
+import { BlsBatchVerifier } from "./gossip/blsBatch.ts";
+import { gossipsubOptions, type UndecompressedMarks } from "./gossip/gossipsubConfig.ts";
+import { snappyBlockUncompressedLength } from "./gossip/snappyBlock.ts";
+import { executionProofTopic } from "./gossip/topic.ts";
+import { decodeSignedProof, type GossipVerdict, ProofGossipValidator } from "./gossip/validation.ts";
+import {
+  type BackfillRequest,
+  type BackfillResult,
+  defaultP2pOpts,
+  type P2pModules,
+  type P2pOpts,
+  type P2pService,
+  type PeerSummary,
+  type ProofAcceptedEvent,
+} from "./interface.ts";
+import { createLibp2pNode, type EproofLibp2p } from "./node.ts";
+import { loadOrCreatePeerKey } from "./peerKey.ts";
+import { protocolId } from "./reqresp/protocols.ts";
+import { ReqRespNode } from "./reqresp/reqResp.ts";
+
+/** gossipsub's implementation has a score per peer; its public interface type does not say so. */
+interface ScoredPubsub {
+  getScore(peerId: string): number;
+}
+
+function hasGetScore(x: unknown): x is ScoredPubsub {
+  return typeof (x as { getScore?: unknown }).getScore === "function";
+}
+
+export async function createP2p(opts: Partial<P2pOpts>, modules: P2pModules): Promise<P2pService> {
+  const o: P2pOpts = { ...defaultP2pOpts, ...opts };
+  const privateKey = await loadOrCreatePeerKey(o.dataDir);
+  const marks: UndecompressedMarks = new WeakSet();
+  const libp2p = await createLibp2pNode({
+    privateKey,
+    listen: o.listen,
+    announce: o.announce,
+    maxConnections: o.maxConnections,
+    gossipsub: gossipsubOptions({
+      maxSignedProofBytes: modules.containers.maxSignedProofBytes,
+      marks,
+      ipColocationWhitelist: ["127.0.0.1"],
+      topics: [...modules.forkDigest.all(), modules.forkDigest.current()].map(executionProofTopic),
+    }),
+  });
+  return new EproofP2p(o, modules, libp2p, marks, privateKey);
+}
+
+class EproofP2p implements P2pService {
+  private readonly o: P2pOpts;
+  private readonly m: P2pModules;
+  private readonly libp2p: EproofLibp2p;
+  private readonly marks: UndecompressedMarks;
+  private readonly privateKey: Parameters<typeof createLibp2pNode>[0]["privateKey"];
+  private readonly bls: BlsBatchVerifier;
+  private readonly validator: ProofGossipValidator;
+  private readonly reqresp: ReqRespNode;
+  private readonly listeners = new Set<(event: ProofAcceptedEvent) => void>();
+  private discovery: ProofPeerDiscovery | undefined;
+  private topic: string;
+  private unsubscribeFork: (() => void) | undefined;
+
+  constructor(
+    o: P2pOpts,
+    m: P2pModules,
+    libp2p: EproofLibp2p,
+    marks: UndecompressedMarks,
+    privateKey: Parameters<typeof createLibp2pNode>[0]["privateKey"],
+  ) {
+    this.o = o;
+    this.m = m;
+    this.libp2p = libp2p;
+    this.marks = marks;
+    this.privateKey = privateKey;
+    this.bls = new BlsBatchVerifier({ maxBatch: o.blsBatchSize, maxWaitMs: o.blsBatchWaitMs });
+    this.validator = new ProofGossipValidator(
+      {
+        containers: m.containers,
+        validators: m.validators,
+        proofs: m.proofs,
+        domain: m.domain,
+        clock: m.clock,
+        bls: this.bls,
+      },
+      o,
+    );
+    this.reqresp = new ReqRespNode(libp2p, m, {
+      rateLimitPerMin: o.reqRespRateLimitPerMin,
+      timeoutMs: o.reqRespTimeoutMs,
+    });
+    this.topic = executionProofTopic(m.forkDigest.current());
+  }
+
+  get peerId(): string {
+    return this.libp2p.peerId.toString();
+  }
+
+  async start(): Promise<void> {
+    await this.libp2p.start();
+    await this.reqresp.start();
+    this.subscribe(this.topic);
+    this.unsubscribeFork = this.m.forkDigest.onChange((digest) =>
+      this.switchTopic(executionProofTopic(digest)),
+    );
+    this.libp2p.addEventListener("peer:identify", (evt) => {
+      const { peerId, protocols, connection } = evt.detail;
+      // The dialer sends Status to proof-aware peers (those speaking execution_proof_status).
+      if (connection.direction === "outbound" && protocols.includes(protocolId("execution_proof_status"))) {
+        this.reqresp
+          .requestStatus(peerId.toString())
+          .catch((e: unknown) =>
+            this.m.logger.debug({ peer: peerId.toString(), err: errorMessage(e) }, "status failed"),
+          );
+      }
+    });
+    const onPeers = () => this.m.metrics.recordPeers(this.libp2p.getPeers().length);
+    this.libp2p.addEventListener("peer:connect", onPeers);
+    this.libp2p.addEventListener("peer:disconnect", onPeers);
+    for (const addr of this.o.staticPeers) this.dialAddr(addr);
+    if (this.o.discv5Port !== undefined) {
+      const tcpAddr = /^\/ip4\/([^/]+)\/tcp\/(\d+)/.exec(this.libp2p.getMultiaddrs()[0]?.toString() ?? "");
+      this.discovery = new ProofPeerDiscovery({
+        privateKey: this.privateKey,
+        ip: tcpAddr?.[1] ?? "127.0.0.1",
+        udpPort: this.o.discv5Port,
+        tcpPort: Number(tcpAddr?.[2] ?? 0),
+        forkDigest: this.m.forkDigest.current(),
+        bootnodes: this.o.bootnodes,
+        logger: this.m.logger,
+        onPeer: (addr) => this.dialAddr(addr),
+      });
+      await this.discovery.start();
+    }
+    this.m.logger.info({ peerId: this.peerId, addrs: this.multiaddrs(), topic: this.topic }, "p2p started");
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribeFork?.();
+    this.validator.close();
+    this.bls.close();
+    await this.discovery?.stop();
+    await this.reqresp.stop().catch(() => undefined);
+    await this.libp2p.stop();
+  }
+
+  multiaddrs(): string[] {
+    return this.libp2p.getMultiaddrs().map((a) => a.toString());
+  }
+
+  enr(): string | undefined {
+    return this.discovery?.enrText();
+  }
+
+  peers(): PeerSummary[] {
+    const pubsub = this.libp2p.services.pubsub;
+    return this.libp2p.getPeers().map((peer) => {
+      const id = peer.toString();
+      return {
+        peerId: id,
+        addrs: this.libp2p.getConnections(peer).map((c) => c.remoteAddr.toString()),
+        score: hasGetScore(pubsub) ? pubsub.getScore(id) : 0,
+        proofAware: this.reqresp.peerStatus.has(id),
+      };
+    });
+  }
+
+  onProofAccepted(listener: (event: ProofAcceptedEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onPayloadKnown(root: Uint8Array): void {
+    this.validator.onPayloadKnown(root);
+  }
+
+  async publishProof(signed: SignedExecutionProof): Promise<boolean> {
+    if (this.validator.hasSeen(signed)) return false;
+    this.validator.markOwn(signed);
+    const ssz = this.m.containers.SignedExecutionProof.serialize(signed);
+    await this.libp2p.services.pubsub.publish(this.topic, ssz);
+    return true;
+  }
+
+  async backfill(req: BackfillRequest, peerId?: string): Promise<BackfillResult> {
+    const peer = peerId ?? this.pickProofPeer();
+    if (peer === undefined) return { received: 0, accepted: 0, rejected: 0 };
+    const chunks =
+      req.kind === "range"
+        ? await this.reqresp.requestByRange(peer, {
+            startSlot: req.startSlot,
+            count: req.count,
+            proofTypes: [...(req.proofTypes ?? [])],
+          })
+        : await this.reqresp.requestByRoot(
+            peer,
+            req.blockRoots.map((blockRoot) => ({ blockRoot, proofTypes: [...(req.proofTypes ?? [])] })),
+          );
+    const result: BackfillResult = { received: chunks.length, accepted: 0, rejected: 0 };
+    for (const chunk of chunks) {
+      const decoded = decodeSignedProof(chunk, this.m.containers);
+      if ("result" in decoded) {
+        result.rejected++;
+        continue;
+      }
+      // Backfilled proofs are for payloads we should know already: no waiting in the gossip queue.
+      const verdict = this.m.proofs.isKnownPayload(decoded.message.publicInput.newPayloadRequestRoot)
+        ? await this.validator.validate(decoded)
+        : ({ result: "ignore", reason: "payload_unknown" } as const);
+      if (verdict.result === "accept") {
+        result.accepted++;
+        await this.accepted(decoded, "reqresp", peer);
+      } else if (verdict.result === "reject") result.rejected++;
+    }
+    return result;
+  }
+
+  // --- internals
+
+  private pickProofPeer(): string | undefined {
+    const connected = new Set(this.libp2p.getPeers().map((p) => p.toString()));
+    for (const id of this.reqresp.peerStatus.keys()) if (connected.has(id)) return id;
+    return connected.values().next().value;
+  }
+
+  private dialAddr(addr: string): void {
+    this.libp2p
+      .dial(multiaddr(addr))
+      .catch((e: unknown) => this.m.logger.debug({ addr, err: errorMessage(e) }, "dial failed"));
+  }
+
+  private subscribe(topic: string): void {
+    const pubsub = this.libp2p.services.pubsub;
+    pubsub.topicValidators.set(topic, (peer, msg) => this.validateGossip(peer, msg));
+    pubsub.subscribe(topic);
+  }
+
+  private switchTopic(next: string): void {
+    if (next === this.topic) return;
+    const pubsub = this.libp2p.services.pubsub;
+    const previous = this.topic;
+    this.subscribe(next);
+    this.topic = next;
+    pubsub.unsubscribe(previous);
+    pubsub.topicValidators.delete(previous);
+    this.m.logger.info({ topic: next }, "execution_proof topic switched at fork boundary");
+  }
+
+  private async validateGossip(peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    const t0 = performance.now();
+    this.m.metrics.recordGossipReceived();
+    const verdict = await this.gossipVerdict(msg, peer.toString());
+    this.m.metrics.recordGossipValidationMs(performance.now() - t0);
+    switch (verdict.result) {
+      case "accept":
+        this.m.metrics.recordGossipAccepted();
+        return TopicValidatorResult.Accept;
+      case "ignore":
+        this.m.metrics.recordGossipIgnored(verdict.reason);
+        return TopicValidatorResult.Ignore;
+      case "reject":
+        this.m.metrics.recordGossipRejected(verdict.reason);
+        this.m.logger.debug({ peer: peer.toString(), reason: verdict.reason }, "gossip proof rejected");
+        return TopicValidatorResult.Reject;
+    }
+  }
+
+  private async gossipVerdict(msg: Message, peer: string): Promise<GossipVerdict> {
+    if (this.marks.has(msg.data)) {
+      const claimed = snappyBlockUncompressedLength(msg.data);
+      const oversize = claimed !== undefined && claimed > this.m.containers.maxSignedProofBytes;
+      return { result: "reject", reason: oversize ? "oversize_snappy" : "malformed_snappy" };
+    }
+    const decoded = decodeSignedProof(msg.data, this.m.containers);
+    if ("result" in decoded) return decoded;
+    try {
+      const verdict = await this.validator.validate(decoded);
+      if (verdict.result === "accept") await this.accepted(decoded, "gossip", peer);
+      return verdict;
+    } catch (e) {
+      // Our own dependency failed (beacon node, store): not the peer's fault.
+      this.m.logger.warn({ err: errorMessage(e) }, "gossip validation failed internally");
+      return { result: "ignore", reason: "cannot_verify" };
+    }
+  }
+
+  private async accepted(
+    signed: SignedExecutionProof,
+    source: "gossip" | "reqresp",
+    from: string,
+  ): Promise<void> {
+    const root = signed.message.publicInput.newPayloadRequestRoot;
+    try {
+      const payload = await this.m.store.getPayload(root);
+      await this.m.proofs.acceptProof({
+        newPayloadRequestRoot: root,
+        proofType: signed.message.proofType,
+        slot: payload?.slot ?? 0,
+        proof: this.m.containers.ExecutionProof.serialize(signed.message),
+        signed: { validatorIndex: signed.validatorIndex, signature: signed.signature },
+        source,
+        verified: true,
+        receivedAt: this.m.clock.now(),
+      });
+    } catch (e) {
+      this.m.logger.warn({ err: errorMessage(e) }, "storing an accepted proof failed");
+    }
+    for (const l of this.listeners) {
+      try {
+        l({ signed, source, from });
+      } catch (e) {
+        this.m.logger.warn({ err: errorMessage(e) }, "proof listener threw");
+      }
+    }
+  }
+}
