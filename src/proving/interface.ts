@@ -42,6 +42,8 @@ export interface ProveRequest {
   /** Schema-prefixed SSZ StatelessInput. */
   statelessInput: Uint8Array;
   newPayloadRequestRoot: Uint8Array;
+  /** SSZ NewPayloadRequest bytes: what an external zkboost node wants instead of the StatelessInput. */
+  npr?: Uint8Array;
   signal?: AbortSignal;
 }
 
