@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { JwtError, parseJwtSecret, readJwtSecret, signJwt, verifyJwt } from "../../src/gateway/jwt.ts";
 
-const SECRET = parseJwtSecret("0x" + "a1".repeat(32));
+const SECRET = parseJwtSecret(`0x${"a1".repeat(32)}`);
 const OTHER = parseJwtSecret("b2".repeat(32));
 const NOW = 1_750_000_000;
 
