@@ -545,7 +545,18 @@ export class DefaultProofService implements ProofService {
             successfulValidation: true,
             chainConfig: { chainId: this.m.chainId ?? 0n },
           };
-    return containers.ExecutionProof.serialize({ proofData, proofType, publicInput });
+    // proof_data is the container's only variable field, so its encoding is the header (with the
+    // offset) followed by the raw bytes: serialize the header alone and append, which avoids the
+    // generic serializer's per-byte cost on proofs of hundreds of KB.
+    const head = containers.ExecutionProof.serialize({
+      proofData: new Uint8Array(0),
+      proofType,
+      publicInput,
+    });
+    const out = new Uint8Array(head.length + proofData.length);
+    out.set(head, 0);
+    out.set(proofData, head.length);
+    return out;
   }
 
   private async storeLocalProof(state: PayloadState, proofType: number, result: ProveResult): Promise<void> {

@@ -14,6 +14,12 @@ import {
 } from "./recordCodec.ts";
 
 type Db = ClassicLevel<Uint8Array, Uint8Array>;
+interface PendingWrite {
+  ops: BatchOp[];
+  what: string;
+  resolve: () => void;
+  reject: (e: EproofError) => void;
+}
 type BatchOp = { type: "put"; key: Uint8Array; value: Uint8Array } | { type: "del"; key: Uint8Array };
 
 // Key prefixes: one byte per table, so each table is one contiguous key range.
@@ -83,6 +89,8 @@ export class LevelProofStore implements ProofStore {
   private readonly db: Db;
   private readonly dir: string;
   private closed = false;
+  private flushing: Promise<void> | undefined;
+  private queued: PendingWrite[] = [];
 
   private constructor(db: Db, dir: string) {
     this.db = db;
@@ -116,12 +124,39 @@ export class LevelProofStore implements ProofStore {
     return this.db;
   }
 
-  private async write(ops: BatchOp[], what: string): Promise<void> {
-    const db = this.live();
-    try {
-      await db.batch(ops, SYNC);
-    } catch (e) {
-      throw new EproofError("STORE", `proof store write failed (${what}): ${errorMessage(e)}`, { cause: e });
+  /**
+   * Group commit: while one synced batch is being written, later writes wait and then go out
+   * together as one batch with one fsync. Each caller's promise still resolves only after the
+   * batch holding its operations is durable.
+   */
+  private write(ops: BatchOp[], what: string): Promise<void> {
+    this.live();
+    return new Promise((resolve, reject) => {
+      this.queued.push({ ops, what, resolve, reject });
+      this.flushing ??= this.flush().finally(() => {
+        this.flushing = undefined;
+      });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queued.length > 0) {
+      const group = this.queued.splice(0, this.queued.length);
+      try {
+        await this.db.batch(
+          group.flatMap((g) => g.ops),
+          SYNC,
+        );
+        for (const g of group) g.resolve();
+      } catch (e) {
+        for (const g of group) {
+          g.reject(
+            new EproofError("STORE", `proof store write failed (${g.what}): ${errorMessage(e)}`, {
+              cause: e,
+            }),
+          );
+        }
+      }
     }
   }
 
@@ -340,6 +375,8 @@ export class LevelProofStore implements ProofStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Acknowledge what was accepted before closing: queued writes still go to disk.
+    await this.flushing;
     await this.db.close();
   }
 }

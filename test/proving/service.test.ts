@@ -113,6 +113,7 @@ describe("DefaultProofService", () => {
     expect(decoded.proofType).toBe(CPU);
     expect(decoded.publicInput.newPayloadRequestRoot).toEqual(root);
     const proofData = decoded.proofData;
+    expect(stored?.proof).toEqual(containers.ExecutionProof.serialize(decoded));
 
     // Restart: close everything, reopen the store, build a new service on it.
     await svc.close();
