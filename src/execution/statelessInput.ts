@@ -50,6 +50,8 @@ export interface AssembleArgs {
   /** A Common built once from the chain config (reused across blocks). */
   common: Common;
   schemaId: number;
+  /** Keys recovered earlier (e.g. while the witness was in flight); recovered here when absent. */
+  publicKeys?: Uint8Array[];
 }
 
 export interface AssembledInput {
@@ -66,7 +68,7 @@ export function assembleStatelessInput(args: AssembleArgs): AssembledInput {
       "schema 0x1501 needs an Amsterdam NPR; a CL NPR cannot be written with it",
     );
   }
-  const publicKeys = recoverPublicKeys(args.npr, args.common);
+  const publicKeys = args.publicKeys ?? recoverPublicKeys(args.npr, args.common);
   const npr = { schema: "cl" as const, npr: args.npr };
   const bytes = encodeStatelessInput(
     {
@@ -134,12 +136,27 @@ export class StatelessInputBuilder {
   async build(event: PayloadEvent, signal?: AbortSignal): Promise<StatelessInputReady> {
     const schemaId = statelessSchemaFor(event.npr.fork, this.opts.profile);
     const common = await this.getCommon(signal);
-    const fetched = await this.m.witnessSource.fetchWitness(
+    const witnessInFlight = this.m.witnessSource.fetchWitness(
       { blockHash: event.blockHash, blockNumber: event.blockNumber },
       signal,
     );
+    // Signature recovery is the CPU-heavy part: do it while the EL is answering.
+    let publicKeys: Uint8Array[];
+    try {
+      publicKeys = recoverPublicKeys(event.npr, common);
+    } catch (e) {
+      witnessInFlight.catch(() => undefined);
+      throw e;
+    }
+    const fetched = await witnessInFlight;
     const t0 = this.m.clock.now();
-    const assembled = assembleStatelessInput({ npr: event.npr, witness: fetched.witness, common, schemaId });
+    const assembled = assembleStatelessInput({
+      npr: event.npr,
+      witness: fetched.witness,
+      common,
+      schemaId,
+      publicKeys,
+    });
     const mustCheck =
       this.opts.witnessCheck === "always" ||
       (this.opts.witnessCheck === "fallback" && !DEBUG_METHODS.includes(fetched.method));
