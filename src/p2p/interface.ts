@@ -168,6 +168,10 @@ export interface P2pService {
   /** Publishes a signed proof once; a second call with the same proof is a no-op returning false. */
   publishProof(signed: SignedExecutionProof): Promise<boolean>;
   peers(): PeerSummary[];
+  /** Peers subscribed to the current execution_proof topic. */
+  gossipPeers(): string[];
+  /** Dials a multiaddr with /p2p/<id> (static peers, admin). */
+  dial(addr: string): Promise<void>;
   /** Multiaddrs (with /p2p/<id>) other nodes can dial. */
   multiaddrs(): string[];
   /** Fetches proofs by range or by block root from one peer (or any proof-aware peer) and validates them. */

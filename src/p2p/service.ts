@@ -174,6 +174,14 @@ class EproofP2p implements P2pService {
     });
   }
 
+  gossipPeers(): string[] {
+    return this.libp2p.services.pubsub.getSubscribers(this.topic).map((p) => p.toString());
+  }
+
+  async dial(addr: string): Promise<void> {
+    await this.libp2p.dial(multiaddr(addr));
+  }
+
   onProofAccepted(listener: (event: ProofAcceptedEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
