@@ -356,7 +356,12 @@ export class DefaultProofService implements ProofService {
   private async runPayload(state: PayloadState, proofTypes: readonly number[]): Promise<void> {
     const rootHex = toHex(state.record.newPayloadRequestRoot);
     try {
-      await this.statelessInput(state);
+      // A zkboost node fetches its own witness from the NPR: fetch one only if another kind proves.
+      const needsInput = this.m.backends.some(
+        (b) => b.kind !== "zkboost" && b.capabilities().prove.some((t) => proofTypes.includes(t)),
+      );
+      if (needsInput) await this.statelessInput(state);
+      else state.inputBytes ??= new Uint8Array(0);
     } catch (e) {
       // A failed fetch is retried by the next request for this payload.
       state.input = undefined;
@@ -443,6 +448,7 @@ export class DefaultProofService implements ProofService {
           proofType: d.proofType,
           statelessInput: state.inputBytes,
           newPayloadRequestRoot: state.record.newPayloadRequestRoot,
+          npr: state.record.npr,
           signal: abort.signal,
         }),
         aborted(abort.signal),

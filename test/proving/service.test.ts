@@ -192,6 +192,26 @@ describe("DefaultProofService", () => {
     expect(e.type === "proof_failure" && e.error).toMatch(/method not found/);
   });
 
+  it("proves through a zkboost node without fetching a witness, handing it the NPR bytes", async () => {
+    const node = new DigestBackend({
+      id: "zkboost:a",
+      kind: "zkboost",
+      proofTypes: [ZISK],
+      clock: systemClock,
+    });
+    let fetched = 0;
+    const { svc } = service([node], {
+      witnessProvider: async () => {
+        fetched++;
+        throw new Error("no EL here");
+      },
+    });
+    await svc.requestProofs(fixture.npr, [ZISK]);
+    await nextEvent(svc, (e) => e.type === "proof_complete");
+    expect(fetched).toBe(0);
+    expect(node.nprs[0]).toEqual((await store.getPayload(root))?.npr);
+  });
+
   it("reports proving_error after the retry also fails, and proving_timeout on a hung prover", async () => {
     const gpu0 = new DigestBackend({
       id: "ere:gpu0",

@@ -30,6 +30,7 @@ export class DigestBackend implements ProvingBackend {
   readonly id: string;
   readonly kind: ProvingBackend["kind"];
   readonly inputs: Uint8Array[] = [];
+  readonly nprs: (Uint8Array | undefined)[] = [];
   proves = 0;
   private readonly opts: DigestBackendOpts;
 
@@ -46,6 +47,7 @@ export class DigestBackend implements ProvingBackend {
   async prove(req: ProveRequest): Promise<ProveResult> {
     this.proves++;
     this.inputs.push(req.statelessInput);
+    this.nprs.push(req.npr);
     const t0 = this.opts.clock.now();
     if (this.opts.proveMs) {
       await this.opts.clock.sleep(this.opts.proveMs, this.opts.ignoreAbort ? undefined : req.signal);
