@@ -150,7 +150,8 @@ export function simulate(blocks: readonly SimBlock[], opts: SimulationOptions): 
         start(c, next, now);
         continue;
       }
-      if (!opts.hedge) continue;
+      // Hedge only while another cluster stays idle for the next block: a hedge must not cause a drop.
+      if (!opts.hedge || clusters.filter((o) => o.block === undefined).length < 2) continue;
       const candidate = clusters
         .map((o) => o.block)
         .find(

@@ -41,12 +41,14 @@ describe("simulate", () => {
   it("hedges a block predicted to miss on a second free cluster and only with spare clusters", () => {
     const slow = { ...base, predictMs: () => 12_000 };
     expect(simulate(blocks([12_000, 12_000]), { ...slow, clusters: 1, hedge: true }).hedges).toBe(0);
-    const h = simulate(blocks([12_000, 12_000]), { ...slow, clusters: 2, hedge: true });
+    // Two clusters: hedging would leave none idle for the next block, so it does not.
+    expect(simulate(blocks([12_000, 12_000]), { ...slow, clusters: 2, hedge: true }).hedges).toBe(0);
+    const h = simulate(blocks([12_000, 12_000]), { ...slow, clusters: 3, hedge: true });
     expect(h.hedges).toBe(2);
     // With run-to-run spread the faster copy wins, so hedged latencies are never worse on average.
     const spread = Array.from({ length: 200 }, () => 10_500);
-    const alone = simulate(blocks(spread), { ...slow, clusters: 2, jitter: 0.1 });
-    const hedged = simulate(blocks(spread), { ...slow, clusters: 2, jitter: 0.1, hedge: true });
+    const alone = simulate(blocks(spread), { ...slow, clusters: 3, jitter: 0.1 });
+    const hedged = simulate(blocks(spread), { ...slow, clusters: 3, jitter: 0.1, hedge: true });
     expect(hedged.coverage).toBeGreaterThan(alone.coverage);
   });
 
@@ -96,6 +98,9 @@ describe("planCapacity on the real data (8x5090, ZisK v0.16.1, reth v1.11.0)", (
     expect(plan.realtime.coverage).toBeCloseTo(0.08, 6);
     expect(plan.realtime.p50Ms).toBe(16_115);
     expect(plan.gpus).toBe(32);
+    const hedged = planCapacity({ ...opts, clusters: 4, hedge: true, jitter: 0.1 });
+    expect(hedged.realtime.hedges).toBeGreaterThan(0);
+    expect(hedged.realtime.dropped).toBe(0);
     const json = planToJson(plan);
     expect(Object.keys(json)).toEqual(
       expect.arrayContaining(["coverage", "p50_ms", "p90_ms", "p99_ms", "gpus"]),
