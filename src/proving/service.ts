@@ -223,6 +223,9 @@ export class DefaultProofService implements ProofService {
     }
     if (effective !== stored) await this.m.store.putPayload(effective);
     this.remember(rootHex, effective.slot);
+    // A concurrent call for the same payload may have registered it while we awaited the store.
+    const raced = this.payloads.get(rootHex);
+    if (raced && !raced.dropped) return raced;
     const state: PayloadState = {
       record: effective,
       npr,
@@ -248,7 +251,7 @@ export class DefaultProofService implements ProofService {
   async notifyPayload(npr: ForkedNewPayloadRequest, meta?: Partial<PayloadMeta>): Promise<Uint8Array> {
     const state = await this.register(npr, meta);
     // Nothing to prove: the in-memory state is only kept while proof types are pending.
-    if (state.pending.size === 0) this.payloads.delete(toHex(state.record.newPayloadRequestRoot));
+    this.forgetIfIdle(state);
     return state.record.newPayloadRequestRoot;
   }
 
@@ -308,7 +311,7 @@ export class DefaultProofService implements ProofService {
         this.m.logger.error({ root: rootHex, err: errorMessage(e) }, "proof pipeline crashed");
         for (const t of fresh) this.fail(state, t, "internal_error", errorMessage(e));
       });
-    } else if (state.pending.size === 0) this.payloads.delete(rootHex);
+    } else this.forgetIfIdle(state);
     return root;
   }
 
@@ -641,6 +644,12 @@ export class DefaultProofService implements ProofService {
     const rootHex = toHex(state.record.newPayloadRequestRoot);
     this.inflight.delete(jobKey(rootHex, proofType));
     state.pending.delete(proofType);
+    this.forgetIfIdle(state);
+  }
+
+  /** The in-memory state of a payload lives only while some proof type of it is pending. */
+  private forgetIfIdle(state: PayloadState): void {
+    const rootHex = toHex(state.record.newPayloadRequestRoot);
     if (state.pending.size === 0 && this.payloads.get(rootHex) === state) this.payloads.delete(rootHex);
   }
 

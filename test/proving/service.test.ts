@@ -146,6 +146,16 @@ describe("DefaultProofService", () => {
     expect(backend.proves).toBe(1);
   });
 
+  it("proves two proof types requested concurrently for one new payload", async () => {
+    const cpu = new DigestBackend({ id: "cpu", proofTypes: [CPU], clock: systemClock });
+    const gpu = new DigestBackend({ id: "ere:gpu0", kind: "ere", proofTypes: [ZISK], clock: systemClock });
+    const { svc } = service([cpu, gpu]);
+    await Promise.all([svc.requestProofs(fixture.npr, [CPU]), svc.requestProofs(fixture.npr, [ZISK])]);
+    await svc.waitForVerified(root, 2, undefined, 30_000);
+    expect((await svc.verifiedProofs(root)).map((p) => p.proofType).sort()).toEqual([ZISK, CPU].sort());
+    expect(svc.recentEvents(root).filter((e) => e.type === "proof_failure")).toEqual([]);
+  });
+
   it("rejects bad requests with BAD_INPUT", async () => {
     const { svc } = service([new DigestBackend({ id: "cpu", proofTypes: [CPU], clock: systemClock })]);
     const bad = async (types: number[]) => {
