@@ -200,3 +200,8 @@ export const HOODI_CHAIN_CONFIG: GethChainConfig = {
     bpo2: { target: 14, max: 21, baseFeeUpdateFraction: 11684671 },
   },
 };
+
+/** Chain configs eproof ships, by chain id (others come from `debug_chainConfig` or a file). */
+export function knownChainConfig(chainId: number): GethChainConfig | undefined {
+  return Number(HOODI_CHAIN_CONFIG.chainId) === chainId ? HOODI_CHAIN_CONFIG : undefined;
+}
