@@ -170,6 +170,137 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
         unit: "s",
         targets: [{ expr: q(0.99, "eproof_verify_seconds", "proof_type"), legend: "{{proof_type}}" }],
       },
+      {
+        title: "Proof latency p90 by type (block seen -> ready)",
+        type: "timeseries",
+        w: 8,
+        h: 7,
+        unit: "s",
+        thresholds: [
+          [null, "green"],
+          [10, "red"],
+        ],
+        targets: [{ expr: q(0.9, "eproof_proof_latency_seconds", "proof_type"), legend: "{{proof_type}}" }],
+      },
+      {
+        title: "Proofs within the deadline by type",
+        type: "timeseries",
+        w: 8,
+        h: 7,
+        unit: "percentunit",
+        targets: [
+          {
+            expr: `sum by (proof_type) (rate(eproof_proof_deadline_total{met="true"}[${RATE}])) / sum by (proof_type) (rate(eproof_proof_deadline_total[${RATE}]))`,
+            legend: "{{proof_type}}",
+          },
+        ],
+      },
+      {
+        title: "Proof failures by reason",
+        type: "timeseries",
+        w: 8,
+        h: 7,
+        unit: "ops",
+        targets: [
+          {
+            expr: `sum by (proof_type, reason) (rate(eproof_proof_failures_total[${RATE}]))`,
+            legend: "{{proof_type}} {{reason}}",
+          },
+        ],
+      },
+      {
+        title: "Scheduler: jobs started and dropped",
+        type: "timeseries",
+        w: 8,
+        h: 7,
+        unit: "ops",
+        targets: [
+          {
+            expr: `sum by (endpoint, hedge) (rate(eproof_scheduler_scheduled_total[${RATE}]))`,
+            legend: "{{endpoint}} hedge={{hedge}}",
+          },
+          {
+            expr: `sum by (proof_type, reason) (rate(eproof_scheduler_dropped_total[${RATE}]))`,
+            legend: "dropped {{proof_type}} {{reason}}",
+          },
+        ],
+      },
+      {
+        title: "Scheduler queue depth",
+        type: "timeseries",
+        w: 8,
+        h: 7,
+        unit: "short",
+        targets: [{ expr: "eproof_scheduler_queue_depth", legend: "{{endpoint}}" }],
+      },
+      {
+        title: "Prove time prediction (actual / predicted, median)",
+        type: "timeseries",
+        w: 8,
+        h: 7,
+        unit: "short",
+        description: "1 = the scheduler predicted the prove time exactly; above 1 it was optimistic",
+        targets: [{ expr: q(0.5, "eproof_scheduler_prediction_ratio", "endpoint"), legend: "{{endpoint}}" }],
+      },
+    ],
+  },
+  {
+    title: "Witnesses and the execution client",
+    panels: [
+      {
+        title: "Witness fetch p90",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "s",
+        targets: [
+          { expr: q(0.9, "eproof_witness_fetch_seconds", "method"), legend: "{{method}}" },
+          { expr: q(0.9, "eproof_proof_service_witness_wait_seconds", ""), legend: "proof service wait" },
+        ],
+      },
+      {
+        title: "Witness fetches, waits and rejections",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "ops",
+        targets: [
+          {
+            expr: `sum by (method, ok) (rate(eproof_witness_fetches_total[${RATE}]))`,
+            legend: "{{method}} ok={{ok}}",
+          },
+          {
+            expr: `sum by (ok) (rate(eproof_proof_service_witness_waits_total[${RATE}]))`,
+            legend: "wait ok={{ok}}",
+          },
+          {
+            expr: `sum by (reason) (rate(eproof_witness_rejected_total[${RATE}]))`,
+            legend: "rejected {{reason}}",
+          },
+        ],
+      },
+      {
+        title: "Execution client JSON-RPC",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "ops",
+        targets: [
+          {
+            expr: `sum by (method, ok) (rate(eproof_execution_rpc_calls_total[${RATE}]))`,
+            legend: "{{method}} ok={{ok}}",
+          },
+          { expr: q(0.99, "eproof_execution_rpc_seconds", "method"), legend: "p99 s {{method}}" },
+        ],
+      },
+      {
+        title: "StatelessInput size p90",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "bytes",
+        targets: [{ expr: q(0.9, "eproof_stateless_input_bytes", ""), legend: "p90" }],
+      },
     ],
   },
   {
@@ -190,7 +321,11 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
         h: 7,
         unit: "ops",
         targets: [
-          { expr: `sum by (result) (rate(eproof_gossip_messages_total[${RATE}]))`, legend: "{{result}}" },
+          { expr: `rate(eproof_gossip_received_total[${RATE}])`, legend: "received" },
+          {
+            expr: `sum by (result, reason) (rate(eproof_gossip_messages_total[${RATE}]))`,
+            legend: "{{result}} {{reason}}",
+          },
           {
             expr: `sum by (proof_type) (rate(eproof_gossip_published_total[${RATE}]))`,
             legend: "published {{proof_type}}",
@@ -218,6 +353,23 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
           {
             expr: `sum by (upstream, kind) (rate(eproof_upstream_errors_total[${RATE}]))`,
             legend: "{{upstream}} {{kind}}",
+          },
+        ],
+      },
+      {
+        title: "Req/resp served",
+        type: "timeseries",
+        w: 24,
+        h: 6,
+        unit: "ops",
+        targets: [
+          {
+            expr: `sum by (method, result) (rate(eproof_reqresp_requests_total[${RATE}]))`,
+            legend: "{{method}} {{result}}",
+          },
+          {
+            expr: `sum by (method) (rate(eproof_reqresp_chunks_total[${RATE}]))`,
+            legend: "chunks {{method}}",
           },
         ],
       },
@@ -344,7 +496,72 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
           [null, "green"],
           [83, "red"],
         ],
-        targets: [{ expr: "eproof_gpu_temperature_celsius", legend: "gpu{{gpu}}" }],
+        targets: [
+          { expr: "eproof_gpu_temperature_celsius", legend: "gpu{{gpu}}" },
+          {
+            expr: `sum by (reason) (increase(eproof_gpu_sample_errors_total[${RATE}]))`,
+            legend: "nvidia-smi errors: {{reason}}",
+          },
+        ],
+      },
+    ],
+  },
+  {
+    title: "Engine API gateway and proof-engine API",
+    panels: [
+      {
+        title: "Engine API calls",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "ops",
+        targets: [
+          {
+            expr: `sum by (method, ok) (rate(eproof_gateway_rpc_calls_total[${RATE}]))`,
+            legend: "{{method}} ok={{ok}}",
+          },
+          { expr: q(0.99, "eproof_gateway_rpc_seconds", "method"), legend: "p99 s {{method}}" },
+        ],
+      },
+      {
+        title: "engine_newPayload verdicts",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "ops",
+        targets: [
+          {
+            expr: `sum by (verdict) (rate(eproof_gateway_new_payload_total[${RATE}]))`,
+            legend: "{{verdict}}",
+          },
+          { expr: q(0.9, "eproof_gateway_new_payload_seconds", "verdict"), legend: "p90 s {{verdict}}" },
+        ],
+      },
+      {
+        title: "Gateway upstream and auth",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "ops",
+        targets: [
+          {
+            expr: `sum by (method, ok) (rate(eproof_gateway_upstream_calls_total[${RATE}]))`,
+            legend: "upstream {{method}} ok={{ok}}",
+          },
+          { expr: q(0.99, "eproof_gateway_upstream_seconds", "method"), legend: "upstream p99 s {{method}}" },
+          {
+            expr: `sum by (reason) (rate(eproof_gateway_auth_failures_total[${RATE}]))`,
+            legend: "auth failure {{reason}}",
+          },
+        ],
+      },
+      {
+        title: "Proof-engine API SSE clients",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "short",
+        targets: [{ expr: "eproof_api_sse_clients", legend: "subscriptions" }],
       },
     ],
   },
@@ -360,6 +577,14 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
         targets: [
           { expr: "eproof_store_bytes", legend: "bytes" },
           { expr: "eproof_store_proofs", legend: "proofs" },
+          {
+            expr: `sum by (source) (increase(eproof_proofs_stored_bytes_total[${RATE}]))`,
+            legend: "bytes stored from {{source}}",
+          },
+          {
+            expr: `sum by (source, proof_type) (increase(eproof_proofs_stored_total[${RATE}]))`,
+            legend: "proofs stored from {{source}} {{proof_type}}",
+          },
         ],
       },
       {

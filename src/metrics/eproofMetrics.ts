@@ -2,6 +2,17 @@
 // nodes in one process never collide) and small named recording functions, so the hot path reads as
 // intent ("recordProofOutcome") rather than as Prometheus calls. Every name starts with `eproof_`.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { ApiMetrics } from "../api/options.ts";
+import type { ChainMetrics } from "../beacon/interface.ts";
+import type { ExecutionMetrics, WitnessMethod } from "../execution/interface.ts";
+import type { GpuSample as FleetGpuSample, FleetMetrics } from "../fleet/interface.ts";
+import type { GatewayMetrics, NewPayloadVerdict } from "../gateway/options.ts";
+import type { GossipIgnoreReason, GossipRejectReason, P2pMetrics, ReqRespMethod } from "../p2p/interface.ts";
+import type { ProofFailureReason } from "../proving/interface.ts";
+import type { DropReason, SchedulerMetrics } from "../proving/scheduler.ts";
+import type { ProofServiceMetrics } from "../proving/service.ts";
+import { ProofTypeTable } from "../spec/proofTypes.ts";
+import type { ProofSource } from "../store/interface.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { type BlockOutcome, RollingCoverage } from "./coverage.ts";
 import { PowerHistory } from "./energy.ts";
@@ -60,6 +71,8 @@ export interface MetricsOpts {
   processMetrics?: boolean;
   /** Build/version label for eproof_info. */
   version?: string;
+  /** Turns proof type ids into label names (default: the default proof-type table). */
+  proofTypes?: ProofTypeTable;
   clock?: Clock;
 }
 
@@ -75,10 +88,44 @@ export const STAGE_BUCKETS_SECONDS = [
 const VERIFY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const ENERGY_BUCKETS_JOULES = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000];
 const HTTP_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const RPC_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const PREDICTION_RATIO_BUCKETS = [0.25, 0.5, 0.75, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 4];
+const INPUT_BYTES_BUCKETS = [2 ** 18, 2 ** 19, 2 ** 20, 2 ** 21, 2 ** 22, 2 ** 23, 2 ** 24, 2 ** 25, 2 ** 26];
 
-export class EproofMetrics {
+/** Distinct values a free-text label (an error reason) may take before the rest become "other". */
+const MAX_FREE_LABEL_VALUES = 20;
+
+/** Keeps a free-text label's cardinality bounded: the first N distinct values pass, later ones are "other". */
+class BoundedLabel {
+  private readonly seen = new Set<string>();
+  value(raw: string): string {
+    const v = raw.slice(0, 64);
+    if (this.seen.has(v)) return v;
+    if (this.seen.size >= MAX_FREE_LABEL_VALUES) return "other";
+    this.seen.add(v);
+    return v;
+  }
+}
+
+/**
+ * Implements every domain's `<Domain>Metrics` contract. Where two contracts use one name with
+ * different arguments (recordWitnessFetch, recordRpcCall) the method is overloaded and tells the
+ * callers apart by argument types; each caller's numbers go to its own metric.
+ */
+export class EproofMetrics
+  implements
+    ChainMetrics,
+    ExecutionMetrics,
+    SchedulerMetrics,
+    ProofServiceMetrics,
+    P2pMetrics,
+    FleetMetrics,
+    ApiMetrics,
+    GatewayMetrics
+{
   readonly registry: Registry;
   private readonly clock: Clock;
+  private readonly proofTypes: ProofTypeTable;
   private readonly gpuPrices: Readonly<Record<string, number>>;
   private readonly coverage: RollingCoverage;
   private readonly power = new PowerHistory();
@@ -94,7 +141,7 @@ export class EproofMetrics {
   private readonly deadlineMargin: Histogram;
   private readonly verifications: Counter<"proof_type" | "result">;
   private readonly verifySeconds: Histogram<"proof_type">;
-  private readonly gossipMessages: Counter<"topic" | "result">;
+  private readonly gossipMessages: Counter<"topic" | "result" | "reason">;
   private readonly gossipPublished: Counter<"proof_type">;
   private readonly peers: Gauge<"kind">;
   private readonly storeProofs: Gauge;
@@ -124,9 +171,42 @@ export class EproofMetrics {
   private readonly finalizedEpoch: Gauge;
   private readonly httpRequests: Counter<"server" | "route" | "status">;
   private readonly httpSeconds: Histogram<"server" | "route">;
+  private readonly scheduled: Counter<"proof_type" | "endpoint" | "hedge">;
+  private readonly dropped: Counter<"proof_type" | "reason">;
+  private readonly predictionRatio: Histogram<"endpoint">;
+  private readonly proofLatency: Histogram<"proof_type">;
+  private readonly proofDeadline: Counter<"proof_type" | "met">;
+  private readonly queueDepth: Gauge<"endpoint">;
+  private readonly witnessWaits: Counter<"ok">;
+  private readonly witnessWaitSeconds: Histogram;
+  private readonly proofsStored: Counter<"source" | "proof_type">;
+  private readonly proofsStoredBytes: Counter<"source" | "proof_type">;
+  private readonly proofFailures: Counter<"proof_type" | "reason">;
+  private readonly sseClients: Gauge;
+  private readonly gatewayRpc: Counter<"method" | "ok">;
+  private readonly gatewayRpcSeconds: Histogram<"method">;
+  private readonly newPayloads: Counter<"verdict">;
+  private readonly newPayloadSeconds: Histogram<"verdict">;
+  private readonly authFailures: Counter<"reason">;
+  private readonly gatewayUpstream: Counter<"method" | "ok">;
+  private readonly gatewayUpstreamSeconds: Histogram<"method">;
+  private readonly gossipReceived: Counter;
+  private readonly reqResp: Counter<"method" | "result">;
+  private readonly reqRespChunks: Counter<"method">;
+  private readonly executionRpc: Counter<"method" | "ok">;
+  private readonly executionRpcSeconds: Histogram<"method">;
+  private readonly witnessFetches: Counter<"method" | "ok">;
+  private readonly witnessFetchSeconds: Histogram<"method">;
+  private readonly inputBytes: Histogram;
+  private readonly witnessRejected: Counter<"reason">;
+  private readonly gpuSampleErrors: Counter<"reason">;
+  private readonly witnessRejectReasons = new BoundedLabel();
+  private readonly authFailureReasons = new BoundedLabel();
+  private readonly gpuErrorReasons = new BoundedLabel();
 
   constructor(opts: MetricsOpts = {}) {
     this.clock = opts.clock ?? systemClock;
+    this.proofTypes = opts.proofTypes ?? new ProofTypeTable();
     this.gpuPrices = opts.gpuPrices ?? {};
     this.coverage = new RollingCoverage(opts.coverageWindow ?? defaultMetricsOpts.coverageWindow);
     this.registry = new Registry();
@@ -199,8 +279,8 @@ export class EproofMetrics {
     });
     this.gossipMessages = new Counter({
       name: "eproof_gossip_messages_total",
-      help: "Gossip messages received, by topic and validation result (accept, ignore, reject)",
-      labelNames: ["topic", "result"],
+      help: "Gossip messages validated, by topic, result (accept, ignore, reject) and ignore/reject reason",
+      labelNames: ["topic", "result", "reason"],
       registers,
     });
     this.gossipPublished = new Counter({
@@ -364,6 +444,186 @@ export class EproofMetrics {
       registers,
     });
 
+    this.scheduled = new Counter({
+      name: "eproof_scheduler_scheduled_total",
+      help: "Prove jobs the scheduler started, by proof type, endpoint and whether it was a hedge",
+      labelNames: ["proof_type", "endpoint", "hedge"],
+      registers,
+    });
+    this.dropped = new Counter({
+      name: "eproof_scheduler_dropped_total",
+      help: "Prove jobs dropped before starting, by proof type and reason (stale, orphaned, no_capacity)",
+      labelNames: ["proof_type", "reason"],
+      registers,
+    });
+    this.predictionRatio = new Histogram({
+      name: "eproof_scheduler_prediction_ratio",
+      help: "Actual / predicted prove time per finished attempt, by endpoint (1 = perfect prediction)",
+      labelNames: ["endpoint"],
+      buckets: PREDICTION_RATIO_BUCKETS,
+      registers,
+    });
+    this.proofLatency = new Histogram({
+      name: "eproof_proof_latency_seconds",
+      help: "Block seen -> proof ready, per proof type",
+      labelNames: ["proof_type"],
+      buckets: STAGE_BUCKETS_SECONDS,
+      registers,
+    });
+    this.proofDeadline = new Counter({
+      name: "eproof_proof_deadline_total",
+      help: "Proofs by whether they were ready within the deadline (met=true|false), per proof type",
+      labelNames: ["proof_type", "met"],
+      registers,
+    });
+    this.queueDepth = new Gauge({
+      name: "eproof_scheduler_queue_depth",
+      help: "Jobs queued or running per proving endpoint",
+      labelNames: ["endpoint"],
+      registers,
+    });
+    this.witnessWaits = new Counter({
+      name: "eproof_proof_service_witness_waits_total",
+      help: "Witness waits of the proof service (including retries), by ok=true|false (false: witness_timeout)",
+      labelNames: ["ok"],
+      registers,
+    });
+    this.witnessWaitSeconds = new Histogram({
+      name: "eproof_proof_service_witness_wait_seconds",
+      help: "How long the proof service waited for a payload's witness",
+      buckets: STAGE_BUCKETS_SECONDS,
+      registers,
+    });
+    this.proofsStored = new Counter({
+      name: "eproof_proofs_stored_total",
+      help: "Proofs written to the store, by source (local, gossip, reqresp, api) and proof type",
+      labelNames: ["source", "proof_type"],
+      registers,
+    });
+    this.proofsStoredBytes = new Counter({
+      name: "eproof_proofs_stored_bytes_total",
+      help: "Bytes of proofs written to the store, by source and proof type",
+      labelNames: ["source", "proof_type"],
+      registers,
+    });
+    this.proofFailures = new Counter({
+      name: "eproof_proof_failures_total",
+      help: "Proofs that failed for good, by proof type and reason (witness_timeout, proving_timeout, proving_error, internal_error)",
+      labelNames: ["proof_type", "reason"],
+      registers,
+    });
+    this.sseClients = new Gauge({
+      name: "eproof_api_sse_clients",
+      help: "Open server-sent-event subscriptions on the proof-engine API",
+      registers,
+    });
+    this.gatewayRpc = new Counter({
+      name: "eproof_gateway_rpc_calls_total",
+      help: "Engine API calls the gateway answered, by method and ok=true|false",
+      labelNames: ["method", "ok"],
+      registers,
+    });
+    this.gatewayRpcSeconds = new Histogram({
+      name: "eproof_gateway_rpc_seconds",
+      help: "Engine API call time at the gateway, by method",
+      labelNames: ["method"],
+      buckets: RPC_BUCKETS_SECONDS,
+      registers,
+    });
+    this.newPayloads = new Counter({
+      name: "eproof_gateway_new_payload_total",
+      help: "engine_newPayload answers by verdict (VALID from proofs, SYNCING, upstream, invalid_params, error)",
+      labelNames: ["verdict"],
+      registers,
+    });
+    this.newPayloadSeconds = new Histogram({
+      name: "eproof_gateway_new_payload_seconds",
+      help: "Time to answer engine_newPayload, by verdict",
+      labelNames: ["verdict"],
+      buckets: RPC_BUCKETS_SECONDS,
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: "eproof_gateway_auth_failures_total",
+      help: "Engine API requests refused for JWT reasons",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.gatewayUpstream = new Counter({
+      name: "eproof_gateway_upstream_calls_total",
+      help: "Calls the gateway forwarded to the upstream execution client, by method and ok",
+      labelNames: ["method", "ok"],
+      registers,
+    });
+    this.gatewayUpstreamSeconds = new Histogram({
+      name: "eproof_gateway_upstream_seconds",
+      help: "Upstream execution client call time from the gateway, by method",
+      labelNames: ["method"],
+      buckets: RPC_BUCKETS_SECONDS,
+      registers,
+    });
+    this.gossipReceived = new Counter({
+      name: "eproof_gossip_received_total",
+      help: "execution_proof gossip messages received (before validation)",
+      registers,
+    });
+    this.reqResp = new Counter({
+      name: "eproof_reqresp_requests_total",
+      help: "Req/resp requests served, by method and result (ok, or the response code)",
+      labelNames: ["method", "result"],
+      registers,
+    });
+    this.reqRespChunks = new Counter({
+      name: "eproof_reqresp_chunks_total",
+      help: "Response chunks (proofs) sent over req/resp, by method",
+      labelNames: ["method"],
+      registers,
+    });
+    this.executionRpc = new Counter({
+      name: "eproof_execution_rpc_calls_total",
+      help: "JSON-RPC calls to the execution client, by method and ok",
+      labelNames: ["method", "ok"],
+      registers,
+    });
+    this.executionRpcSeconds = new Histogram({
+      name: "eproof_execution_rpc_seconds",
+      help: "JSON-RPC call time to the execution client, by method",
+      labelNames: ["method"],
+      buckets: RPC_BUCKETS_SECONDS,
+      registers,
+    });
+    this.witnessFetches = new Counter({
+      name: "eproof_witness_fetches_total",
+      help: "Witness fetches from the execution client, by method and ok",
+      labelNames: ["method", "ok"],
+      registers,
+    });
+    this.witnessFetchSeconds = new Histogram({
+      name: "eproof_witness_fetch_seconds",
+      help: "Witness fetch time by method",
+      labelNames: ["method"],
+      buckets: STAGE_BUCKETS_SECONDS,
+      registers,
+    });
+    this.inputBytes = new Histogram({
+      name: "eproof_stateless_input_bytes",
+      help: "Size of the schema-prefixed StatelessInput handed to provers",
+      buckets: INPUT_BYTES_BUCKETS,
+      registers,
+    });
+    this.witnessRejected = new Counter({
+      name: "eproof_witness_rejected_total",
+      help: "Witnesses refused by the completeness check, by reason (first 20 distinct reasons, then other)",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.gpuSampleErrors = new Counter({
+      name: "eproof_gpu_sample_errors_total",
+      help: "Failed nvidia-smi sampling runs, by reason (first 20 distinct reasons, then other)",
+      labelNames: ["reason"],
+      registers,
+    });
+
     this.fleetPowerTarget.set(FLEET_POWER_TARGET_WATTS);
     this.fleetCapexTarget.set(FLEET_CAPEX_TARGET_USD);
     this.fleetPower.set(0);
@@ -379,10 +639,11 @@ export class EproofMetrics {
   }
 
   /** One prove attempt finished; `ms` is its wall time (only successes feed eproof_prove_seconds). */
-  recordProofOutcome(proofType: string, endpoint: string, outcome: ProofOutcome, ms?: number): void {
-    this.proofs.inc({ proof_type: proofType, endpoint, outcome });
+  recordProofOutcome(proofType: number | string, endpoint: string, outcome: ProofOutcome, ms?: number): void {
+    const proof_type = this.typeLabel(proofType);
+    this.proofs.inc({ proof_type, endpoint, outcome });
     if (outcome === "success" && ms !== undefined && Number.isFinite(ms) && ms >= 0) {
-      this.proveSeconds.observe({ proof_type: proofType, endpoint }, ms / 1000);
+      this.proveSeconds.observe({ proof_type, endpoint }, ms / 1000);
     }
   }
 
@@ -401,21 +662,21 @@ export class EproofMetrics {
     return this.coverage.ratio();
   }
 
-  recordVerification(proofType: string, result: "valid" | "invalid" | "error", ms?: number): void {
-    this.verifications.inc({ proof_type: proofType, result });
-    if (ms !== undefined && Number.isFinite(ms) && ms >= 0) {
-      this.verifySeconds.observe({ proof_type: proofType }, ms / 1000);
-    }
+  /** One verification: `valid` false means the proof was refused, "error" that the verifier failed. */
+  recordVerification(proofType: number | string, ms: number, valid: boolean | "error"): void {
+    const proof_type = this.typeLabel(proofType);
+    this.verifications.inc({ proof_type, result: valid === "error" ? "error" : valid ? "valid" : "invalid" });
+    if (Number.isFinite(ms) && ms >= 0) this.verifySeconds.observe({ proof_type }, ms / 1000);
   }
 
   // --- gossip and peers -----------------------------------------------------------------------
 
-  recordGossipMessage(result: GossipResult, topic = "execution_proof"): void {
-    this.gossipMessages.inc({ topic, result });
+  recordGossipMessage(result: GossipResult, reason = "", topic = "execution_proof"): void {
+    this.gossipMessages.inc({ topic, result, reason });
   }
 
-  recordGossipPublished(proofType: string): void {
-    this.gossipPublished.inc({ proof_type: proofType });
+  recordGossipPublished(proofType: number | string): void {
+    this.gossipPublished.inc({ proof_type: this.typeLabel(proofType) });
   }
 
   recordPeers(total: number, proofAware?: number): void {
@@ -519,6 +780,186 @@ export class EproofMetrics {
   recordHttpRequest(server: string, route: string, status: number, ms: number): void {
     this.httpRequests.inc({ server, route, status: String(status) });
     if (Number.isFinite(ms) && ms >= 0) this.httpSeconds.observe({ server, route }, ms / 1000);
+  }
+
+  // --- proving: scheduler and proof service (SchedulerMetrics, ProofServiceMetrics) -------------
+
+  recordScheduled(proofType: number, endpointId: string, hedge: boolean, _predictedMs: number): void {
+    this.scheduled.inc({ proof_type: this.typeLabel(proofType), endpoint: endpointId, hedge: String(hedge) });
+  }
+
+  recordDropped(proofType: number, reason: DropReason): void {
+    this.dropped.inc({ proof_type: this.typeLabel(proofType), reason });
+  }
+
+  recordAttemptResult(
+    endpointId: string,
+    proofType: number,
+    outcome: "ok" | ProofFailureReason,
+    elapsedMs: number,
+    predictedMs: number,
+  ): void {
+    const mapped: ProofOutcome =
+      outcome === "ok"
+        ? "success"
+        : outcome === "proving_timeout" || outcome === "witness_timeout"
+          ? "timeout"
+          : "failure";
+    this.recordProofOutcome(proofType, endpointId, mapped, elapsedMs);
+    if (outcome === "ok" && predictedMs > 0 && Number.isFinite(elapsedMs)) {
+      this.predictionRatio.observe({ endpoint: endpointId }, elapsedMs / predictedMs);
+    }
+  }
+
+  recordProofLatency(proofType: number, latencyMs: number, metDeadline: boolean): void {
+    const proof_type = this.typeLabel(proofType);
+    if (Number.isFinite(latencyMs) && latencyMs >= 0)
+      this.proofLatency.observe({ proof_type }, latencyMs / 1000);
+    this.proofDeadline.inc({ proof_type, met: String(metDeadline) });
+  }
+
+  recordQueueDepth(endpointId: string, depth: number): void {
+    this.queueDepth.set({ endpoint: endpointId }, depth);
+  }
+
+  recordProofStored(source: ProofSource, proofType: number, bytes: number): void {
+    const labels = { source, proof_type: this.typeLabel(proofType) };
+    this.proofsStored.inc(labels);
+    if (bytes > 0) this.proofsStoredBytes.inc(labels, bytes);
+  }
+
+  recordProofFailure(proofType: number, reason: ProofFailureReason): void {
+    this.proofFailures.inc({ proof_type: this.typeLabel(proofType), reason });
+  }
+
+  /** Proof service: (ms, ok) for its wait on a witness. Execution: (method, ms, ok) for one fetch. */
+  recordWitnessFetch(ms: number, ok: boolean): void;
+  recordWitnessFetch(method: WitnessMethod, ms: number, ok: boolean): void;
+  recordWitnessFetch(a: number | WitnessMethod, b: number | boolean, c?: boolean): void {
+    if (typeof a === "number") {
+      this.witnessWaits.inc({ ok: String(b === true) });
+      if (Number.isFinite(a) && a >= 0) this.witnessWaitSeconds.observe(a / 1000);
+      return;
+    }
+    const ms = typeof b === "number" ? b : Number.NaN;
+    this.witnessFetches.inc({ method: a, ok: String(c === true) });
+    if (Number.isFinite(ms) && ms >= 0) this.witnessFetchSeconds.observe({ method: a }, ms / 1000);
+  }
+
+  // --- execution client (ExecutionMetrics) and gateway (GatewayMetrics) -------------------------
+
+  /** Gateway: (method, ok, ms) for an Engine API call it answered. Execution: (method, ms, ok) to the EL. */
+  recordRpcCall(method: string, ok: boolean, ms: number): void;
+  recordRpcCall(method: string, ms: number, ok: boolean): void;
+  recordRpcCall(method: string, b: boolean | number, c: number | boolean): void {
+    if (typeof b === "boolean") {
+      const ms = typeof c === "number" ? c : Number.NaN;
+      this.gatewayRpc.inc({ method, ok: String(b) });
+      if (Number.isFinite(ms) && ms >= 0) this.gatewayRpcSeconds.observe({ method }, ms / 1000);
+      return;
+    }
+    this.executionRpc.inc({ method, ok: String(c === true) });
+    if (Number.isFinite(b) && b >= 0) this.executionRpcSeconds.observe({ method }, b / 1000);
+  }
+
+  recordInputBuilt(ms: number, bytes: number): void {
+    this.recordStage("input_build", ms);
+    if (bytes > 0) this.inputBytes.observe(bytes);
+  }
+
+  recordWitnessRejected(reason: string): void {
+    this.witnessRejected.inc({ reason: this.witnessRejectReasons.value(reason) });
+  }
+
+  recordNewPayload(verdict: NewPayloadVerdict, ms: number): void {
+    this.newPayloads.inc({ verdict });
+    if (Number.isFinite(ms) && ms >= 0) this.newPayloadSeconds.observe({ verdict }, ms / 1000);
+  }
+
+  recordAuthFailure(reason: string): void {
+    this.authFailures.inc({ reason: this.authFailureReasons.value(reason) });
+  }
+
+  recordUpstreamCall(method: string, ok: boolean, ms: number): void {
+    this.gatewayUpstream.inc({ method, ok: String(ok) });
+    if (Number.isFinite(ms) && ms >= 0) this.gatewayUpstreamSeconds.observe({ method }, ms / 1000);
+  }
+
+  // --- proof-engine API (ApiMetrics) ------------------------------------------------------------
+
+  recordApiRequest(endpoint: string, status: number, ms: number): void {
+    this.recordHttpRequest("api", endpoint, status, ms);
+  }
+
+  recordSseClients(count: number): void {
+    this.sseClients.set(count);
+  }
+
+  // --- p2p (P2pMetrics) -------------------------------------------------------------------------
+
+  recordGossipReceived(): void {
+    this.gossipReceived.inc();
+  }
+
+  recordGossipAccepted(): void {
+    this.recordGossipMessage("accept");
+  }
+
+  recordGossipIgnored(reason: GossipIgnoreReason): void {
+    this.recordGossipMessage("ignore", reason);
+  }
+
+  recordGossipRejected(reason: GossipRejectReason): void {
+    this.recordGossipMessage("reject", reason);
+  }
+
+  recordGossipValidationMs(ms: number): void {
+    this.recordStage("gossip_validate", ms);
+  }
+
+  recordReqRespServed(method: ReqRespMethod, chunks: number): void {
+    this.reqResp.inc({ method, result: "ok" });
+    if (chunks > 0) this.reqRespChunks.inc({ method }, chunks);
+  }
+
+  recordReqRespError(method: ReqRespMethod, code: number): void {
+    this.reqResp.inc({ method, result: String(code) });
+  }
+
+  // --- GPU fleet (FleetMetrics) -----------------------------------------------------------------
+
+  /** One GPU's nvidia-smi reading; fields nvidia-smi could not report are left at their last value. */
+  recordGpu(sample: FleetGpuSample): void {
+    const id = String(sample.index);
+    const prev = this.gpus.get(id);
+    const mib = 1024 * 1024;
+    this.recordGpuTelemetry(
+      [
+        {
+          gpu: id,
+          model: sample.name,
+          powerWatts: sample.powerDrawW ?? prev?.powerWatts ?? 0,
+          utilization:
+            sample.utilizationPct !== undefined ? sample.utilizationPct / 100 : (prev?.utilization ?? 0),
+          memoryUsedBytes:
+            sample.memoryUsedMiB !== undefined ? sample.memoryUsedMiB * mib : (prev?.memoryUsedBytes ?? 0),
+          memoryTotalBytes:
+            sample.memoryTotalMiB !== undefined ? sample.memoryTotalMiB * mib : (prev?.memoryTotalBytes ?? 0),
+          temperatureCelsius: sample.temperatureC ?? prev?.temperatureCelsius ?? 0,
+        },
+      ],
+      this.clock.now(),
+    );
+  }
+
+  recordGpuSampleError(reason: string): void {
+    this.gpuSampleErrors.inc({ reason: this.gpuErrorReasons.value(reason) });
+  }
+
+  /** Proof type label: the table's name for an id, the string itself for a name. */
+  private typeLabel(proofType: number | string): string {
+    if (typeof proofType === "string") return proofType;
+    return this.proofTypes.get(proofType)?.name ?? `id_${proofType}`;
   }
 
   // --- exposition -----------------------------------------------------------------------------

@@ -25,9 +25,8 @@ export function recordSamples(m: EproofMetrics, round: number): void {
   m.recordProofOutcome("reth-zisk", "gpu0", "failure");
   m.recordProofOutcome("ethrex-sp1", "gpu1", "timeout");
   m.recordBlockOutcome(round % 5 === 4 ? "missed" : "in_time", 2_500);
-  m.recordVerification("reth-zisk", "valid", 4);
-  m.recordGossipMessage("accept");
-  m.recordGossipMessage("reject");
+  m.recordVerification(6, 4, true);
+  m.recordVerification("reth-zisk", 5, false);
   m.recordGossipPublished("reth-zisk");
   m.recordPeers(30 + round, 8);
   m.recordStoreSize(100 + round, 30_000_000);
@@ -54,4 +53,43 @@ export function recordSamples(m: EproofMetrics, round: number): void {
   m.recordHeadSlot(13_000_000 + round);
   m.recordFinalizedEpoch(406_000);
   m.recordHttpRequest("api", "/v1/proof_types", 200, 2);
+  // Domain contracts (SchedulerMetrics, ProofServiceMetrics, ExecutionMetrics, GatewayMetrics, ApiMetrics,
+  // P2pMetrics, FleetMetrics).
+  m.recordScheduled(6, "gpu0", round % 2 === 0, 8_000);
+  m.recordDropped(6, "stale");
+  m.recordAttemptResult("gpu0", 6, "ok", 7_500 + round, 8_000);
+  m.recordAttemptResult("gpu1", 6, "proving_timeout", 12_000, 8_000);
+  m.recordProofLatency(6, 8_200 + round, true);
+  m.recordQueueDepth("gpu0", round % 3);
+  m.recordProofStored("local", 6, 300_000);
+  m.recordProofFailure(6, "proving_timeout");
+  m.recordWitnessFetch(700 + round, true);
+  m.recordWitnessFetch("debug_executionWitness", 650 + round, true);
+  m.recordRpcCall("eth_getBlockByHash", 12, true);
+  m.recordRpcCall("engine_newPayloadV4", true, 30);
+  m.recordInputBuilt(40, 4_000_000);
+  m.recordWitnessRejected("missing trie node");
+  m.recordNewPayload("VALID", 900);
+  m.recordAuthFailure("expired iat");
+  m.recordUpstreamCall("engine_forkchoiceUpdatedV3", true, 20);
+  m.recordApiRequest("/v1/execution_proofs/:root/:type", 200, 3);
+  m.recordSseClients(2);
+  m.recordGossipReceived();
+  m.recordGossipAccepted();
+  m.recordGossipIgnored("already_seen");
+  m.recordGossipRejected("invalid_proof");
+  m.recordGossipValidationMs(2);
+  m.recordReqRespServed("execution_proofs_by_range", 4);
+  m.recordReqRespError("execution_proofs_by_root", 3);
+  m.recordGpu({
+    index: 1,
+    uuid: "GPU-1",
+    name: "NVIDIA GeForce RTX 5090",
+    powerDrawW: 500,
+    utilizationPct: 95,
+    memoryUsedMiB: 20_000,
+    memoryTotalMiB: 32_607,
+    temperatureC: 70,
+  });
+  m.recordGpuSampleError("nvidia-smi exited 9");
 }
