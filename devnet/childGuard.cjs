@@ -7,9 +7,10 @@
 const net = require("node:net");
 const dgram = require("node:dgram");
 
-const startParent = process.ppid;
+// The starter passes its pid: reading process.ppid here would be too late if it died while we booted.
+const startParent = Number(process.env.EPROOF_DEVNET_PARENT_PID) || process.ppid;
 const pollMs = Number(process.env.EPROOF_DEVNET_PARENT_POLL_MS || "500");
-const watchdog = setInterval(() => {
+const checkParent = () => {
   if (process.ppid === startParent) return;
   try {
     // Negative pid: the whole group (the child is its group's leader: spawned detached).
@@ -17,8 +18,9 @@ const watchdog = setInterval(() => {
   } catch {
     process.kill(process.pid, "SIGKILL");
   }
-}, pollMs);
-watchdog.unref();
+};
+checkParent();
+setInterval(checkParent, pollMs).unref();
 
 const LOOPBACK = "127.0.0.1";
 const isWildcard = (host) => host === undefined || host === null || host === "0.0.0.0" || host === "::";

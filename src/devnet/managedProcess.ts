@@ -40,7 +40,8 @@ export class ManagedProcess {
     try {
       this.child = spawn(opts.command, opts.args, {
         cwd: opts.cwd,
-        env: opts.env ?? process.env,
+        // childGuard.cjs in the child watches this pid.
+        env: { ...(opts.env ?? process.env), EPROOF_DEVNET_PARENT_PID: String(process.pid) },
         // Own process group: signals reach the node and anything it starts; Ctrl-C on our terminal does not.
         detached: true,
         stdio: ["ignore", logFd, logFd],
