@@ -1,8 +1,12 @@
 // Contract tests of the zkboost-compatible proof-engine API, written from zkboost's openapi.json
 // (v0.7 query-parameter form): status codes, bodies, the error shape, SSE replay and failure events.
+// Runs on the real proof service and store; only the prover is a test backend.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fromHex, toHex } from "../../src/util/hex.ts";
+import type { ProofEvent } from "../../src/proving/interface.ts";
+import { encodeNpr, nprRoot } from "../../src/spec/newPayloadRequest.ts";
+import { bytesEqual, fromHex, toHex } from "../../src/util/hex.ts";
 import { type ApiHarness, fixtureNpr, NPR_ROOT, openSse, startApi } from "./support/harness.ts";
+import { otherNpr, validProofData } from "./support/realService.ts";
 
 let h: ApiHarness;
 beforeEach(async () => {
@@ -12,7 +16,9 @@ afterEach(async () => {
   await h.close();
 });
 
-const OTHER_ROOT = `0x${"ab".repeat(32)}`;
+const ROOT = fromHex(NPR_ROOT);
+const OTHER = otherNpr(fixtureNpr().npr);
+const OTHER_ROOT = toHex(nprRoot(OTHER));
 
 function postRequest(query: string, body: Uint8Array<ArrayBuffer> = fixtureNpr().bytes): Promise<Response> {
   return fetch(`${h.base}/v1/execution_proof_requests${query}`, {
@@ -32,17 +38,38 @@ async function expectError(res: Response, status: number): Promise<string> {
   return body.message;
 }
 
+/** Resolves at the first service event matching `pred`, including ones already in the recent ring. */
+function serviceEvent(pred: (e: ProofEvent) => boolean): Promise<ProofEvent> {
+  const seen = h.real.service.recentEvents().find(pred);
+  if (seen) return Promise.resolve(seen);
+  return new Promise((resolve) => {
+    const off = h.real.service.subscribe((e) => {
+      if (pred(e)) {
+        off();
+        resolve(e);
+      }
+    });
+  });
+}
+
+const completed = (root: string, type: number) => (e: ProofEvent) =>
+  e.type === "proof_complete" && e.proofType === type && toHex(e.newPayloadRequestRoot) === root;
+
 describe("POST /v1/execution_proof_requests", () => {
-  it("accepts an SSZ NewPayloadRequest and answers its root", async () => {
+  it("accepts an SSZ NewPayloadRequest, answers its root and proves the requested types", async () => {
     const res = await postRequest("?proof_types=reth-sp1,reth-zisk");
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ new_payload_request_root: NPR_ROOT });
-    expect(h.service.requested).toEqual([{ root: NPR_ROOT, proofTypes: [5, 6] }]);
+    await serviceEvent(completed(NPR_ROOT, 5));
+    await serviceEvent(completed(NPR_ROOT, 6));
+    expect(h.real.service.isKnownPayload(ROOT)).toBe(true);
   });
 
   it("accepts a duplicate in-flight request with the same root", async () => {
-    const a = await postRequest("?proof_types=reth-sp1");
-    const b = await postRequest("?proof_types=reth-sp1");
+    const [a, b] = await Promise.all([
+      postRequest("?proof_types=reth-sp1"),
+      postRequest("?proof_types=reth-sp1"),
+    ]);
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
     expect(await b.json()).toEqual({ new_payload_request_root: NPR_ROOT });
@@ -56,7 +83,7 @@ describe("POST /v1/execution_proof_requests", () => {
     ["a type this node cannot prove", "?proof_types=ethrex-zisk"],
   ])("answers 400 for %s", async (_name, query) => {
     await expectError(await postRequest(query), 400);
-    expect(h.service.requested).toEqual([]);
+    expect(h.real.service.isKnownPayload(ROOT)).toBe(false);
   });
 
   it("answers 400 for bytes that are no NewPayloadRequest and for an empty body", async () => {
@@ -71,10 +98,13 @@ describe("POST /v1/execution_proof_requests", () => {
 });
 
 describe("GET /v1/execution_proof_requests (SSE)", () => {
-  it("replays cached completions for a root, then streams live failures with reason and error", async () => {
-    const root = fromHex(NPR_ROOT);
-    await h.service.complete(root, 5, Uint8Array.of(1, 9, 9));
-    await h.service.complete(fromHex(OTHER_ROOT), 5, Uint8Array.of(1));
+  it("replays cached completions for a root to a late subscriber, and nothing of other roots", async () => {
+    h.real.witnessless.add(OTHER_ROOT);
+    await postRequest("?proof_types=reth-sp1");
+    await postRequest("?proof_types=reth-zisk", new Uint8Array(encodeNpr(OTHER)));
+    await serviceEvent(completed(NPR_ROOT, 5));
+    await serviceEvent((e) => e.type === "proof_failure" && toHex(e.newPayloadRequestRoot) === OTHER_ROOT);
+
     const sse = await openSse(`${h.base}/v1/execution_proof_requests?new_payload_request_root=${NPR_ROOT}`);
     expect(sse.status).toBe(200);
     const [replayed] = await sse.next(1);
@@ -82,37 +112,46 @@ describe("GET /v1/execution_proof_requests (SSE)", () => {
       event: "proof_complete",
       data: { new_payload_request_root: NPR_ROOT, proof_type: "reth-sp1" },
     });
-
-    h.service.fail(fromHex(OTHER_ROOT), 6, "proving_error", "not for this subscriber");
-    h.service.fail(root, 6, "proving_timeout", "ere-server took longer than 60 s");
+    // A live completion of this root follows; the other root's failure never shows up.
+    await postRequest("?proof_types=reth-zisk");
     const [live] = await sse.next(1);
     expect(live).toEqual({
-      event: "proof_failure",
-      data: {
-        new_payload_request_root: NPR_ROOT,
-        proof_type: "reth-zisk",
-        reason: "proving_timeout",
-        error: "ere-server took longer than 60 s",
-      },
+      event: "proof_complete",
+      data: { new_payload_request_root: NPR_ROOT, proof_type: "reth-zisk" },
     });
     sse.close();
   });
 
-  it("streams events of every root without a filter", async () => {
-    const sse = await openSse(`${h.base}/v1/execution_proof_requests`);
-    expect(sse.status).toBe(200);
-    // Wait until the subscription is registered before emitting.
+  it("streams live failures with reason and error", async () => {
+    h.real.witnessless.add(OTHER_ROOT);
+    const sse = await openSse(`${h.base}/v1/execution_proof_requests?new_payload_request_root=${OTHER_ROOT}`);
     await expect.poll(() => h.metrics.sse.at(-1)).toBe(1);
-    h.service.fail(fromHex(OTHER_ROOT), 5, "witness_timeout", "no witness");
-    await h.service.complete(fromHex(NPR_ROOT), 6, Uint8Array.of(1));
-    const events = await sse.next(2);
-    expect(events.map((e) => e.event)).toEqual(["proof_failure", "proof_complete"]);
-    expect(events[0]?.data).toMatchObject({
+    const res = await postRequest("?proof_types=reth-sp1", new Uint8Array(encodeNpr(OTHER)));
+    expect(res.status).toBe(200);
+    const [failure] = await sse.next(1);
+    expect(failure?.event).toBe("proof_failure");
+    expect(failure?.data).toMatchObject({
       new_payload_request_root: OTHER_ROOT,
+      proof_type: "reth-sp1",
       reason: "witness_timeout",
     });
+    expect((failure?.data as { error: string }).error).toMatch(/block not found/);
     sse.close();
     await expect.poll(() => h.metrics.sse.at(-1)).toBe(0);
+  });
+
+  it("streams events of every root without a filter", async () => {
+    h.real.witnessless.add(OTHER_ROOT);
+    const sse = await openSse(`${h.base}/v1/execution_proof_requests`);
+    await expect.poll(() => h.metrics.sse.at(-1)).toBe(1);
+    await postRequest("?proof_types=reth-sp1", new Uint8Array(encodeNpr(OTHER)));
+    await serviceEvent((e) => e.type === "proof_failure");
+    await postRequest("?proof_types=reth-zisk");
+    const events = await sse.next(2);
+    expect(events.map((e) => e.event)).toEqual(["proof_failure", "proof_complete"]);
+    expect(events[0]?.data).toMatchObject({ new_payload_request_root: OTHER_ROOT });
+    expect(events[1]?.data).toMatchObject({ new_payload_request_root: NPR_ROOT });
+    sse.close();
   });
 
   it("answers 400 for a malformed root filter", async () => {
@@ -143,11 +182,15 @@ describe("GET /v1/execution_proofs/{root}/{proof_type}", () => {
     const url = `${h.base}/v1/execution_proofs/${NPR_ROOT}/reth-sp1`;
     const msg = await expectError(await fetch(url), 404);
     expect(msg).toContain("reth-sp1");
-    await h.service.complete(fromHex(NPR_ROOT), 5, Uint8Array.of(1, 2, 3, 4));
+    await postRequest("?proof_types=reth-sp1");
+    await serviceEvent(completed(NPR_ROOT, 5));
     const res = await fetch(url);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/octet-stream");
-    expect(new Uint8Array(await res.arrayBuffer())).toEqual(Uint8Array.of(1, 2, 3, 4));
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    // The test prover's proof: 32 bytes of digest, then the root it commits to.
+    expect(bytes.length).toBe(64);
+    expect(bytesEqual(bytes.subarray(32), ROOT)).toBe(true);
   });
 
   it("answers 400 for a malformed root and 404 for an unknown proof type", async () => {
@@ -160,14 +203,16 @@ describe("POST /v1/execution_proof_verifications", () => {
   const verify = (query: string, body: Uint8Array<ArrayBuffer>): Promise<Response> =>
     fetch(`${h.base}/v1/execution_proof_verifications${query}`, { method: "POST", body });
 
-  it("answers VALID or INVALID from the verifier", async () => {
-    const q = `?new_payload_request_root=${NPR_ROOT}&proof_type=reth-zisk`;
-    const valid = await verify(q, Uint8Array.of(1, 5));
-    expect(valid.status).toBe(200);
-    expect(await valid.json()).toEqual({ status: "VALID" });
-    const invalid = await verify(q, Uint8Array.of(0, 5));
-    expect(invalid.status).toBe(200);
-    expect(await invalid.json()).toEqual({ status: "INVALID" });
+  it("answers VALID or INVALID from the verifier, also for a verify-only type", async () => {
+    for (const type of ["reth-zisk", "ethrex-zisk"]) {
+      const q = `?new_payload_request_root=${NPR_ROOT}&proof_type=${type}`;
+      const valid = await verify(q, new Uint8Array(validProofData(ROOT)));
+      expect(valid.status).toBe(200);
+      expect(await valid.json()).toEqual({ status: "VALID" });
+      const invalid = await verify(q, new Uint8Array(validProofData(fromHex(OTHER_ROOT))));
+      expect(invalid.status).toBe(200);
+      expect(await invalid.json()).toEqual({ status: "INVALID" });
+    }
   });
 
   it("answers 404 for an unconfigured proof type and 400 for a bad root or empty body", async () => {
@@ -188,7 +233,7 @@ describe("POST /v1/execution_proof_verifications", () => {
 });
 
 describe("GET /v1/proof_types and /health", () => {
-  it("lists configured types sorted, with kind and capabilities", async () => {
+  it("lists the initialized types sorted, with kind and capabilities", async () => {
     const res = await fetch(`${h.base}/v1/proof_types`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
@@ -217,11 +262,12 @@ describe("push equivalents", () => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ new_payload_request_root: NPR_ROOT });
-    expect(h.service.notified).toEqual([NPR_ROOT]);
-    expect(h.service.requested).toEqual([]);
-    const stored = await h.service.store.getPayload(fromHex(NPR_ROOT));
+    expect(h.real.service.isKnownPayload(ROOT)).toBe(true);
+    const stored = await h.real.store.getPayload(ROOT);
     expect(stored?.slot).toBe(42);
     expect(toHex(stored?.blockRoot ?? new Uint8Array())).toBe(blockRoot);
+    expect(await h.real.store.proofsByRoot(ROOT)).toEqual([]);
+    expect(h.real.service.recentEvents(ROOT)).toEqual([]);
   });
 
   it("POST /v1/new_payload_notifications refuses bad SSZ and a bad slot", async () => {

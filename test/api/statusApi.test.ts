@@ -58,9 +58,9 @@ describe("GET /eth/v1/eproof/payloads/{id}", () => {
   it("lists proofs with signers and results, and holds only once k allowed types are verified", async () => {
     await notify(7);
     const root = fromHex(NPR_ROOT);
-    await h.service.receive(root, 5, 101, true, 7);
-    await h.service.receive(root, 3, 102, true, 7); // verified but not on the allow-list
-    await h.service.receive(root, 6, 103, false, 7); // on the list but not verified
+    await h.real.gossip(root, 5, 101, true, 7);
+    await h.real.gossip(root, 3, 102, true, 7); // verified but not on the allow-list
+    await h.real.gossip(root, 6, 103, false, 7); // on the list but not verified
     let s = await status(NPR_ROOT);
     expect(s.data.proofs).toEqual([
       expect.objectContaining({
@@ -78,7 +78,7 @@ describe("GET /eth/v1/eproof/payloads/{id}", () => {
       counting_proof_types: ["reth-sp1"],
       holds: false,
     });
-    await h.service.complete(root, 6, Uint8Array.of(1), 7);
+    await h.real.gossip(root, 6, 104, true, 7);
     s = await status(NPR_ROOT);
     expect(s.data.rule.counting_proof_types).toEqual(["reth-sp1", "reth-zisk"]);
     expect(s.data.rule.holds).toBe(true);
@@ -99,10 +99,10 @@ describe("GET /eth/v1/eproof/head", () => {
     expect(before.status).toBe(404);
     const blockHash = await notify(9);
     const root = fromHex(NPR_ROOT);
-    await h.service.complete(root, 5, Uint8Array.of(1), 9);
+    await h.real.gossip(root, 5, 4, true, 9);
     // One of two: still no verified head.
     expect((await fetch(`${h.base}/eth/v1/eproof/head`)).status).toBe(404);
-    await h.service.receive(root, 6, 5, true, 9);
+    await h.real.gossip(root, 6, 5, true, 9);
     await expect.poll(async () => (await fetch(`${h.base}/eth/v1/eproof/head`)).status).toBe(200);
     const body = (await (await fetch(`${h.base}/eth/v1/eproof/head`)).json()) as {
       data: Record<string, unknown>;

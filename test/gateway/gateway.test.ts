@@ -8,8 +8,8 @@ import type { GatewayOpts, NewPayloadVerdict } from "../../src/gateway/options.t
 import { createGateway, type Gateway } from "../../src/gateway/server.ts";
 import { fromHex, toHex } from "../../src/util/hex.ts";
 import { silentLogger } from "../../src/util/logger.ts";
-import { fixtureNpr, NPR_ROOT, openTestService } from "../api/support/harness.ts";
-import type { TestProofService } from "../api/support/testProofService.ts";
+import { fixtureNpr, NPR_ROOT } from "../api/support/harness.ts";
+import { openRealService, type RealService } from "../api/support/realService.ts";
 import { UpstreamEl } from "./support/upstreamEl.ts";
 
 const CL_SECRET = parseJwtSecret("c1".repeat(32));
@@ -20,7 +20,7 @@ const ROOT = fromHex(NPR_ROOT);
 interface Running {
   url: string;
   gateway: Gateway;
-  service: TestProofService;
+  real: RealService;
   upstream?: UpstreamEl;
   fcus: ForkchoiceNotification[];
   verdicts: NewPayloadVerdict[];
@@ -33,8 +33,8 @@ afterEach(async () => {
 });
 
 async function start(opts: Partial<GatewayOpts>, withUpstream = false): Promise<Running> {
-  const { service, cleanup } = await openTestService();
-  cleanups.push(cleanup);
+  const real = await openRealService();
+  cleanups.push(() => real.cleanup());
   let upstream: UpstreamEl | undefined;
   if (withUpstream) {
     upstream = new UpstreamEl(EL_SECRET);
@@ -55,7 +55,7 @@ async function start(opts: Partial<GatewayOpts>, withUpstream = false): Promise<
     },
     {
       logger: silentLogger(),
-      proofService: service,
+      proofService: real.service,
       metrics: {
         recordRpcCall: () => {},
         recordNewPayload: (v) => verdicts.push(v),
@@ -69,7 +69,7 @@ async function start(opts: Partial<GatewayOpts>, withUpstream = false): Promise<
   );
   const { port } = await gateway.start();
   cleanups.push(() => gateway.stop());
-  return { url: `http://127.0.0.1:${port}/`, gateway, service, upstream, fcus, verdicts, authFailures };
+  return { url: `http://127.0.0.1:${port}/`, gateway, real, upstream, fcus, verdicts, authFailures };
 }
 
 function auth(secret = CL_SECRET, iat = Math.floor(Date.now() / 1000)): Record<string, string> {
@@ -140,13 +140,13 @@ describe("engine_newPayload, proofs-only", () => {
       result: { status: "SYNCING", latestValidHash: null, validationError: null },
     });
     // The payload was handed to the proof service so gossip for it is accepted.
-    await expect.poll(() => r.service.notified).toContain(NPR_ROOT);
+    await expect.poll(() => r.real.service.isKnownPayload(ROOT)).toBe(true);
 
-    await r.service.receive(ROOT, 5, 10, true);
-    await r.service.receive(ROOT, 6, 11, false); // present but not verified: does not count
+    await r.real.gossip(ROOT, 5, 10, true);
+    await r.real.gossip(ROOT, 6, 11, false); // present but not verified: does not count
     expect((await newPayload(r)).result).toMatchObject({ status: "SYNCING" });
 
-    await r.service.receive(ROOT, 6, 12, true);
+    await r.real.gossip(ROOT, 6, 12, true);
     expect((await newPayload(r)).result).toEqual({
       status: "VALID",
       latestValidHash: BLOCK_HASH,
@@ -157,22 +157,22 @@ describe("engine_newPayload, proofs-only", () => {
 
   it("counts only allow-listed proof types", async () => {
     const r = await start({ mode: "proofs-only", k: 1, allowedProofTypes: [6] });
-    await r.service.receive(ROOT, 5, 10, true);
+    await r.real.gossip(ROOT, 5, 10, true);
     expect((await newPayload(r)).result).toMatchObject({ status: "SYNCING" });
-    await r.service.receive(ROOT, 6, 10, true);
+    await r.real.gossip(ROOT, 6, 10, true);
     expect((await newPayload(r)).result).toMatchObject({ status: "VALID" });
   });
 
   it("waits within its budget for a proof that arrives late", async () => {
     const r = await start({ mode: "proofs-only", k: 1, waitMs: 10_000 });
     const pending = newPayload(r);
-    setTimeout(() => void r.service.receive(ROOT, 5, 3, true), 100);
+    setTimeout(() => void r.real.gossip(ROOT, 5, 3, true), 100);
     expect((await pending).result).toMatchObject({ status: "VALID", latestValidHash: BLOCK_HASH });
   });
 
   it("never answers VALID for a V2 (Capella) payload, which has no NewPayloadRequest", async () => {
     const r = await start({ mode: "proofs-only" });
-    await r.service.receive(ROOT, 5, 3, true);
+    await r.real.gossip(ROOT, 5, 3, true);
     const payload = { ...(newPayloadCall().params[0] as Record<string, unknown>) };
     delete payload.blobGasUsed;
     delete payload.excessBlobGas;
@@ -221,7 +221,7 @@ describe("engine_newPayload, proofs-or-el", () => {
     el.replies.set("engine_newPayloadV4", {
       result: { status: "SYNCING", latestValidHash: null, validationError: null },
     });
-    await r.service.receive(ROOT, 5, 1, true);
+    await r.real.gossip(ROOT, 5, 1, true);
     expect((await newPayload(r)).result).toMatchObject({ status: "VALID", latestValidHash: BLOCK_HASH });
     await expect.poll(() => el.callsOf("engine_newPayloadV4").length).toBe(1);
   });
@@ -255,7 +255,7 @@ describe("engine_forkchoiceUpdated", () => {
     expect((await rpc(r, "engine_forkchoiceUpdatedV3", [FCU_STATE, null])).result).toMatchObject({
       payloadStatus: { status: "SYNCING" },
     });
-    await r.service.receive(ROOT, 6, 1, true);
+    await r.real.gossip(ROOT, 6, 1, true);
     expect((await rpc(r, "engine_forkchoiceUpdatedV3", [FCU_STATE, null])).result).toEqual({
       payloadStatus: { status: "VALID", latestValidHash: BLOCK_HASH, validationError: null },
       payloadId: null,
@@ -339,7 +339,7 @@ describe("JSON-RPC edge cases", () => {
 
   it("answers batches element by element, keeping ids", async () => {
     const r = await start({ mode: "proofs-only" });
-    await r.service.receive(ROOT, 5, 1, true);
+    await r.real.gossip(ROOT, 5, 1, true);
     const { method, params } = newPayloadCall();
     const batch = [
       { jsonrpc: "2.0", id: 1, method, params },

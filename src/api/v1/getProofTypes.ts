@@ -11,7 +11,11 @@ export function getProofTypes(deps: {
   proofTypes: ProofTypeTable;
 }): RouteHandler {
   return (_req, res) => {
-    const infos = [...deps.proofService.proofTypes()].sort((a, b) => a.proofType - b.proofType);
+    // Like zkboost, only types this node initialized (can prove or verify) are listed.
+    const infos = deps.proofService
+      .proofTypes()
+      .filter((t) => t.canProve || t.canVerify)
+      .sort((a, b) => a.proofType - b.proofType);
     sendJson(res, 200, {
       proof_types: infos.map((t) => ({
         proof_type: deps.proofTypes.nameOf(t.proofType),

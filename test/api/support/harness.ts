@@ -1,16 +1,11 @@
 // Starts the API server over a real LevelDB store and the test ProofService; reads SSE streams.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { ApiMetrics, ApiOpts, ForkchoiceNotification } from "../../../src/api/options.ts";
 import { type ApiServer, createApiServer } from "../../../src/api/server.ts";
-import type { ProofTypeInfo } from "../../../src/proving/interface.ts";
 import { decodeNprAnyFork, type ForkedNewPayloadRequest } from "../../../src/spec/newPayloadRequest.ts";
 import { ProofTypeTable } from "../../../src/spec/proofTypes.ts";
-import { openProofStore } from "../../../src/store/levelStore.ts";
 import { silentLogger } from "../../../src/util/logger.ts";
 import { readFixture } from "../../support/fixtures.ts";
-import { TestProofService } from "./testProofService.ts";
+import { openRealService, type RealService } from "./realService.ts";
 
 export const NPR_FIXTURE = "zkboost-devnet/new_payload_request.ssz";
 export const NPR_ROOT = "0x2b1cf251b5b8cabf41828761b5105b307544c6280b5c8e66fd30170f7fe7ddbf";
@@ -20,41 +15,17 @@ export function fixtureNpr(): { bytes: Uint8Array<ArrayBuffer>; npr: ForkedNewPa
   return { bytes, npr: decodeNprAnyFork(bytes) };
 }
 
-/** reth-sp1 (5) and reth-zisk (6) prove and verify; ethrex-zisk (3) only verifies. */
-export const TEST_PROOF_TYPES: ProofTypeInfo[] = [
-  { proofType: 3, name: "ethrex-zisk", kind: "zkvm", canProve: false, canVerify: true },
-  { proofType: 5, name: "reth-sp1", kind: "zkvm", canProve: true, canVerify: true },
-  { proofType: 6, name: "reth-zisk", kind: "zkvm", canProve: true, canVerify: true },
-];
-
-export async function openTestService(): Promise<{
-  service: TestProofService;
-  cleanup: () => Promise<void>;
-}> {
-  const dir = await mkdtemp(join(tmpdir(), "eproof-api-"));
-  const store = await openProofStore(dir);
-  const service = new TestProofService(store, TEST_PROOF_TYPES);
-  return {
-    service,
-    cleanup: async () => {
-      await service.close();
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 export interface ApiHarness {
   base: string;
   api: ApiServer;
-  service: TestProofService;
+  real: RealService;
   fcus: ForkchoiceNotification[];
   metrics: { requests: [string, number][]; sse: number[] };
   close(): Promise<void>;
 }
 
 export async function startApi(opts: Partial<ApiOpts> = {}): Promise<ApiHarness> {
-  const { service, cleanup } = await openTestService();
+  const real = await openRealService();
   const fcus: ForkchoiceNotification[] = [];
   const recorded = { requests: [] as [string, number][], sse: [] as number[] };
   const metrics: ApiMetrics = {
@@ -65,8 +36,8 @@ export async function startApi(opts: Partial<ApiOpts> = {}): Promise<ApiHarness>
     { port: 0, ...opts },
     {
       logger: silentLogger(),
-      proofService: service,
-      store: service.store,
+      proofService: real.service,
+      store: real.store,
       proofTypes: new ProofTypeTable(),
       metrics,
       onForkchoiceUpdated: (f) => {
@@ -78,12 +49,12 @@ export async function startApi(opts: Partial<ApiOpts> = {}): Promise<ApiHarness>
   return {
     base: `http://127.0.0.1:${port}`,
     api,
-    service,
+    real,
     fcus,
     metrics: recorded,
     close: async () => {
       await api.stop();
-      await cleanup();
+      await real.cleanup();
     },
   };
 }
