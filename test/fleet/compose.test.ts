@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -134,5 +134,32 @@ describe("fleetSchema", () => {
     expect(messages).toMatch(/used twice/);
     expect(messages).toMatch(/only ZisK runs a multi-GPU cluster/);
     expect(messages).toMatch(/already used by endpoint "a"/);
+  });
+});
+
+describe("gpu/ operator files", () => {
+  const gpuDir = new URL("../../gpu/", import.meta.url);
+
+  it("fleet.example.yaml satisfies the fleet schema", () => {
+    const parsed = fleetSchema.parse(parse(readFileSync(new URL("fleet.example.yaml", gpuDir), "utf8")));
+    expect(parsed.endpoints.map((e) => e.name)).toEqual(["zisk-cluster-a", "sp1-l40s"]);
+  });
+
+  it("the example compose files are what the generator writes today", () => {
+    const elf = "/opt/eproof/guests/reth-zisk.elf";
+    const gpus = [0, 1, 2, 3, 4, 5, 6, 7];
+    const cases: Array<[string, ComposeOptions]> = [
+      ["compose.zisk-per-gpu.8x5090.yaml", { ...base, gpus, elfPath: elf }],
+      ["compose.zisk-cluster.8x5090.yaml", { ...base, gpus, elfPath: elf, layout: "zisk-cluster" }],
+      [
+        "compose.sp1.1xL40S.yaml",
+        { ...base, zkvm: "sp1", gpus: [0], elfPath: "/opt/eproof/guests/reth-sp1.elf" },
+      ],
+    ];
+    for (const [file, opts] of cases) {
+      expect(readFileSync(new URL(`examples/${file}`, gpuDir), "utf8")).toBe(
+        renderCompose(buildCompose(opts)),
+      );
+    }
   });
 });
