@@ -135,7 +135,7 @@ describe("GET /v1/execution_proof_requests (SSE)", () => {
       proof_type: "reth-sp1",
       reason: "witness_timeout",
     });
-    expect((failure?.data as { error: string }).error).toMatch(/block not found/);
+    expect((failure?.data as { error?: string } | undefined)?.error).toMatch(/block not found/);
     sse.close();
     await expect.poll(() => h.metrics.sse.at(-1)).toBe(0);
   });
