@@ -122,6 +122,19 @@ describe("LevelProofStore", () => {
     expect(await s.payloadByBlockRoot(numberedPayload(2).blockRoot)).toEqual(numberedPayload(2));
   });
 
+  it("groups concurrent writes and flushes queued ones before closing", async () => {
+    let s = await open();
+    const writes = Array.from({ length: 12 }, (_, i) => s.putProof(numberedProof(i)));
+    await s.close();
+    await Promise.all(writes);
+    s = await open();
+    expect((await s.stats()).proofs).toBe(12);
+    for (let i = 0; i < 12; i++) {
+      const p = numberedProof(i);
+      expect(await s.getProof(p.newPayloadRequestRoot, p.proofType)).toEqual(p);
+    }
+  });
+
   it("rejects bad input with a clear EproofError", async () => {
     const s = await open();
     await expect(
