@@ -1,0 +1,81 @@
+// `eproof stateless [--json] <file>...`: validate every block of the given files with nothing but an
+// execution witness, and say whether each verdict matches what the file expects.
+import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import type { BlockReport } from "../../stateless/blockchainTest.ts";
+import { runFile } from "../../stateless/fileRunner.ts";
+import { EproofError, errorMessage } from "../../util/errors.ts";
+
+interface StatelessArgs {
+  files: string[];
+  json: boolean;
+  network: string;
+}
+
+function jsonLine(r: BlockReport): string {
+  const o: Record<string, unknown> = {
+    file: r.file,
+    test: r.test,
+    block: r.block,
+    hash: r.hash,
+    expected: r.expected,
+    valid: r.valid,
+    ok: r.ok,
+    gasUsed: r.gasUsed.toString(),
+    ms: Math.round(r.ms * 10) / 10,
+  };
+  if (r.reason !== undefined) o.reason = r.reason;
+  return JSON.stringify(o);
+}
+
+function tableLine(r: BlockReport): string {
+  const verdict = `${r.valid ? "valid" : "INVALID"}${r.expected === r.valid ? "" : ` (expected ${r.expected ? "valid" : "invalid"})`}`;
+  const test = r.test.length > 60 ? `…${r.test.slice(-59)}` : r.test;
+  const why = r.reason && (!r.ok || !r.valid) ? `  ${r.reason.slice(0, 160)}` : "";
+  return `${r.ok ? "ok  " : "FAIL"} ${test.padEnd(60)} #${String(r.block).padEnd(8)} ${verdict.padEnd(26)} ${`${(Number(r.gasUsed) / 1e6).toFixed(3)} Mgas`.padStart(13)} ${`${r.ms.toFixed(0)} ms`.padStart(9)}${why}`;
+}
+
+export const statelessCommand: CommandModule<object, StatelessArgs> = {
+  command: "stateless <files..>",
+  describe: "Validate blocks statelessly (witness only) and compare each verdict with the file's expectation",
+  builder: (y: Argv) =>
+    y
+      .positional("files", {
+        type: "string",
+        array: true,
+        demandOption: true,
+        describe:
+          "Block files: EF BlockchainTest JSON (witness recorded from the pre-state), EEST zkevm fixtures " +
+          "(statelessInputBytes checked against statelessOutputBytes), ethrex-replay cache JSON, geth " +
+          "<n>-block.rlp (with <n>-witness.rlp beside it), or a NewPayloadRequest .ssz with " +
+          "execution_witness.json and chain_config.json beside it",
+      })
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe:
+          'One JSON object per block: {"file","test","block","hash","expected","valid","ok","gasUsed","ms","reason"?}',
+      })
+      .option("network", {
+        type: "string",
+        default: "hoodi",
+        describe: "Network whose chain config executes geth block RLP files (they carry none)",
+      }) as unknown as Argv<StatelessArgs>,
+  handler: async (args: ArgumentsCamelCase<StatelessArgs>) => {
+    let total = 0;
+    let failed = 0;
+    for (const file of args.files) {
+      try {
+        for await (const r of runFile(file, { network: args.network })) {
+          total++;
+          if (!r.ok) failed++;
+          process.stdout.write(`${args.json ? jsonLine(r) : tableLine(r)}\n`);
+        }
+      } catch (e) {
+        if (!(e instanceof EproofError)) throw new EproofError("INTERNAL", `${file}: ${errorMessage(e)}`);
+        throw e;
+      }
+    }
+    if (!args.json) process.stdout.write(`${total - failed}/${total} blocks reached the expected verdict\n`);
+    if (failed > 0) process.exitCode = 1;
+  },
+};

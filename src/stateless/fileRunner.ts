@@ -1,0 +1,225 @@
+// Validates every block of a file statelessly, whatever its format, yielding one BlockReport per block:
+// EF BlockchainTest JSON (witness recorded from the pre-state), EEST zkevm fixtures (their own
+// StatelessInput bytes, output compared), ethrex-replay caches, geth block+witness RLP pairs, and a
+// zkboost-style `new_payload_request.ssz` with `execution_witness.json` + `chain_config.json` beside it.
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { bytesToHex } from "@ethereumjs/util";
+import { decodeNprAnyFork, nprRoot } from "../spec/newPayloadRequest.ts";
+import {
+  decodeStatelessInput,
+  decodeValidationResult,
+  encodeStatelessInput,
+  statelessNprRoot,
+  witnessFromRpcJson,
+} from "../spec/stateless.ts";
+import { EproofError, errorMessage } from "../util/errors.ts";
+import { bytesEqual, fromHex, toHex } from "../util/hex.ts";
+import {
+  type BlockchainTest,
+  type BlockReport,
+  commonForTest,
+  parseBlockchainTests,
+  runBlockchainTest,
+} from "./blockchainTest.ts";
+import { commonFromGethConfig, type GethChainConfig } from "./common.ts";
+import { validateStateless, validateStatelessBlock } from "./engine.ts";
+import { isEthrexCache, networkChainConfig, readEthrexCache, readGethBlockPair } from "./fixtureFiles.ts";
+
+export interface FileRunOptions {
+  /** Network whose config geth RLP pairs are executed with (they carry none). */
+  network?: string;
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new EproofError("BAD_INPUT", `${file}: not readable JSON: ${errorMessage(e)}`);
+  }
+}
+
+function isZkevmTest(test: BlockchainTest): boolean {
+  return test.blocks.some((b) => typeof b.statelessInputBytes === "string");
+}
+
+export async function* runFile(file: string, opts: FileRunOptions = {}): AsyncGenerator<BlockReport> {
+  if (!existsSync(file)) throw new EproofError("BAD_INPUT", `${file}: no such file`);
+  if (file.endsWith("-block.rlp")) {
+    const { block, witness, common } = readGethBlockPair(file, networkChainConfig(opts.network ?? "hoodi"));
+    const t0 = performance.now();
+    const v = await validateStatelessBlock(block, witness, common);
+    const ms = performance.now() - t0;
+    yield report(
+      file,
+      basename(file),
+      Number(block.header.number),
+      bytesToHex(block.hash()),
+      true,
+      v.valid,
+      v.gasUsed,
+      ms,
+      v.reason,
+    );
+    return;
+  }
+  if (file.endsWith(".ssz")) {
+    yield await runNprFile(file);
+    return;
+  }
+  const json = readJson(file);
+  if (isEthrexCache(json)) {
+    for (const { block, witness, common } of readEthrexCache(json, file)) {
+      const t0 = performance.now();
+      const v = await validateStatelessBlock(block, witness, common);
+      const ms = performance.now() - t0;
+      yield report(
+        file,
+        basename(file),
+        Number(block.header.number),
+        bytesToHex(block.hash()),
+        true,
+        v.valid,
+        v.gasUsed,
+        ms,
+        v.reason,
+      );
+    }
+    return;
+  }
+  for (const [name, test] of parseBlockchainTests(json, file)) {
+    if (isZkevmTest(test)) {
+      yield* runZkevmTest(file, name, test);
+      continue;
+    }
+    try {
+      for await (const r of runBlockchainTest(file, name, test)) {
+        const { witness: _w, ethBlock: _b, common: _c, ...plain } = r;
+        yield plain;
+      }
+    } catch (e) {
+      yield {
+        file,
+        test: name,
+        block: 0,
+        hash: "",
+        expected: true,
+        valid: false,
+        ok: false,
+        gasUsed: 0n,
+        ms: 0,
+        reason: errorMessage(e),
+      };
+    }
+  }
+}
+
+function report(
+  file: string,
+  test: string,
+  block: number,
+  hash: string,
+  expected: boolean,
+  valid: boolean,
+  gasUsed: bigint,
+  ms: number,
+  reason?: string,
+): BlockReport {
+  const r: BlockReport = { file, test, block, hash, expected, valid, ok: valid === expected, gasUsed, ms };
+  if (reason !== undefined) r.reason = reason;
+  return r;
+}
+
+/** EEST zkevm: decode the guest input, re-encode it, execute it, compare with the expected guest output. */
+async function* runZkevmTest(file: string, name: string, test: BlockchainTest): AsyncGenerator<BlockReport> {
+  const common = commonForTest(test);
+  for (const [i, tb] of test.blocks.entries()) {
+    const t0 = performance.now();
+    const hash = tb.blockHeader?.hash ?? "";
+    if (!tb.statelessInputBytes || !tb.statelessOutputBytes) {
+      yield report(
+        file,
+        name,
+        i + 1,
+        hash,
+        tb.expectException === undefined,
+        false,
+        0n,
+        0,
+        "block has no statelessInputBytes/statelessOutputBytes",
+      );
+      continue;
+    }
+    try {
+      const inputBytes = fromHex(tb.statelessInputBytes, "statelessInputBytes");
+      const expectedOut = decodeValidationResult(fromHex(tb.statelessOutputBytes, "statelessOutputBytes"));
+      const { schemaId, value } = decodeStatelessInput(inputBytes);
+      const problems: string[] = [];
+      if (!bytesEqual(encodeStatelessInput(value, schemaId), inputBytes))
+        problems.push("re-encoding differs");
+      const root = statelessNprRoot(value.newPayloadRequest);
+      if (!bytesEqual(root, expectedOut.newPayloadRequestRoot)) {
+        problems.push(`NPR root ${toHex(root)} != expected ${toHex(expectedOut.newPayloadRequestRoot)}`);
+      }
+      if (value.chainConfig.chainId !== expectedOut.chainConfig.chainId) problems.push("chain id differs");
+      const outcome = await validateStateless({
+        npr: value.newPayloadRequest,
+        witness: value.witness,
+        chainConfig: common,
+        publicKeys: value.publicKeys,
+      });
+      const expected = expectedOut.successfulValidation;
+      const r = report(
+        file,
+        name,
+        i + 1,
+        hash,
+        expected,
+        outcome.valid,
+        outcome.gasUsed,
+        performance.now() - t0,
+        outcome.reason,
+      );
+      if (problems.length > 0) {
+        r.ok = false;
+        r.reason = [...problems, outcome.reason].filter(Boolean).join("; ");
+      }
+      yield r;
+    } catch (e) {
+      yield report(file, name, i + 1, hash, true, false, 0n, performance.now() - t0, errorMessage(e));
+    }
+  }
+}
+
+/** zkboost-style NPR SSZ with `execution_witness.json` and `chain_config.json` in the same folder. */
+async function runNprFile(file: string): Promise<BlockReport> {
+  const dir = dirname(file);
+  const witnessFile = join(dir, "execution_witness.json");
+  const configFile = join(dir, "chain_config.json");
+  if (!existsSync(witnessFile) || !existsSync(configFile)) {
+    throw new EproofError(
+      "BAD_INPUT",
+      `${file}: needs execution_witness.json and chain_config.json beside it`,
+    );
+  }
+  const npr = decodeNprAnyFork(readFileSync(file));
+  const config = readJson(configFile) as GethChainConfig;
+  const outcome = await validateStateless({
+    npr,
+    witness: witnessFromRpcJson(readJson(witnessFile)),
+    chainConfig: commonFromGethConfig(config),
+  });
+  const payload = (npr.value as { executionPayload: { blockNumber: number; blockHash: Uint8Array } })
+    .executionPayload;
+  return report(
+    file,
+    `${npr.fork} NPR ${toHex(nprRoot(npr)).slice(0, 18)}…`,
+    payload.blockNumber,
+    toHex(payload.blockHash),
+    true,
+    outcome.valid,
+    outcome.gasUsed,
+    outcome.ms,
+    outcome.reason,
+  );
+}
