@@ -4,6 +4,13 @@ import { gpuCommand } from "./gpu.ts";
 import { gpusCommand } from "./gpus.ts";
 import { planCommand } from "./plan.ts";
 import { sszCommand } from "./ssz.ts";
+import { statelessCommand } from "./stateless.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types
-export const commands: CommandModule<any, any>[] = [sszCommand, planCommand, gpusCommand, gpuCommand];
+export const commands: CommandModule<any, any>[] = [
+  sszCommand,
+  planCommand,
+  gpusCommand,
+  gpuCommand,
+  statelessCommand,
+];
