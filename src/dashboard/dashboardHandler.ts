@@ -41,6 +41,20 @@ const SECURITY_HEADERS = {
 
 const STATIC_DIR = new URL("./static/", import.meta.url);
 
+/** Every path the handler serves under `basePath`, for routers that match exact paths. */
+export function dashboardRoutes(basePath = defaultDashboardHandlerOpts.basePath): string[] {
+  const base = basePath.replace(/\/$/, "");
+  return [
+    base,
+    `${base}/`,
+    ...Object.keys(STATIC_FILES)
+      .filter((k) => k !== "/")
+      .map((k) => `${base}${k}`),
+    `${base}/api/state`,
+    `${base}/api/events`,
+  ];
+}
+
 export function createDashboardHandler(opts: DashboardHandlerOpts): DashboardHandler {
   const base = (opts.basePath ?? defaultDashboardHandlerOpts.basePath).replace(/\/$/, "");
   const maxClients = opts.maxEventClients ?? defaultDashboardHandlerOpts.maxEventClients;

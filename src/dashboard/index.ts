@@ -4,6 +4,7 @@ export {
   createDashboardHandler,
   type DashboardHandler,
   type DashboardHandlerOpts,
+  dashboardRoutes,
   defaultDashboardHandlerOpts,
 } from "./dashboardHandler.ts";
 export {

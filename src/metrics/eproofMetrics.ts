@@ -630,6 +630,15 @@ export class EproofMetrics
     this.fleetCapexUsd.set(0);
     this.fleetUnpriced.set(0);
     this.coverageBlocks.set(0);
+
+    // Callers pass recording functions around detached (`timed(path, h, metrics.recordApiRequest)`):
+    // bind every method so `this` survives that.
+    const self = this as unknown as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(EproofMetrics.prototype)) {
+      if (name === "constructor" || name === "contentType") continue;
+      const fn = self[name];
+      if (typeof fn === "function") self[name] = fn.bind(this);
+    }
   }
 
   // --- pipeline -------------------------------------------------------------------------------

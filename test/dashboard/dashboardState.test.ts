@@ -5,6 +5,7 @@ import {
   createDashboardHandler,
   DashboardState,
   dashboardBlockFromSummary,
+  dashboardRoutes,
 } from "../../src/dashboard/index.ts";
 
 const block = (slot: number, provedMs: number | null, proofTypes = ["reth-zisk"]) => ({
@@ -150,6 +151,12 @@ describe("dashboard HTTP handler", () => {
     expect((await fetch(`${base}/dashboard/nope`)).status).toBe(404);
     expect((await fetch(`${base}/dashboard/api/state`, { method: "POST" })).status).toBe(405);
     expect((await fetch(`${base}/metrics`)).status).toBe(418);
+    // Every advertised route is served (not 404, not left to the next handler).
+    for (const route of dashboardRoutes()) {
+      if (route.endsWith("/events")) continue;
+      const r = await fetch(`${base}${route}`, { redirect: "manual" });
+      expect([200, 301], route).toContain(r.status);
+    }
   });
 
   it("pushes a new snapshot over SSE when the state changes", async () => {

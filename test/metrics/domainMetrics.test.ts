@@ -133,3 +133,16 @@ describe("EproofMetrics as every domain's metrics", () => {
     expect(sample(text, "eproof_witness_rejected_total", 'reason="other"')).toBe(30);
   });
 });
+
+describe("detached recording functions", () => {
+  it("keep working when passed around without their object", async () => {
+    const m = createMetrics({ processMetrics: false });
+    const record: ApiMetrics["recordApiRequest"] = m.recordApiRequest;
+    record("/health", 200, 1);
+    const peers = m.recordPeers;
+    peers(3);
+    const text = await m.scrape();
+    expect(sample(text, "eproof_http_requests_total", 'server="api",route="/health",status="200"')).toBe(1);
+    expect(sample(text, "eproof_peers", 'kind="all"')).toBe(3);
+  });
+});
