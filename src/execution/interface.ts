@@ -1,6 +1,7 @@
 // The execution side's contract: where witnesses and chain configs come from, what the StatelessInput
 // assembler produces, and the metrics this folder records.
 import type { PayloadEvent } from "../beacon/interface.ts";
+import type { ForkedNewPayloadRequest } from "../spec/newPayloadRequest.ts";
 import type { ExecutionWitnessValue } from "../spec/stateless.ts";
 import type { GethChainConfig } from "../stateless/common.ts";
 
@@ -12,6 +13,8 @@ export type WitnessMethod =
 export interface WitnessRequest {
   blockHash: Uint8Array;
   blockNumber: number;
+  /** The payload itself: the eth_getProof fallback executes it to learn what it touches. */
+  npr?: ForkedNewPayloadRequest;
 }
 
 export interface FetchedWitness {

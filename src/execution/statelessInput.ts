@@ -137,7 +137,7 @@ export class StatelessInputBuilder {
     const schemaId = statelessSchemaFor(event.npr.fork, this.opts.profile);
     const common = await this.getCommon(signal);
     const witnessInFlight = this.m.witnessSource.fetchWitness(
-      { blockHash: event.blockHash, blockNumber: event.blockNumber },
+      { blockHash: event.blockHash, blockNumber: event.blockNumber, npr: event.npr },
       signal,
     );
     // Signature recovery is the CPU-heavy part: do it while the EL is answering.

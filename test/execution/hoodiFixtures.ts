@@ -84,6 +84,13 @@ function keccakHeader(header: Rlp[]): Uint8Array {
   return keccak_256(RLP.encode(header));
 }
 
+/** Any Prague block's full RLP `[header, txs, uncles, withdrawals]` → its electra NPR (no requests). */
+export function electraNprFromBlockRlp(rlp: Uint8Array): ForkedNewPayloadRequest {
+  const block = list(RLP.decode(rlp) as Rlp);
+  const txs = list(block[1]).map((t) => (t instanceof Uint8Array ? t : RLP.encode(t)));
+  return electraNpr(list(block[0]), txs, list(block[3]).map(list));
+}
+
 /** Hoodi 1151683: full block RLP and geth's RLP ExtWitness [headers, codes, state, keys]. */
 export function hoodi1151683(): BlockFixture {
   const block = list(RLP.decode(readFileSync(new URL("1151683-block.rlp", HOODI))) as Rlp);
