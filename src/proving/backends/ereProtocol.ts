@@ -64,12 +64,43 @@ function writeBytes(writer: BinaryWriter, field: number, value: Uint8Array | und
   if (value && value.length > 0) writer.tag(field, WireType.LengthDelimited).bytes(value);
 }
 
+function varintSize(n: number): number {
+  let size = 1;
+  for (let v = n; v >= 0x80; v = Math.floor(v / 128)) size++;
+  return size;
+}
+
+function writeVarint(out: Uint8Array, pos: number, n: number): number {
+  let v = n;
+  let p = pos;
+  while (v >= 0x80) {
+    out[p++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  out[p++] = v;
+  return p;
+}
+
+/**
+ * ProveRequest / ExecuteRequest in one exact-size allocation: input_stdin carries the whole witness
+ * (megabytes), so the growing-buffer writer's extra copies are worth avoiding here.
+ */
 export function encodeEreInput(input: EreInput): Uint8Array {
-  const w = new BinaryWriter();
-  writeBytes(w, 1, input.inputStdin);
-  // input_proofs is `optional`: presence matters, so an empty value is still written.
-  if (input.inputProofs) w.tag(2, WireType.LengthDelimited).bytes(input.inputProofs);
-  return w.finish();
+  // field 1 is proto3 bytes (omitted when empty); field 2 is `optional` (written when present).
+  const fields: Array<[number, Uint8Array]> = [];
+  if (input.inputStdin.length > 0) fields.push([1, input.inputStdin]);
+  if (input.inputProofs) fields.push([2, input.inputProofs]);
+  let size = 0;
+  for (const [, value] of fields) size += 1 + varintSize(value.length) + value.length;
+  const out = new Uint8Array(size);
+  let pos = 0;
+  for (const [field, value] of fields) {
+    out[pos++] = (field << 3) | WireType.LengthDelimited;
+    pos = writeVarint(out, pos, value.length);
+    out.set(value, pos);
+    pos += value.length;
+  }
+  return out;
 }
 
 export function decodeEreInput(bytes: Uint8Array): EreInput {

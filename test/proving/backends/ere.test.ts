@@ -82,6 +82,13 @@ describe("ere protocol codecs", () => {
     expect([...encodeEreInput({ inputStdin: INPUT })]).toEqual([0x0a, 7, ...INPUT]);
   });
 
+  it("writes multi-byte lengths that the protobuf reader accepts", () => {
+    const big = Uint8Array.from({ length: 70_000 }, (_, i) => i & 0xff);
+    const encoded = encodeEreInput({ inputStdin: big, inputProofs: Uint8Array.of(9) });
+    expect([...encoded.subarray(0, 4)]).toEqual([0x0a, 0xf0, 0xa2, 0x04]);
+    expect(decodeEreInput(encoded)).toEqual({ inputStdin: big, inputProofs: Uint8Array.of(9) });
+  });
+
   it("decodes ok and err results of ProveResponse", () => {
     const ok = decodeProveResponse(
       encodeProveResponse({ ok: { publicValues: ROOT, proof: INPUT, report: new Uint8Array() } }),
