@@ -225,6 +225,19 @@ function drawLegend() {
     li.append(sw, label);
     ul.appendChild(li);
   }
+  // Outcome markers drawn above each bar.
+  for (const [mark, label, color] of [
+    ["●", "in time", COLORS.good],
+    ["●", "late", COLORS.warn],
+    ["×", "missed", COLORS.bad],
+  ]) {
+    const li = document.createElement("li");
+    const b = document.createElement("b");
+    b.textContent = `${mark} `;
+    b.style.color = color;
+    li.append(b, label);
+    ul.appendChild(li);
+  }
 }
 
 function drawTimeline(s) {
