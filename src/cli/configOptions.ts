@@ -2,7 +2,7 @@
 import type { Argv } from "yargs";
 import { loadConfig } from "../config/loader.ts";
 import { CONFIG_LEAVES } from "../config/options.ts";
-import type { EproofConfig } from "../config/schema.ts";
+import { configSchema, type EproofConfig } from "../config/schema.ts";
 
 export interface ConfigArgs {
   config?: string;
@@ -13,16 +13,29 @@ export function withConfigOptions<T>(y: Argv<T>): Argv<T & ConfigArgs> {
     type: "string",
     describe: "YAML config file (see config/eproof.example.yaml); also EPROOF_CONFIG",
   }) as unknown as Argv<T & ConfigArgs>;
+  const defaults = configSchema.parse({}) as Record<string, unknown>;
   for (const leaf of CONFIG_LEAVES) {
+    const def = defaultOf(defaults, leaf.path);
+    const shown =
+      def === undefined ? "" : ` (default ${typeof def === "string" ? def : JSON.stringify(def)})`;
     out = out.option(leaf.path, {
       // Values are parsed by the config loader, which knows each key's type and reports errors by name.
       type: leaf.kind === "array" ? "array" : "string",
-      describe: `${leaf.description} [${leaf.env}]`,
+      describe: `${leaf.description}${shown} [${leaf.env}]`,
       group: groupOf(leaf.path),
     }) as unknown as Argv<T & ConfigArgs>;
   }
   // yargs would otherwise expand --beacon.url into nested objects and camel-case variants.
   return out.parserConfiguration({ "dot-notation": false, "camel-case-expansion": false });
+}
+
+function defaultOf(tree: Record<string, unknown>, path: string): unknown {
+  let node: unknown = tree;
+  for (const part of path.split(".")) {
+    if (typeof node !== "object" || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
 }
 
 function groupOf(path: string): string {

@@ -40,6 +40,13 @@ export class ChainClock {
     );
   }
 
+  /** The fork digest of every scheduled fork boundary. */
+  allForkDigests(): Uint8Array[] {
+    return this.network.forkConfig.forkBoundariesAscendingEpochOrder
+      .filter((b) => Number.isFinite(b.epoch))
+      .map((b) => this.beaconConfig.forkBoundary2ForkDigest(b));
+  }
+
   /** DOMAIN_EXECUTION_PROOF with the fork version active at `slot`. */
   domainAtSlot(slot: number): Uint8Array {
     return this.beaconConfig.getDomain(slot, this.profile.domainExecutionProof, slot);

@@ -3,11 +3,13 @@ import type { CommandModule } from "yargs";
 import { gpuCommand } from "./gpu.ts";
 import { gpusCommand } from "./gpus.ts";
 import { planCommand } from "./plan.ts";
+import { runCommand } from "./run.ts";
 import { sszCommand } from "./ssz.ts";
 import { statelessCommand } from "./stateless.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types
 export const commands: CommandModule<any, any>[] = [
+  runCommand,
   sszCommand,
   planCommand,
   gpusCommand,

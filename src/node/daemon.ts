@@ -1,0 +1,640 @@
+// The eproof daemon: one block flows beacon → execution → proving → signing → p2p → api/gateway, with
+// one logger, metrics registry, clock and shutdown signal passed to every module.
+// Serving starts first (a consensus client may use the gateway before the beacon node is up); the chain
+// side connects in the background and retries until the beacon node answers.
+import { mkdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { SecretKey } from "@chainsafe/blst";
+import { type ApiServer, createApiServer } from "../api/server.ts";
+import { ChainFollower } from "../beacon/chainFollower.ts";
+import { HttpBeaconClient } from "../beacon/httpBeaconClient.ts";
+import type { ChainEvent, PayloadEvent } from "../beacon/interface.ts";
+import { loadNetworkPreset, type NetworkSpec, networkFromBeaconSpec } from "../config/network.ts";
+import type { EproofConfig } from "../config/schema.ts";
+import { createDashboardHandler, DashboardState, dashboardBlockFromSummary } from "../dashboard/index.ts";
+import { FallbackWitnessSource } from "../execution/fallbackWitnessSource.ts";
+import type { ChainConfigSource, WitnessSource } from "../execution/interface.ts";
+import { JsonRpcClient } from "../execution/jsonRpcClient.ts";
+import { ProofWitnessBuilder } from "../execution/proofWitnessBuilder.ts";
+import {
+  FileChainConfigSource,
+  RpcChainConfigSource,
+  RpcWitnessSource,
+} from "../execution/rpcWitnessSource.ts";
+import { StatelessInputBuilder } from "../execution/statelessInput.ts";
+import { createGateway, type Gateway } from "../gateway/server.ts";
+import { BlockTimeline, createMetrics, type EproofMetrics, metricsHandler } from "../metrics/index.ts";
+import type { P2pService } from "../p2p/interface.ts";
+import { createP2p } from "../p2p/service.ts";
+import { type BackendOpts, createBackend } from "../proving/backends/factory.ts";
+import type { PayloadMeta, ProvingBackend } from "../proving/interface.ts";
+import { DefaultProofService } from "../proving/service.ts";
+import { DoubleSignGuard, loadKeystore, ProofSigner } from "../signing/index.ts";
+import { proofContainers } from "../spec/containers.ts";
+import { type ForkedNewPayloadRequest, nprRoot } from "../spec/newPayloadRequest.ts";
+import { getProfile } from "../spec/profile.ts";
+import { DEFAULT_PROOF_TYPES, ProofTypeTable } from "../spec/proofTypes.ts";
+import type { GethChainConfig } from "../stateless/common.ts";
+import type { PayloadRecord, ProofStore, StoredProof } from "../store/interface.ts";
+import { openProofStore } from "../store/levelStore.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import { EproofError, errorMessage } from "../util/errors.ts";
+import { bytesEqual, fromHex, toHex } from "../util/hex.ts";
+import { createLogger, type Logger, redactUrl } from "../util/logger.ts";
+import { ChainClock } from "./chainClock.ts";
+import { LastSlotFile } from "./lastSlotFile.ts";
+
+export interface NodeModules {
+  logger?: Logger;
+  clock?: Clock;
+  signal?: AbortSignal;
+  /** A signing key given directly (devnets sign with interop keys) instead of a keystore. */
+  signingKey?: { secretKey: SecretKey; validatorIndex: number };
+}
+
+export interface EproofNode {
+  readonly config: EproofConfig;
+  readonly logger: Logger;
+  readonly metrics: EproofMetrics;
+  readonly store: ProofStore;
+  readonly proofService: DefaultProofService;
+  readonly dashboard: DashboardState;
+  readonly apiPort: number | undefined;
+  readonly gatewayPort: number | undefined;
+  /** Resolves once the node follows the chain (beacon node reached, p2p started). */
+  readonly ready: Promise<void>;
+  p2p(): P2pService | undefined;
+  /** Chain events as the follower emits them (the devnet prints from these). */
+  onChainEvent(listener: (event: ChainEvent) => void): () => void;
+  /** Called for every proof this node signed and published. */
+  onPublished(listener: (proof: StoredProof, payload: PayloadRecord) => void): () => void;
+  stop(): Promise<void>;
+}
+
+/** Payload events kept for the witness provider (it needs the block number and hash). */
+const MAX_TRACKED_EVENTS = 256;
+
+export async function startNode(config: EproofConfig, modules: NodeModules = {}): Promise<EproofNode> {
+  const logger = modules.logger ?? createLogger({ level: config.logLevel });
+  const clock = modules.clock ?? systemClock;
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort(modules.signal?.reason);
+  modules.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const signal = abort.signal;
+
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const profile = getProfile(config.profile);
+  const containers = proofContainers(profile);
+  const preset = config.network === "custom" ? undefined : loadNetworkPreset(config.network);
+  const proofTypes = new ProofTypeTable(config.proofTypes ?? preset?.proofTypes ?? DEFAULT_PROOF_TYPES);
+  const provedTypes = config.proving.proofTypes.map((t) => proofTypes.resolve(t).id);
+  const allowedTypes = config.gateway.allowedProofTypes.map((t) => proofTypes.resolve(t).id);
+
+  const metrics = createMetrics({ gpuPrices: config.metrics.gpuPrices, proofTypes, clock });
+  const dashboard = new DashboardState({ budgetMs: config.proving.deadlineMs });
+  const timeline = new BlockTimeline({
+    logger,
+    metrics,
+    clock,
+    deadlineMs: config.proving.deadlineMs,
+    onSettled: (summary) =>
+      dashboard.recordBlock(dashboardBlockFromSummary(summary, verifiedCount(summary.root))),
+  });
+
+  // Execution side: witnesses and chain config for the StatelessInput.
+  const rpc = new JsonRpcClient(
+    {
+      url: config.execution.url,
+      timeoutMs: config.execution.timeoutMs,
+      jwtSecret: readJwt(config.execution.jwtSecretFile),
+    },
+    { clock, metrics },
+  );
+  const chainConfigSource: ChainConfigSource = config.execution.chainConfigFile
+    ? new FileChainConfigSource(config.execution.chainConfigFile)
+    : new RpcChainConfigSource(rpc);
+  const witnessSource = makeWitnessSource(config, rpc, chainConfigSource, { clock, logger, metrics });
+  const inputBuilder = new StatelessInputBuilder(
+    { profile, witnessCheck: "fallback" },
+    { witnessSource, chainConfigSource, clock, logger, metrics },
+  );
+  let chainConfig: GethChainConfig | undefined;
+  const loadChainConfig = async () => {
+    try {
+      chainConfig = await chainConfigSource.chainConfig(signal);
+    } catch (e) {
+      logger.warn({ err: errorMessage(e) }, "chain config not available yet (needed to re-execute blocks)");
+    }
+  };
+  await loadChainConfig();
+
+  const payloadEvents = new Map<string, PayloadEvent>();
+  const witnessProvider = async (npr: ForkedNewPayloadRequest, meta: PayloadMeta, s: AbortSignal) => {
+    const event = payloadEvents.get(toHex(nprRoot(npr))) ?? payloadEventFromNpr(npr, meta);
+    if (!chainConfig) await loadChainConfig();
+    const ready = await inputBuilder.build(event, s);
+    timeline.mark(toHex(event.root), "input");
+    return ready.bytes;
+  };
+
+  const backends: ProvingBackend[] = [];
+  for (const b of config.proving.backends)
+    backends.push(await createBackend(backendOpts(b, proofTypes, () => chainConfig)));
+
+  const store = await openProofStore(join(dataDir, "store"));
+  const publishedListeners = new Set<(proof: StoredProof, payload: PayloadRecord) => void>();
+  let p2p: P2pService | undefined;
+  let chainClock: ChainClock | undefined;
+  const signer = await makeSigner(config, modules, dataDir, containers, () => chainClock);
+
+  const proofService = new DefaultProofService({
+    store,
+    backends,
+    proofTypes,
+    containers,
+    witnessProvider,
+    logger,
+    metrics,
+    clock,
+    schedulerOpts: { deadlineMs: config.proving.deadlineMs, hedge: config.proving.hedge },
+    chainId: preset ? BigInt(preset.chainId) : undefined,
+    onProofReady: async (proof, payload) => {
+      const root = toHex(proof.newPayloadRequestRoot);
+      timeline.mark(root, "proved");
+      if (!signer) return;
+      const message = containers.ExecutionProof.deserialize(proof.proof);
+      const signed = signer.sign(message, payload.slot);
+      await store.putProof({
+        ...proof,
+        signed: { validatorIndex: signed.validatorIndex, signature: signed.signature },
+      });
+      timeline.mark(root, "signed");
+      if (p2p) await p2p.publishProof(signed);
+      timeline.proofPublished(root, proofTypes.nameOf(proof.proofType));
+      metrics.recordGossipPublished(proof.proofType);
+      for (const l of publishedListeners) l(proof, payload);
+    },
+  });
+  proofService.subscribe((event) => {
+    if (event.type === "proof_failure") {
+      timeline.proofFailed(
+        toHex(event.newPayloadRequestRoot),
+        proofTypes.nameOf(event.proofType),
+        event.reason,
+      );
+    }
+  });
+  const verifiedBy = new Map<string, Set<number>>();
+  const verifiedCount = (root: string) => verifiedBy.get(root)?.size ?? 0;
+
+  // Serving: the proof-engine/status API (with /metrics and /dashboard) and the Engine API gateway.
+  let api: ApiServer | undefined;
+  let apiPort: number | undefined;
+  if (config.api.enabled) {
+    api = createApiServer(
+      {
+        host: config.api.host,
+        port: config.api.port,
+        corsOrigins: config.api.corsOrigins,
+        maxBodyBytes: config.api.maxBodyBytes,
+        k: config.gateway.k,
+        allowedProofTypes: allowedTypes,
+      },
+      {
+        logger,
+        proofService,
+        store,
+        proofTypes,
+        containers,
+        metrics,
+        clock,
+        onForkchoiceUpdated: async (fcu) => pruneToFinalizedHash(fcu.finalizedBlockHash),
+      },
+    );
+    const serveMetrics = metricsHandler(metrics);
+    const serveDashboard = createDashboardHandler({ state: dashboard });
+    api.http.route("GET", "/metrics", async (req, res) => serveMetrics(req, res));
+    for (const path of ["/dashboard", "/dashboard/", "/dashboard/{file}", "/dashboard/api/{what}"]) {
+      api.http.route("GET", path, async (req, res) => {
+        if (!(await serveDashboard(req, res))) res.writeHead(404).end();
+      });
+    }
+    apiPort = (await api.start()).port;
+    logger.info(
+      { url: `http://${config.api.host}:${apiPort}` },
+      "proof-engine API, /metrics and /dashboard listening",
+    );
+  }
+
+  let gateway: Gateway | undefined;
+  let gatewayPort: number | undefined;
+  if (config.gateway.enabled) {
+    gateway = createGateway(
+      {
+        host: config.gateway.host,
+        port: config.gateway.port,
+        jwtSecretFile: config.gateway.jwtSecretFile,
+        mode: config.gateway.mode,
+        k: config.gateway.k,
+        allowedProofTypes: allowedTypes,
+        waitMs: config.gateway.waitMs,
+        upstream: config.gateway.upstreamUrl
+          ? {
+              url: config.gateway.upstreamUrl,
+              jwtSecretFile: config.gateway.upstreamJwtSecretFile,
+              timeoutMs: 8_000,
+            }
+          : undefined,
+      },
+      { logger, proofService, metrics, clock, signal },
+    );
+    gatewayPort = (await gateway.start()).port;
+    logger.info(
+      { url: `http://${config.gateway.host}:${gatewayPort}`, mode: config.gateway.mode, k: config.gateway.k },
+      "Engine API gateway listening",
+    );
+  }
+
+  const beacon = new HttpBeaconClient(
+    { baseUrl: config.beacon.url, requestTimeoutMs: config.beacon.timeoutMs },
+    { clock },
+  );
+  const chainListeners = new Set<(event: ChainEvent) => void>();
+
+  async function pruneToFinalizedHash(hash: Uint8Array): Promise<void> {
+    const payload = await store.payloadByBlockHash(hash);
+    if (payload) await pruneBefore(payload.slot);
+  }
+
+  async function pruneBefore(slot: number): Promise<void> {
+    const pruned = await proofService.pruneBefore(slot);
+    signer?.guard.pruneBefore(slot);
+    if (pruned > 0) logger.debug({ slot, pruned }, "pruned proofs below the finalized slot");
+  }
+
+  async function onChainEvent(event: ChainEvent): Promise<void> {
+    for (const l of chainListeners) l(event);
+    switch (event.type) {
+      case "payload": {
+        const root = toHex(event.root);
+        payloadEvents.set(root, event);
+        while (payloadEvents.size > MAX_TRACKED_EVENTS) {
+          const oldest = payloadEvents.keys().next();
+          if (oldest.done) break;
+          payloadEvents.delete(oldest.value);
+        }
+        const payload = event.npr.value.executionPayload;
+        timeline.begin(root, {
+          slot: event.slot,
+          blockHash: event.blockHash,
+          gasUsed: payload.gasUsed,
+          txs: payload.transactions.length,
+          seenAt: event.seenAt,
+          proofTypes: config.proving.enabled ? provedTypes.map((t) => proofTypes.nameOf(t)) : [],
+        });
+        timeline.mark(root, "npr");
+        const meta = {
+          slot: event.slot,
+          blockRoot: event.blockRoot,
+          blockHash: event.blockHash,
+          seenAt: event.seenAt,
+        };
+        const npr = event.npr as ForkedNewPayloadRequest;
+        if (config.proving.enabled && provedTypes.length > 0) {
+          timeline.mark(root, "requested");
+          await proofService.requestProofs(npr, provedTypes, meta);
+        } else {
+          await proofService.notifyPayload(npr, meta);
+        }
+        p2p?.onPayloadKnown(event.root);
+        return;
+      }
+      case "reorg":
+        for (const blockRoot of event.orphanedBlockRoots) {
+          const payload = await store.payloadByBlockRoot(blockRoot);
+          if (payload) await proofService.dropPayload(payload.newPayloadRequestRoot);
+        }
+        return;
+      case "finalized":
+        await pruneBefore(event.slot);
+        return;
+    }
+  }
+
+  // The chain side, retried until the beacon node answers: network spec, p2p, the follower.
+  let follower: ChainFollower | undefined;
+  let followerRun: Promise<void> | undefined;
+  const ready = (async () => {
+    const network = await connectBeacon(beacon, preset, proofTypes, logger, clock, signal, config.beacon.url);
+    const spec = await beacon.getSpec(signal);
+    chainClock = new ChainClock(network, profile, clock, Number(spec.SLOTS_PER_EPOCH ?? 32));
+    const cc = chainClock;
+    if (signer) await signer.resolveIndex(beacon, logger);
+    if (config.p2p.enabled) {
+      let finalizedSlot = 0;
+      let head: { blockRoot: Uint8Array; slot: number } = { blockRoot: new Uint8Array(32), slot: 0 };
+      chainListeners.add((e) => {
+        if (e.type === "finalized") finalizedSlot = e.slot;
+        if (e.type === "payload") head = { blockRoot: e.blockRoot, slot: e.slot };
+      });
+      const digestListeners = new Set<(digest: Uint8Array) => void>();
+      p2p = await createP2p(
+        {
+          listen: config.p2p.listen,
+          announce: config.p2p.announce,
+          staticPeers: config.p2p.staticPeers,
+          bootnodes: config.p2p.bootnodes,
+          maxConnections: config.p2p.maxPeers,
+          dataDir,
+          discv5Port: config.p2p.discovery ? config.p2p.discv5Port : undefined,
+        },
+        {
+          logger,
+          metrics,
+          clock,
+          signal,
+          containers,
+          validators: beacon,
+          forkDigest: {
+            current: () => cc.forkDigestAtSlot(cc.currentSlot()),
+            all: () => cc.allForkDigests(),
+            onChange: (l) => {
+              digestListeners.add(l);
+              return () => digestListeners.delete(l);
+            },
+          },
+          domain: { currentDomain: () => cc.domainAtSlot(cc.currentSlot()) },
+          proofs: proofService,
+          store,
+          chain: {
+            finalizedSlot: () => finalizedSlot,
+            currentSlot: () => cc.currentSlot(),
+            head: () => head,
+          },
+          proofTypes: provedTypes,
+        },
+      );
+      await p2p.start();
+      p2p.onProofAccepted((e) => {
+        const root = toHex(e.signed.message.publicInput.newPayloadRequestRoot);
+        let set = verifiedBy.get(root);
+        if (!set) {
+          set = new Set();
+          verifiedBy.set(root, set);
+          while (verifiedBy.size > MAX_TRACKED_EVENTS) {
+            const oldest = verifiedBy.keys().next();
+            if (oldest.done) break;
+            verifiedBy.delete(oldest.value);
+          }
+        }
+        set.add(e.signed.validatorIndex);
+      });
+      let lastDigest = toHex(cc.forkDigestAtSlot(cc.currentSlot()));
+      const digestTimer = setInterval(() => {
+        const digest = cc.forkDigestAtSlot(cc.currentSlot());
+        if (toHex(digest) !== lastDigest) {
+          lastDigest = toHex(digest);
+          for (const l of digestListeners) l(digest);
+        }
+        const peers = p2p?.peers() ?? [];
+        dashboard.recordPeers(peers.length, peers.filter((p) => p.proofAware).length);
+      }, 1000);
+      signal.addEventListener("abort", () => clearInterval(digestTimer), { once: true });
+      logger.info({ peerId: p2p.peerId, addrs: p2p.multiaddrs() }, "p2p started");
+    }
+    follower = new ChainFollower(
+      { baseUrl: config.beacon.url, requestTimeoutMs: config.beacon.timeoutMs },
+      { beacon, clock, logger, metrics, lastSlot: new LastSlotFile(dataDir) },
+    );
+    follower.on((event) => {
+      onChainEvent(event).catch((e) =>
+        logger.error({ err: errorMessage(e), type: event.type }, "chain event failed"),
+      );
+    });
+    followerRun = follower.run(signal).catch((e) => {
+      if (!signal.aborted) logger.error({ err: errorMessage(e) }, "chain follower stopped");
+    });
+    timeline.start();
+    logger.info({ network: network.name, beacon: redactUrl(config.beacon.url) }, "following the chain");
+  })();
+  ready.catch((e) => {
+    if (!signal.aborted) logger.error({ err: errorMessage(e) }, "could not start following the chain");
+  });
+
+  let stopped = false;
+  return {
+    config,
+    logger,
+    metrics,
+    store,
+    proofService,
+    dashboard,
+    apiPort,
+    gatewayPort,
+    ready,
+    p2p: () => p2p,
+    onChainEvent(listener) {
+      chainListeners.add(listener);
+      return () => chainListeners.delete(listener);
+    },
+    onPublished(listener) {
+      publishedListeners.add(listener);
+      return () => publishedListeners.delete(listener);
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      abort.abort(new EproofError("INTERNAL", "node stopping"));
+      modules.signal?.removeEventListener("abort", onOuterAbort);
+      await ready.catch(() => undefined);
+      await followerRun;
+      timeline.stop();
+      await p2p?.stop().catch((e) => logger.warn({ err: errorMessage(e) }, "p2p stop failed"));
+      await gateway?.stop();
+      await api?.stop();
+      await proofService.close();
+      await store.close();
+      signer?.guard.close();
+    },
+  };
+}
+
+function readJwt(path: string | undefined): Uint8Array | undefined {
+  if (!path) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8").trim();
+  } catch (e) {
+    throw new EproofError("BAD_CONFIG", `cannot read JWT secret file ${path}: ${errorMessage(e)}`);
+  }
+  const hex = text.startsWith("0x") ? text : `0x${text}`;
+  const bytes = fromHex(hex, `JWT secret in ${path}`);
+  if (bytes.length !== 32) throw new EproofError("BAD_CONFIG", `JWT secret in ${path} must be 32 bytes`);
+  return bytes;
+}
+
+function makeWitnessSource(
+  config: EproofConfig,
+  rpc: JsonRpcClient,
+  chainConfigSource: ChainConfigSource,
+  m: { clock: Clock; logger: Logger; metrics: EproofMetrics },
+): WitnessSource {
+  const debug = new RpcWitnessSource(rpc, { clock: m.clock, metrics: m.metrics });
+  const proofs = new ProofWitnessBuilder(rpc, config.execution.url, { ...m, chainConfigSource });
+  if (config.execution.witness === "debug") return debug;
+  if (config.execution.witness === "proof") return proofs;
+  return new FallbackWitnessSource(debug, proofs, m.logger);
+}
+
+function backendOpts(
+  b: EproofConfig["proving"]["backends"][number],
+  table: ProofTypeTable,
+  chainConfig: () => GethChainConfig | undefined,
+): BackendOpts {
+  switch (b.kind) {
+    case "cpu":
+      return {
+        kind: "cpu",
+        options: {
+          proofType: table.resolve("eproof-reexec").id,
+          chainConfig: (chainId: number) => {
+            const c = chainConfig();
+            return c && Number(c.chainId) === chainId ? c : undefined;
+          },
+        },
+      };
+    case "ere":
+      return {
+        kind: "ere",
+        url: b.url,
+        proofType: table.resolve(b.proofType).id,
+        name: b.name,
+        chainId: BigInt(chainConfig()?.chainId ?? 1),
+        proveTimeoutMs: b.timeoutMs,
+      };
+    case "zkboost":
+      return {
+        kind: "zkboost",
+        url: b.url,
+        proofTypes: b.proofTypes.map((t) => table.resolve(t).id),
+        name: b.name,
+        table,
+        proveTimeoutMs: b.timeoutMs,
+      };
+  }
+}
+
+/** The signing key and its guard, with the validator index looked up from the beacon node if needed. */
+interface NodeSigner {
+  guard: DoubleSignGuard;
+  sign: ProofSigner["sign"];
+  resolveIndex(beacon: HttpBeaconClient, logger: Logger): Promise<void>;
+}
+
+async function makeSigner(
+  config: EproofConfig,
+  modules: NodeModules,
+  dataDir: string,
+  containers: ReturnType<typeof proofContainers>,
+  chainClock: () => ChainClock | undefined,
+): Promise<NodeSigner | undefined> {
+  let secretKey: SecretKey;
+  let validatorIndex: number | undefined;
+  if (modules.signingKey) {
+    secretKey = modules.signingKey.secretKey;
+    validatorIndex = modules.signingKey.validatorIndex;
+  } else if (config.signing.keystore) {
+    if (!config.signing.passwordFile) {
+      throw new EproofError("BAD_CONFIG", "signing.keystore needs signing.passwordFile");
+    }
+    secretKey = (await loadKeystore(config.signing.keystore, config.signing.passwordFile)).secretKey;
+    validatorIndex = config.signing.validatorIndex;
+  } else {
+    return undefined;
+  }
+  const guard = new DoubleSignGuard(dataDir);
+  let signer: ProofSigner | undefined;
+  const domainAtSlot = (slot: number) => {
+    const cc = chainClock();
+    if (!cc) throw new EproofError("INTERNAL", "cannot sign before the chain's fork schedule is known");
+    return cc.domainAtSlot(slot);
+  };
+  const build = (index: number) =>
+    new ProofSigner({ secretKey, validatorIndex: index, guard, containers, domainAtSlot });
+  if (validatorIndex !== undefined) signer = build(validatorIndex);
+  return {
+    guard,
+    sign: (proof, slot) => {
+      if (!signer) throw new EproofError("INTERNAL", "the signing validator's index is not known yet");
+      return signer.sign(proof, slot);
+    },
+    async resolveIndex(beacon, logger) {
+      if (signer) return;
+      const pubkey = toHex(secretKey.toPublicKey().toBytes());
+      const [found] = await beacon.getValidators([pubkey]);
+      if (!found)
+        throw new EproofError("BAD_CONFIG", `the signing key ${pubkey} is no validator on this chain`);
+      signer = build(found.index);
+      logger.info({ validatorIndex: found.index }, "signing proofs as validator");
+    },
+  };
+}
+
+async function connectBeacon(
+  beacon: HttpBeaconClient,
+  preset: NetworkSpec | undefined,
+  proofTypes: ProofTypeTable,
+  logger: Logger,
+  clock: Clock,
+  signal: AbortSignal,
+  url: string,
+): Promise<NetworkSpec> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const genesis = await beacon.getGenesis(signal);
+      if (preset) {
+        if (!bytesEqual(genesis.genesisValidatorsRoot, preset.genesisValidatorsRoot)) {
+          throw new EproofError(
+            "BAD_CONFIG",
+            `the beacon node at ${redactUrl(url)} is not on ${preset.name} (genesis validators root ${toHex(genesis.genesisValidatorsRoot)})`,
+          );
+        }
+        return preset;
+      }
+      const spec = await beacon.getSpec(signal);
+      return networkFromBeaconSpec(
+        spec,
+        {
+          genesis_time: String(genesis.genesisTime),
+          genesis_validators_root: toHex(genesis.genesisValidatorsRoot),
+        },
+        proofTypes.entries(),
+      );
+    } catch (e) {
+      if (signal.aborted || (e instanceof EproofError && e.code === "BAD_CONFIG")) throw e;
+      const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+      logger.warn(
+        { beacon: redactUrl(url), err: errorMessage(e), retryMs: delay },
+        "beacon node not reachable yet",
+      );
+      await clock.sleep(delay, signal);
+    }
+  }
+}
+
+/** A payload that arrived without a chain event (zkboost API, gateway): enough for the witness fetch. */
+function payloadEventFromNpr(npr: ForkedNewPayloadRequest, meta: PayloadMeta): PayloadEvent {
+  const payload = npr.value.executionPayload;
+  return {
+    type: "payload",
+    npr,
+    root: nprRoot(npr),
+    slot: meta.slot,
+    blockRoot: meta.blockRoot,
+    blockHash: payload.blockHash,
+    parentHash: payload.parentHash,
+    blockNumber: payload.blockNumber,
+    seenAt: meta.seenAt,
+  };
+}
