@@ -163,3 +163,30 @@ export class FileChainConfigSource implements ChainConfigSource {
     return this.cached;
   }
 }
+
+/**
+ * The EL's own witness when it has the debug API; otherwise (once it said it has neither method) the
+ * eth_getProof fallback, whose witnesses the StatelessInputBuilder re-executes before use.
+ */
+export class DebugThenProofWitnessSource implements WitnessSource {
+  private readonly debug: WitnessSource;
+  private readonly fallback: WitnessSource;
+  private debugMissing = false;
+
+  constructor(debug: WitnessSource, fallback: WitnessSource) {
+    this.debug = debug;
+    this.fallback = fallback;
+  }
+
+  async fetchWitness(req: WitnessRequest, signal?: AbortSignal): Promise<FetchedWitness> {
+    if (!this.debugMissing) {
+      try {
+        return await this.debug.fetchWitness(req, signal);
+      } catch (e) {
+        if (!(e instanceof WitnessMethodsMissingError)) throw e;
+        this.debugMissing = true;
+      }
+    }
+    return this.fallback.fetchWitness(req, signal);
+  }
+}

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { JsonRpcClient } from "../../src/execution/jsonRpcClient.ts";
 import {
+  DebugThenProofWitnessSource,
   RpcChainConfigSource,
   RpcWitnessSource,
   WitnessMethodsMissingError,
@@ -62,5 +63,44 @@ describe("RpcWitnessSource", () => {
     await expect(
       new RpcChainConfigSource(new JsonRpcClient({ url: el.url }, { clock: systemClock })).chainConfig(),
     ).rejects.toMatchObject({ code: "BAD_CONFIG" });
+  });
+});
+
+describe("DebugThenProofWitnessSource", () => {
+  it("uses the fallback only after the EL said it has no witness method, and remembers that", async () => {
+    const el = new RpcTestServer();
+    await el.start();
+    try {
+      const debug = new RpcWitnessSource(new JsonRpcClient({ url: el.url }, { clock: systemClock }), {
+        clock: systemClock,
+      });
+      let fallbackCalls = 0;
+      const fallback = {
+        fetchWitness: async () => {
+          fallbackCalls++;
+          return {
+            witness: { state: [], codes: [], headers: [] },
+            method: "eth_getProof_fallback" as const,
+            ms: 0,
+          };
+        },
+      };
+      const src = new DebugThenProofWitnessSource(debug, fallback);
+      expect((await src.fetchWitness(req)).method).toBe("eth_getProof_fallback");
+      const asked = el.calls.length;
+      await src.fetchWitness(req);
+      expect(el.calls.length).toBe(asked);
+      expect(fallbackCalls).toBe(2);
+      el.handlers.set("debug_executionWitness", () => witness);
+      const fresh = new DebugThenProofWitnessSource(
+        new RpcWitnessSource(new JsonRpcClient({ url: el.url }, { clock: systemClock }), {
+          clock: systemClock,
+        }),
+        fallback,
+      );
+      expect((await fresh.fetchWitness(req)).method).toBe("debug_executionWitness");
+    } finally {
+      await el.stop();
+    }
   });
 });
