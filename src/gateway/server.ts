@@ -15,6 +15,7 @@ import {
 } from "./options.ts";
 import { rpcEndpoint } from "./rpcEndpoint.ts";
 import { UpstreamClient } from "./upstream.ts";
+import { VerifiedIndex } from "./verifiedIndex.ts";
 
 export interface Gateway {
   readonly http: HttpServer;
@@ -48,6 +49,7 @@ export function createGateway(opts: Partial<GatewayOpts>, modules: GatewayModule
     waitMs: o.waitMs,
     mirrorToUpstream: o.mirrorToUpstream,
     heads: new HeadIndex(o.headIndexSize),
+    verified: new VerifiedIndex(o.headIndexSize),
     metrics: modules.metrics,
     signal: modules.signal,
     onForkchoiceUpdated: modules.onForkchoiceUpdated,
@@ -84,6 +86,7 @@ export function createGateway(opts: Partial<GatewayOpts>, modules: GatewayModule
           () => Math.floor(clock.now() / 1000),
         );
       }
+      methods.verified.attach(modules.proofService);
       const { port } = await http.start();
       modules.logger.info(
         { port, mode: o.mode, k: o.k, upstream: methods.upstream?.displayUrl ?? null },
@@ -92,6 +95,7 @@ export function createGateway(opts: Partial<GatewayOpts>, modules: GatewayModule
       return { port };
     },
     async stop() {
+      methods.verified.detach();
       await http.stop();
     },
   };

@@ -10,6 +10,7 @@ import { RpcError } from "../jsonRpc.ts";
 import type { GatewayMetrics, GatewayMode } from "../options.ts";
 import type { ProofRule } from "../proofRule.ts";
 import type { UpstreamAnswer, UpstreamClient } from "../upstream.ts";
+import type { VerifiedIndex } from "../verifiedIndex.ts";
 
 export interface MethodContext {
   proofService: ProofService;
@@ -19,6 +20,8 @@ export interface MethodContext {
   waitMs: number;
   mirrorToUpstream: boolean;
   heads: HeadIndex;
+  /** Verified proof types seen in events: the fast path before asking the service. */
+  verified: VerifiedIndex;
   upstream?: UpstreamClient;
   metrics?: GatewayMetrics;
   signal?: AbortSignal;

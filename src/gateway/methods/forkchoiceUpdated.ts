@@ -55,7 +55,10 @@ export async function forkchoiceUpdated(ctx: MethodContext, req: JsonRpcRequest)
   }
 
   const root = ctx.heads.get(head);
-  if (root && ruleHolds(await ctx.proofService.verifiedProofs(root), ctx.rule)) {
+  if (
+    root &&
+    (ctx.verified.holds(root, ctx.rule) || ruleHolds(await ctx.proofService.verifiedProofs(root), ctx.rule))
+  ) {
     mirrorUpstream(ctx, req);
     return {
       payloadStatus: { status: "VALID", latestValidHash: toHex(head), validationError: null },

@@ -39,9 +39,11 @@ export async function newPayload(ctx: MethodContext, req: JsonRpcRequest): Promi
     blockHash = npr.value.executionPayload.blockHash;
     ctx.heads.set(blockHash, root);
     // Registering the payload lets gossip for it be accepted; the answer does not wait for it.
-    ctx.proofService
-      .notifyPayload(npr, { blockHash })
-      .catch((e: unknown) => ctx.logger.warn({ err: errorMessage(e) }, "notifyPayload failed"));
+    if (!ctx.proofService.isKnownPayload(root)) {
+      ctx.proofService
+        .notifyPayload(npr, { blockHash })
+        .catch((e: unknown) => ctx.logger.warn({ err: errorMessage(e) }, "notifyPayload failed"));
+    }
   } catch (e) {
     if (e instanceof InvalidEngineParams) {
       done("invalid_params");
@@ -53,6 +55,12 @@ export async function newPayload(ctx: MethodContext, req: JsonRpcRequest): Promi
   }
 
   if (root && blockHash) {
+    const hash = toHex(blockHash);
+    if (ctx.verified.holds(root, ctx.rule)) {
+      mirrorUpstream(ctx, req);
+      done("VALID");
+      return { status: "VALID", latestValidHash: hash, validationError: null } satisfies PayloadStatus;
+    }
     const proofs = await ctx.proofService.waitForVerified(
       root,
       ctx.rule.k,
@@ -61,9 +69,9 @@ export async function newPayload(ctx: MethodContext, req: JsonRpcRequest): Promi
       ctx.signal,
     );
     if (ruleHolds(proofs, ctx.rule)) {
+      for (const p of proofs) ctx.verified.add(root, p.proofType);
       mirrorUpstream(ctx, req);
       done("VALID");
-      const hash = toHex(blockHash);
       ctx.logger.debug(
         { root: toHex(root), blockHash: hash, proofs: proofs.length },
         "payload VALID from proofs",
