@@ -47,7 +47,9 @@ The live web dashboard is at \`/dashboard\` on the same listener.
   p90 of one stage: \`histogram_quantile(0.9, sum by (le) (rate(eproof_pipeline_stage_seconds_bucket{stage="prove"}[5m])))\`.
 - **Energy per proof** — \`eproof_proof_energy_joules{proof_type}\`: the board power of the GPUs that
   served a prove (nvidia-smi samples), integrated over the prove's wall time (trapezoids; the first
-  and last sample are held flat at the edges), summed over the GPUs.
+  and last sample are held flat at the edges), summed over the GPUs. With \`endpointGpus\` (endpoint
+  id → GPU indices or UUIDs, from the fleet config) every successful prove attempt records it
+  automatically; otherwise call \`recordProveEnergy({proofType, gpus, startMs, endMs})\`.
 - **EF hardware targets** — \`eproof_fleet_power_watts\` against \`eproof_fleet_power_target_watts\`
   (10 kW) and \`eproof_fleet_capex_usd\` against \`eproof_fleet_capex_target_usd\` ($100k). Capex
   sums the configured price (\`metrics.gpuPrices\`, matched as a case-insensitive fragment of

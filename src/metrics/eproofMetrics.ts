@@ -73,6 +73,11 @@ export interface MetricsOpts {
   version?: string;
   /** Turns proof type ids into label names (default: the default proof-type table). */
   proofTypes?: ProofTypeTable;
+  /**
+   * GPUs (nvidia-smi index or UUID) behind each proving endpoint id: a successful attempt on the
+   * endpoint then records its energy (eproof_proof_energy_joules) without further calls.
+   */
+  endpointGpus?: Readonly<Record<string, readonly (string | number)[]>>;
   clock?: Clock;
 }
 
@@ -131,6 +136,9 @@ export class EproofMetrics
   private readonly power = new PowerHistory();
   /** Last reading per GPU, for fleet totals. */
   private readonly gpus = new Map<string, GpuSample>();
+  /** nvidia-smi UUID -> the index-based id the GPU metrics use. */
+  private readonly gpuUuids = new Map<string, string>();
+  private endpointGpus: Readonly<Record<string, readonly (string | number)[]>>;
 
   private readonly stageSeconds: Histogram<"stage">;
   private readonly proofs: Counter<"proof_type" | "endpoint" | "outcome">;
@@ -207,6 +215,7 @@ export class EproofMetrics
   constructor(opts: MetricsOpts = {}) {
     this.clock = opts.clock ?? systemClock;
     this.proofTypes = opts.proofTypes ?? new ProofTypeTable();
+    this.endpointGpus = opts.endpointGpus ?? {};
     this.gpuPrices = opts.gpuPrices ?? {};
     this.coverage = new RollingCoverage(opts.coverageWindow ?? defaultMetricsOpts.coverageWindow);
     this.registry = new Registry();
@@ -726,6 +735,11 @@ export class EproofMetrics
   }
 
   /** Joules of a finished prove from the power samples around it; also recorded. Returns the joules. */
+  /** Replaces the endpoint -> GPUs map (fleet config reloaded, compose regenerated). */
+  setEndpointGpus(map: Readonly<Record<string, readonly (string | number)[]>>): void {
+    this.endpointGpus = map;
+  }
+
   recordProveEnergy(energy: ProveEnergy): number {
     const joules = this.power.joules(energy.gpus, energy.startMs, energy.endMs);
     if (joules > 0) {
@@ -817,6 +831,16 @@ export class EproofMetrics
     this.recordProofOutcome(proofType, endpointId, mapped, elapsedMs);
     if (outcome === "ok" && predictedMs > 0 && Number.isFinite(elapsedMs)) {
       this.predictionRatio.observe({ endpoint: endpointId }, elapsedMs / predictedMs);
+    }
+    const gpus = this.endpointGpus[endpointId];
+    if (outcome === "ok" && gpus !== undefined && Number.isFinite(elapsedMs) && elapsedMs > 0) {
+      const endMs = this.clock.now();
+      this.recordProveEnergy({
+        proofType: this.typeLabel(proofType),
+        gpus: gpus.map((g) => this.gpuUuids.get(String(g)) ?? String(g)),
+        startMs: endMs - elapsedMs,
+        endMs,
+      });
     }
   }
 
@@ -940,6 +964,7 @@ export class EproofMetrics
   /** One GPU's nvidia-smi reading; fields nvidia-smi could not report are left at their last value. */
   recordGpu(sample: FleetGpuSample): void {
     const id = String(sample.index);
+    if (sample.uuid !== "") this.gpuUuids.set(sample.uuid, id);
     const prev = this.gpus.get(id);
     const mib = 1024 * 1024;
     this.recordGpuTelemetry(

@@ -146,3 +146,24 @@ describe("detached recording functions", () => {
     expect(sample(text, "eproof_peers", 'kind="all"')).toBe(3);
   });
 });
+
+describe("energy per proof from the endpoint's GPUs", () => {
+  it("integrates the GPUs behind an endpoint (by index or UUID) over a successful attempt", async () => {
+    let now = 0;
+    const clock = { now: () => now, sleep: async () => {} };
+    const m = createMetrics({ processMetrics: false, clock, endpointGpus: { cluster: [0, "GPU-b"] } });
+    const fleet: FleetMetrics = m;
+    for (const t of [0, 5_000, 10_000]) {
+      now = t;
+      fleet.recordGpu({ index: 0, uuid: "GPU-a", name: "RTX 5090", powerDrawW: 400 });
+      fleet.recordGpu({ index: 1, uuid: "GPU-b", name: "RTX 5090", powerDrawW: 500 });
+    }
+    // 8 s prove ending at t = 10 s on both GPUs: (400 + 500) W x 8 s.
+    m.recordAttemptResult("cluster", 6, "ok", 8_000, 8_000);
+    m.recordAttemptResult("cluster", 6, "proving_error", 8_000, 8_000);
+    m.recordAttemptResult("unmapped", 6, "ok", 8_000, 8_000);
+    const text = await m.scrape();
+    expect(sample(text, "eproof_proof_energy_joules_count", 'proof_type="reth-zisk"')).toBe(1);
+    expect(sample(text, "eproof_energy_joules_total", 'proof_type="reth-zisk"')).toBeCloseTo(7_200, 6);
+  });
+});
