@@ -136,18 +136,8 @@ const PRE_SHANGHAI_BLOCKS = {
   terminalTotalDifficultyPassed: true,
 };
 
-const FORK_ORDER = [
-  "shanghai",
-  "cancun",
-  "prague",
-  "osaka",
-  "bpo1",
-  "bpo2",
-  "bpo3",
-  "bpo4",
-  "bpo5",
-  "amsterdam",
-];
+// The timed forks @ethereumjs/common 10.1.3 defines (it has no BPO3–5).
+const FORK_ORDER = ["shanghai", "cancun", "prague", "osaka", "bpo1", "bpo2", "amsterdam"];
 
 /**
  * The geth-style config for an EF BlockchainTest `network` ("Prague", "ShanghaiToCancunAtTime15k", …):

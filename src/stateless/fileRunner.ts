@@ -4,6 +4,7 @@
 // zkboost-style `new_payload_request.ssz` with `execution_witness.json` + `chain_config.json` beside it.
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import type { Common } from "@ethereumjs/common";
 import { bytesToHex } from "@ethereumjs/util";
 import { decodeNprAnyFork, nprRoot } from "../spec/newPayloadRequest.ts";
 import {
@@ -132,7 +133,13 @@ function report(
 
 /** EEST zkevm: decode the guest input, re-encode it, execute it, compare with the expected guest output. */
 async function* runZkevmTest(file: string, name: string, test: BlockchainTest): AsyncGenerator<BlockReport> {
-  const common = commonForTest(test);
+  let common: Common;
+  try {
+    common = commonForTest(test);
+  } catch (e) {
+    yield report(file, name, 0, "", true, false, 0n, 0, errorMessage(e));
+    return;
+  }
   for (const [i, tb] of test.blocks.entries()) {
     const t0 = performance.now();
     const hash = tb.blockHeader?.hash ?? "";
