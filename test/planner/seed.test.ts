@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parseProvingTimesCsv } from "../../src/planner/provingData.ts";
-import { predictProvingMs, seedModel, seedModelFromRuns } from "../../src/proving/models/seed.ts";
+import {
+  listSeedCombinations,
+  predictProvingMs,
+  seedModel,
+  seedModelForProofType,
+  seedModelFromRuns,
+} from "../../src/proving/models/seed.ts";
 import { EproofError } from "../../src/util/errors.ts";
 
 describe("seedModel", () => {
@@ -35,5 +41,20 @@ describe("seedModel", () => {
         "h,e,z,1,100,crashed,,,\nh,e,z,2,100,ok,5,1,\n",
     );
     expect(() => seedModelFromRuns(runs)).toThrow(EproofError);
+  });
+});
+
+describe("seedModelForProofType", () => {
+  it("picks the newest zkVM version of the family with that EL guest", () => {
+    const m = seedModelForProofType("reth-zisk", "8x5090");
+    expect(m).toMatchObject({ zkvm: "zisk-v0.16.1", el: "reth-v1.11.0", medianMs: 16115 });
+    expect(seedModelForProofType("ethrex-zisk", "8x5090")?.zkvm).toBe("zisk-v0.16.1");
+    expect(seedModelForProofType("reth-sp1", "1xL40s")?.zkvm).toBe("sp1-v5.2.2");
+  });
+
+  it("returns undefined when the data has no such combination", () => {
+    expect(seedModelForProofType("reth-sp1", "8x5090")).toBeUndefined();
+    expect(seedModelForProofType("eproof-reexec", "8x5090")).toBeUndefined();
+    expect(listSeedCombinations().length).toBe(16);
   });
 });

@@ -117,3 +117,58 @@ export function predictProvingMs(model: SeedModel, gasUsed: number | bigint): Pr
   const fitted = model.interceptMs + model.msPerMgas * mgas;
   return { medianMs: fitted * model.ratioP50, p90Ms: fitted * model.ratioP90 };
 }
+
+export interface SeedCombination {
+  hardware: string;
+  zkvm: string;
+  el: string;
+  runs: number;
+}
+
+/** Every (hardware, zkVM, EL) combination the data holds, for config validation and `--help`. */
+export function listSeedCombinations(opts: { dataDir?: string } = {}): SeedCombination[] {
+  const counts = new Map<string, SeedCombination>();
+  for (const r of loadProvingData(opts.dataDir).runs) {
+    const key = `${r.hardware}\u0000${r.zkvm}\u0000${r.elClient}`;
+    const c = counts.get(key) ?? { hardware: r.hardware, zkvm: r.zkvm, el: r.elClient, runs: 0 };
+    c.runs++;
+    counts.set(key, c);
+  }
+  return [...counts.values()];
+}
+
+function versionKey(zkvm: string): number[] {
+  return (/v(\d+(?:\.\d+)*)/.exec(zkvm)?.[1] ?? "0").split(".").map(Number);
+}
+
+function newerFirst(a: SeedCombination, b: SeedCombination): number {
+  const va = versionKey(a.zkvm);
+  const vb = versionKey(b.zkvm);
+  for (let i = 0; i < Math.max(va.length, vb.length); i++) {
+    const d = (vb[i] ?? 0) - (va[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return b.runs - a.runs;
+}
+
+/**
+ * Seed model for a proof type name such as "reth-zisk" on `hardware`: the newest zkVM version of
+ * that family with that EL guest in the data, or undefined when the data has none (e.g. SP1 on 8x5090).
+ */
+export function seedModelForProofType(
+  proofTypeName: string,
+  hardware: string,
+  opts: { dataDir?: string } = {},
+): SeedModel | undefined {
+  const [el, family] = proofTypeName.split("-");
+  if (!el || !family) return undefined;
+  const best = listSeedCombinations(opts)
+    .filter(
+      (c) =>
+        c.hardware === hardware &&
+        c.zkvm.startsWith(`${family}-`) &&
+        (c.el === el || c.el.startsWith(`${el}-`)),
+    )
+    .sort(newerFirst)[0];
+  return best ? seedModel(best.hardware, best.zkvm, best.el, opts) : undefined;
+}
