@@ -314,10 +314,16 @@ export class Scheduler {
 
   private hedgeCandidate(job: Job, primary: Candidate, rest: readonly Candidate[]): Candidate | undefined {
     if (!this.opts.hedge || job.attemptCount >= this.opts.maxAttemptsPerJob) return undefined;
-    if (primary.quantileFinish <= this.deadlineOf(job)) return undefined;
-    // The hedge is worth its GPU time only if it may finish before the primary's pessimistic finish.
-    const second = rest[0];
-    if (!second || second.meanFinish >= primary.quantileFinish) return undefined;
+    const deadline = this.deadlineOf(job);
+    if (primary.quantileFinish <= deadline) return undefined;
+    // Only an idle endpoint: a hedge that has to queue delays the blocks behind it.
+    const now = this.clock.now();
+    const second = rest.find((c) => c.start <= now);
+    if (!second) return undefined;
+    // Worth its GPU time only if it may beat the primary's pessimistic finish and may still make
+    // the deadline; otherwise it only takes a GPU from the next block.
+    const optimistic = second.meanFinish - this.opts.hedgeZ * second.prediction.stdMs;
+    if (second.meanFinish >= primary.quantileFinish || optimistic > deadline) return undefined;
     return second;
   }
 
