@@ -12,11 +12,11 @@ import type { ChainEvent, PayloadEvent } from "../beacon/interface.ts";
 import { loadNetworkPreset, type NetworkSpec, networkFromBeaconSpec } from "../config/network.ts";
 import type { EproofConfig } from "../config/schema.ts";
 import { createDashboardHandler, DashboardState, dashboardBlockFromSummary } from "../dashboard/index.ts";
-import { FallbackWitnessSource } from "../execution/fallbackWitnessSource.ts";
 import type { ChainConfigSource, WitnessSource } from "../execution/interface.ts";
 import { JsonRpcClient } from "../execution/jsonRpcClient.ts";
 import { ProofWitnessBuilder } from "../execution/proofWitnessBuilder.ts";
 import {
+  DebugThenProofWitnessSource,
   FileChainConfigSource,
   RpcChainConfigSource,
   RpcWitnessSource,
@@ -484,7 +484,7 @@ function makeWitnessSource(
   const proofs = new ProofWitnessBuilder(rpc, config.execution.url, { ...m, chainConfigSource });
   if (config.execution.witness === "debug") return debug;
   if (config.execution.witness === "proof") return proofs;
-  return new FallbackWitnessSource(debug, proofs, m.logger);
+  return new DebugThenProofWitnessSource(debug, proofs);
 }
 
 function backendOpts(
