@@ -29,7 +29,12 @@ export function recoverPublicKeys(
     blockNumber: BigInt(view.payload.blockNumber),
     timestamp: BigInt(view.payload.timestamp),
   });
-  return view.payload.transactions.map((raw, i) => {
+  return recoverTransactionKeys(view.payload.transactions, common);
+}
+
+/** One key per signed transaction (RLP/typed bytes) under `common`'s chain id and hardfork. */
+export function recoverTransactionKeys(transactions: readonly Uint8Array[], common: Common): Uint8Array[] {
+  return transactions.map((raw, i) => {
     try {
       return uncompressed(createTxFromRLP(raw, { common }));
     } catch (e) {
