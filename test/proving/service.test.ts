@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CpuBackend } from "../../src/proving/backends/cpu.ts";
 import type { ProofEvent, ProvingBackend } from "../../src/proving/interface.ts";
 import { ProveFailure } from "../../src/proving/interface.ts";
 import {
@@ -13,6 +15,7 @@ import { proofContainers } from "../../src/spec/containers.ts";
 import { nprRoot } from "../../src/spec/newPayloadRequest.ts";
 import { getProfile } from "../../src/spec/profile.ts";
 import { CPU_PROOF_TYPE_ID, ProofTypeTable } from "../../src/spec/proofTypes.ts";
+import type { GethChainConfig } from "../../src/stateless/common.ts";
 import type { PayloadRecord, ProofStore, StoredProof } from "../../src/store/interface.ts";
 import { openProofStore } from "../../src/store/levelStore.ts";
 import { type Clock, systemClock } from "../../src/util/clock.ts";
@@ -386,5 +389,32 @@ describe("DefaultProofService", () => {
       kind: "reexec",
     });
     expect(types.find((t) => t.proofType === ZISK)).toMatchObject({ canProve: false, canVerify: false });
+  });
+});
+
+describe("DefaultProofService with the CPU backend (eproof-reexec) as the only backend", () => {
+  const chainConfig = JSON.parse(
+    readFileSync("/work/shared/fixtures/zkboost-devnet/chain_config.json", "utf8"),
+  ) as GethChainConfig;
+
+  it("proves the devnet fixture by re-execution, keeps it across a restart, and verifies it", async () => {
+    const { svc } = service([new CpuBackend({ chainConfig })]);
+    const done = nextEvent(svc, (e) => e.type !== "proof_verified");
+    await svc.requestProofs(fixture.npr, [CPU], { slot: 77 });
+    expect(await done).toMatchObject({ type: "proof_complete", proofType: CPU });
+    const stored = await svc.getProof(root, CPU);
+    expect(stored).toMatchObject({ slot: 77, source: "local", verified: true });
+
+    await svc.close();
+    await store.close();
+    store = await openProofStore(dir);
+    const { svc: again } = service([new CpuBackend({ chainConfig })]);
+    expect(await again.getProof(root, CPU)).toEqual(stored);
+    const message = containers.ExecutionProof.deserialize(stored?.proof ?? new Uint8Array());
+    expect(message.publicInput.newPayloadRequestRoot).toEqual(root);
+    expect((await again.verifyProof(root, CPU, message.proofData)).valid).toBe(true);
+    // The same proof does not verify for another payload.
+    const other = Uint8Array.from(root, (b, i) => (i === 0 ? b ^ 0xff : b));
+    expect((await again.verifyProof(other, CPU, message.proofData)).valid).toBe(false);
   });
 });
