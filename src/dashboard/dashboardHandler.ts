@@ -41,6 +41,15 @@ const SECURITY_HEADERS = {
 
 const STATIC_DIR = new URL("./static/", import.meta.url);
 
+/** The handler for routers whose handlers return nothing (src/http's HttpServer): 404 when not handled. */
+export function dashboardRouteHandler(
+  handler: DashboardHandler,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    if (!(await handler(req, res))) sendJson(res, 404, { code: 404, message: "not a dashboard path" });
+  };
+}
+
 /** Every path the handler serves under `basePath`, for routers that match exact paths. */
 export function dashboardRoutes(basePath = defaultDashboardHandlerOpts.basePath): string[] {
   const base = basePath.replace(/\/$/, "");

@@ -4,6 +4,7 @@ export {
   createDashboardHandler,
   type DashboardHandler,
   type DashboardHandlerOpts,
+  dashboardRouteHandler,
   dashboardRoutes,
   defaultDashboardHandlerOpts,
 } from "./dashboardHandler.ts";
