@@ -1,5 +1,5 @@
 // Engine API JSON (camelCase, QUANTITY/DATA hex) ↔ the fork's NewPayloadRequest (@lodestar/types).
-// Pure: engine_newPayloadV3/V4/V5 params become a Deneb/Fulu/Gloas NPR whose hash_tree_root is
+// Pure: engine_newPayloadV2/V3/V4/V5 params become a Capella/Deneb/Fulu/Gloas NPR whose hash_tree_root is
 // the new_payload_request_root; the reverse builds the params a consensus client would send.
 // Field mapping per execution-apis paris/shanghai/cancun/prague/amsterdam `ExecutionPayloadV*`.
 import { ssz } from "@lodestar/types";
@@ -71,7 +71,7 @@ const REQUEST_TYPES = [
 
 export const NEW_PAYLOAD_FORK: Readonly<Record<number, NprFork | undefined>> = {
   1: undefined, // Bellatrix: no NewPayloadRequest in @lodestar/types
-  2: undefined, // Capella (Shanghai): same
+  2: "capella", // Shanghai payloads (with withdrawals); a V1-shaped payload sent as V2 has none
   3: "deneb",
   4: "fulu", // Electra and Fulu share one NewPayloadRequest type; decodeNprAnyFork says "fulu" too
   5: "gloas",
@@ -176,7 +176,7 @@ function decodeExecutionRequests(v: unknown): Record<string, unknown> {
 
 /**
  * Builds the NewPayloadRequest of engine_newPayloadV<version> params. Throws InvalidEngineParams
- * for malformed params and NoNprForPayload when no NPR exists for that version (V1, V2).
+ * for malformed params and NoNprForPayload when no NPR exists (V1, and V2 without withdrawals).
  */
 export function nprFromEngineParams(version: number, params: unknown): ForkedNewPayloadRequest {
   const count = PARAM_COUNT[version];
@@ -184,10 +184,30 @@ export function nprFromEngineParams(version: number, params: unknown): ForkedNew
   if (!Array.isArray(params) || params.length !== count) {
     throw new InvalidEngineParams(`engine_newPayloadV${version} takes ${count} params`);
   }
-  const fork = NEW_PAYLOAD_FORK[version];
-  // Validate even when no NPR exists, so malformed V2 params are still -32602.
-  const payload = payloadToEth2Json(params[0], version);
-  if (!fork) throw new NoNprForPayload(`engine_newPayloadV${version} payloads have no NewPayloadRequest`);
+  // engine_newPayloadV2 takes ExecutionPayloadV1 (pre-Shanghai) or V2 (with withdrawals).
+  const v1Shaped = version === 2 && isObject(params[0]) && params[0].withdrawals === undefined;
+  const fork = v1Shaped ? undefined : NEW_PAYLOAD_FORK[version];
+  // Validate even when no NPR exists, so malformed V1/V2 params are still -32602.
+  const payload = payloadToEth2Json(params[0], v1Shaped ? 1 : version);
+  if (version === 2 && isObject(params[0]) && params[0].blobGasUsed !== undefined) {
+    throw new InvalidEngineParams(
+      "engine_newPayloadV2 payloads carry no blobGasUsed (use engine_newPayloadV3)",
+    );
+  }
+  if (!fork)
+    throw new NoNprForPayload(
+      `engine_newPayloadV${version} payloads without withdrawals have no NewPayloadRequest`,
+    );
+  if (fork === "capella") {
+    try {
+      return {
+        fork,
+        value: nprType(fork).fromJson({ execution_payload: payload }) as ForkedNewPayloadRequest["value"],
+      };
+    } catch (e) {
+      throw new InvalidEngineParams(`params do not form a capella NewPayloadRequest: ${errorMessage(e)}`);
+    }
+  }
 
   const hashes = params[1];
   if (!Array.isArray(hashes)) throw new InvalidEngineParams("expectedBlobVersionedHashes must be an array");
@@ -214,7 +234,7 @@ export function nprFromEngineParams(version: number, params: unknown): ForkedNew
 
 /** The engine_newPayload method and params a consensus client sends for `npr` (tests, benchmarks). */
 export function engineParamsFromNpr(npr: ForkedNewPayloadRequest): { method: string; params: unknown[] } {
-  const version = npr.fork === "deneb" ? 3 : npr.fork === "gloas" ? 5 : 4;
+  const version = npr.fork === "capella" ? 2 : npr.fork === "deneb" ? 3 : npr.fork === "gloas" ? 5 : 4;
   const json = nprType(npr.fork).toJson(npr.value as never) as Record<string, unknown>;
   const p = json.execution_payload as Record<string, unknown>;
   const payload: Record<string, unknown> = {};
@@ -228,6 +248,7 @@ export function engineParamsFromNpr(npr: ForkedNewPayloadRequest): { method: str
       out[fm.engine] = fm.kind === "quantity" ? decimalToQuantity(w[fm.eth2]) : w[fm.eth2];
     return out;
   });
+  if (version === 2) return { method: "engine_newPayloadV2", params: [payload] };
   const params: unknown[] = [payload, json.versioned_hashes, json.parent_beacon_block_root];
   if (version >= 4) {
     const value = npr.value as { executionRequests: Record<string, unknown> };

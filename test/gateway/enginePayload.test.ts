@@ -51,12 +51,27 @@ describe("engine_newPayload params → NewPayloadRequest", () => {
     );
   });
 
-  it("has no NPR for V1/V2 payloads but still validates their shape", () => {
-    const payload = { ...payloadOf(fixtureParams()) };
-    delete payload.blobGasUsed;
-    delete payload.excessBlobGas;
-    expect(() => nprFromEngineParams(2, [payload])).toThrow(NoNprForPayload);
-    expect(() => nprFromEngineParams(2, [{ ...payload, gasUsed: "12" }])).toThrow(InvalidEngineParams);
+  it("builds a Capella NPR from engine_newPayloadV2 with withdrawals, and none from a V1-shaped payload", () => {
+    const capella = ssz.capella.NewPayloadRequest.defaultValue();
+    capella.executionPayload.blockNumber = 5;
+    capella.executionPayload.withdrawals = [
+      { ...ssz.capella.Withdrawal.defaultValue(), amount: 32_000_000_000n },
+    ];
+    const c = engineParamsFromNpr({ fork: "capella", value: capella });
+    expect(c.method).toBe("engine_newPayloadV2");
+    expect(c.params).toHaveLength(1);
+    const built = nprFromEngineParams(2, JSON.parse(JSON.stringify(c.params)));
+    expect(built.fork).toBe("capella");
+    expect(toHex(nprRoot(built))).toBe(toHex(ssz.capella.NewPayloadRequest.hashTreeRoot(capella)));
+
+    const v1 = { ...payloadOf(c.params) };
+    delete v1.withdrawals;
+    expect(() => nprFromEngineParams(2, [v1])).toThrow(NoNprForPayload);
+    expect(() => nprFromEngineParams(1, [v1])).toThrow(NoNprForPayload);
+    expect(() => nprFromEngineParams(2, [{ ...v1, gasUsed: "12" }])).toThrow(InvalidEngineParams);
+    expect(() => nprFromEngineParams(2, [{ ...payloadOf(c.params), blobGasUsed: "0x0" }])).toThrow(
+      /blobGasUsed/,
+    );
   });
 
   it("refuses malformed params as invalid params", () => {

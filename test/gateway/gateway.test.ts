@@ -1,11 +1,13 @@
 // The Engine API gateway over real HTTP: JWT auth, VALID only after k verified proofs, SYNCING,
 // forwarding to a real JSON-RPC upstream, forkchoiceUpdated, and JSON-RPC edge cases.
+import { ssz } from "@lodestar/types";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ForkchoiceNotification } from "../../src/api/options.ts";
 import { engineParamsFromNpr } from "../../src/gateway/enginePayload.ts";
 import { parseJwtSecret, signJwt } from "../../src/gateway/jwt.ts";
 import type { GatewayOpts, NewPayloadVerdict } from "../../src/gateway/options.ts";
 import { createGateway, type Gateway } from "../../src/gateway/server.ts";
+import { nprRoot } from "../../src/spec/newPayloadRequest.ts";
 import { fromHex, toHex } from "../../src/util/hex.ts";
 import { silentLogger } from "../../src/util/logger.ts";
 import { fixtureNpr, NPR_ROOT } from "../api/support/harness.ts";
@@ -170,13 +172,22 @@ describe("engine_newPayload, proofs-only", () => {
     expect((await pending).result).toMatchObject({ status: "VALID", latestValidHash: BLOCK_HASH });
   });
 
-  it("never answers VALID for a V2 (Capella) payload, which has no NewPayloadRequest", async () => {
+  it("judges a V2 (Capella) payload by its Capella NPR, and never answers VALID for a V1-shaped one", async () => {
     const r = await start({ mode: "proofs-only" });
-    await r.real.gossip(ROOT, 5, 3, true);
-    const payload = { ...(newPayloadCall().params[0] as Record<string, unknown>) };
-    delete payload.blobGasUsed;
-    delete payload.excessBlobGas;
-    expect((await rpc(r, "engine_newPayloadV2", [payload])).result).toMatchObject({ status: "SYNCING" });
+    const capella = ssz.capella.NewPayloadRequest.defaultValue();
+    capella.executionPayload.blockHash = new Uint8Array(32).fill(0xca);
+    const capellaRoot = nprRoot({ fork: "capella", value: capella });
+    const { params } = engineParamsFromNpr({ fork: "capella", value: capella });
+    expect((await rpc(r, "engine_newPayloadV2", params)).result).toMatchObject({ status: "SYNCING" });
+    await r.real.gossip(capellaRoot, 5, 3, true);
+    expect((await rpc(r, "engine_newPayloadV2", params)).result).toEqual({
+      status: "VALID",
+      latestValidHash: `0x${"ca".repeat(32)}`,
+      validationError: null,
+    });
+    const v1 = { ...(params[0] as Record<string, unknown>) };
+    delete v1.withdrawals;
+    expect((await rpc(r, "engine_newPayloadV2", [v1])).result).toMatchObject({ status: "SYNCING" });
   });
 
   it("answers -32602 for malformed payload params", async () => {
