@@ -4,6 +4,7 @@
 // chain answering BLOCKHASH from the witness headers.
 import type { Common } from "@ethereumjs/common";
 import { createMPT, type MerklePatriciaTrie } from "@ethereumjs/mpt";
+import { RLP } from "@ethereumjs/rlp";
 import { MerkleStateManager } from "@ethereumjs/statemanager";
 import {
   type Account,
@@ -156,6 +157,24 @@ export class WitnessStateManager extends MerkleStateManager {
       return;
     }
     return super.deleteAccount(address);
+  }
+
+  /**
+   * Same as the base class, but awaited end to end: the base runs the trie write inside a
+   * `new Promise(async …)`, so a missing node there became an unhandled rejection instead of an error.
+   */
+  protected override async _writeContractStorage(
+    address: Address,
+    account: Account,
+    key: Uint8Array,
+    value: Uint8Array,
+  ): Promise<void> {
+    const storageTrie = this._getStorageTrie(address, account);
+    if (value.length > 0) await storageTrie.put(key, RLP.encode(value));
+    else await storageTrie.del(key);
+    this._storageTries[bytesToUnprefixedHex(address.bytes)] = storageTrie;
+    account.storageRoot = storageTrie.root();
+    await this.putAccount(address, account);
   }
 
   /** True when an unproven system account was written and not restored (the witness needed it). */
