@@ -147,6 +147,11 @@ export class EreBackend implements ProvingBackend {
   async verify(req: VerifyRequest): Promise<VerifyResult> {
     this.checkType(req.proofType);
     const started = performance.now();
+    if (req.proofData.length === 0 || req.proofData.length > this.profile.maxProofSize) {
+      // Refused before it reaches the GPU host: gossip bounds proofs the same way.
+      const reason = `proof of ${req.proofData.length} bytes is outside 1..${this.profile.maxProofSize}`;
+      return { valid: false, reason, ms: performance.now() - started };
+    }
     let response: EreResult<{ publicValues: Uint8Array }>;
     try {
       response = decodeVerifyResponse(

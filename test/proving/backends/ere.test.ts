@@ -214,13 +214,17 @@ describe("EreBackend against the Twirp test server", () => {
   });
 
   it("verifies its own proofs and rejects others", async () => {
-    const { backend } = await setup();
+    const { backend, server } = await setup();
     const { proofData } = await backend.prove(req());
     expect((await backend.verify({ ...req(), proofData })).valid).toBe(true);
     const wrongRoot = await backend.verify({ ...req(OTHER_ROOT), proofData });
     expect(wrongRoot.valid).toBe(false);
     const garbage = await backend.verify({ ...req(), proofData: Uint8Array.of(1, 2) });
     expect(garbage).toMatchObject({ valid: false, reason: expect.stringMatching(/does not verify/) });
+    const before = server.requests.length;
+    const empty = await backend.verify({ ...req(), proofData: new Uint8Array() });
+    expect(empty).toMatchObject({ valid: false, reason: expect.stringMatching(/outside 1\.\./) });
+    expect(server.requests.length).toBe(before);
   });
 
   it("refuses a proof type it does not serve and a bad URL", async () => {
