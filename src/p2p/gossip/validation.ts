@@ -3,8 +3,9 @@
 // received for (root, type) → IGNORE not first for (root, type, validator) → REJECT inactive validator →
 // REJECT bad signature → REJECT empty/oversize proof_data → REJECT what verify_execution_proof refuses.
 // The rules are pure functions; the class owns only the dedup caches and the pending queue.
+
+import { ssz } from "@lodestar/types";
 import type { ProofService } from "../../proving/interface.ts";
-import { executionProofSigningRoot } from "../../signing/domain.ts";
 import type { ProofContainers, SignedExecutionProof } from "../../spec/containers.ts";
 import type { Clock } from "../../util/clock.ts";
 import { toHex } from "../../util/hex.ts";
@@ -56,6 +57,8 @@ export function validatorRule(
 
 /** Dedup keys of the three IGNORE rules. */
 export interface ProofKeys {
+  /** hash_tree_root(ExecutionProof): computed once, reused for the signing root. */
+  proofRootBytes: Uint8Array;
   proofRoot: string;
   rootType: string;
   rootTypeValidator: string;
@@ -63,9 +66,14 @@ export interface ProofKeys {
 
 export function proofKeys(signed: SignedExecutionProof, containers: ProofContainers): ProofKeys {
   const proof = signed.message;
-  const proofRoot = toHex(containers.ExecutionProof.hashTreeRoot(proof));
+  const proofRootBytes = containers.ExecutionProof.hashTreeRoot(proof);
   const rootType = `${toHex(proof.publicInput.newPayloadRequestRoot)}:${proof.proofType}`;
-  return { proofRoot, rootType, rootTypeValidator: `${rootType}:${signed.validatorIndex}` };
+  return {
+    proofRootBytes,
+    proofRoot: toHex(proofRootBytes),
+    rootType,
+    rootTypeValidator: `${rootType}:${signed.validatorIndex}`,
+  };
 }
 
 export interface ProofValidatorDeps {
@@ -210,7 +218,11 @@ export class ProofGossipValidator {
     if (validatorVerdict || validator === undefined) return validatorVerdict ?? reject("unknown_validator");
 
     const { containers, domain, bls, proofs } = this.deps;
-    const signingRoot = executionProofSigningRoot(signed.message, domain.currentDomain(), containers);
+    // compute_signing_root over the proof root already hashed for the dedup key (400 KiB proofs hash once).
+    const signingRoot = ssz.phase0.SigningData.hashTreeRoot({
+      objectRoot: keys.proofRootBytes,
+      domain: domain.currentDomain(),
+    });
     const sigOk = await bls.verify({ pubkey: validator.pubkey, signingRoot, signature: signed.signature });
     if (!sigOk) return reject("bad_signature");
 
