@@ -1,6 +1,12 @@
 // Geth-style genesis for the devnet: every fork through Shanghai active at genesis, merged from block 0
 // (TTD 0), dev accounts prefunded, and the storage contract pre-deployed with some slots set.
-import { bigIntToBytes, bigIntToHex, bytesToHex, setLengthLeft } from "@ethereumjs/util";
+import {
+  bigIntToBytes,
+  bigIntToHex,
+  bytesToHex,
+  type PrefixedHexString,
+  setLengthLeft,
+} from "@ethereumjs/util";
 import { GENESIS_STORAGE_CONTRACT, storageRuntimeHex } from "./contracts.ts";
 
 /** Geth's chain config keys; what the EthereumJS client and `createCommonFromGethGenesis` read. */
@@ -38,14 +44,14 @@ export interface GethGenesis {
   nonce: string;
   timestamp: string;
   extraData: string;
-  gasLimit: string;
-  difficulty: string;
-  mixHash: string;
-  coinbase: string;
-  number: string;
-  gasUsed: string;
-  parentHash: string;
-  baseFeePerGas: string;
+  gasLimit: PrefixedHexString;
+  difficulty: PrefixedHexString;
+  mixHash: PrefixedHexString;
+  coinbase: PrefixedHexString;
+  number: PrefixedHexString;
+  gasUsed: PrefixedHexString;
+  parentHash: PrefixedHexString;
+  baseFeePerGas: PrefixedHexString;
   alloc: Record<string, GethGenesisAccount>;
 }
 
@@ -62,8 +68,8 @@ export interface GenesisOpts {
 }
 
 export const DEVNET_CHAIN_ID = 1337;
-const ZERO_32 = `0x${"00".repeat(32)}`;
-const ZERO_20 = `0x${"00".repeat(20)}`;
+const ZERO_32: PrefixedHexString = `0x${"00".repeat(32)}`;
+const ZERO_20: PrefixedHexString = `0x${"00".repeat(20)}`;
 
 /** A storage key or value as the full 32-byte word genesis files need. */
 export function storageWord(x: bigint): string {

@@ -32,7 +32,7 @@ export interface DevnetOpts {
   executionUrl?: string | ((el: ExecutionEndpoints) => string | Promise<string>);
   /** Prefunded dev accounts in genesis; default 8. */
   accounts?: number;
-  /** How long to wait for both nodes to be healthy and the first block; default 120 s. */
+  /** How long to wait for both nodes to be healthy and the first block; default 180 s. */
   startTimeoutMs?: number;
   /** Beacon genesis is set this long after the beacon node is started (it needs ~5-15 s to come up); default 8. */
   genesisDelaySeconds?: number;
@@ -76,7 +76,11 @@ export interface Devnet extends ExecutionEndpoints {
   processes: DevnetProcess[];
   /** From the startDevnet call to the first execution block. */
   timeToFirstBlockMs: number;
-  /** Resolves when `opts.slots` is reached (never if unset); rejects if a node dies first. */
+  /**
+   * Resolves when `opts.slots` is reached (never if unset); rejects if a node dies or the chain stalls (no
+   * new beacon block for an epoch: a single Lodestar node does not recover from that). Also the way to
+   * notice a devnet failure when `slots` is unset.
+   */
   finished: Promise<void>;
   /** SIGTERM both nodes, SIGKILL after the grace period; resolves when both are gone. Idempotent. */
   stop(): Promise<void>;

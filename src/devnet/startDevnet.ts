@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EproofError, errorMessage } from "../util/errors.ts";
-import { redactUrl } from "../util/logger.ts";
+import { type Logger, redactUrl } from "../util/logger.ts";
 import { startBeaconNode } from "./beaconNode.ts";
 import { devAccount, devAccounts } from "./devAccounts.ts";
 import { requireDevnetTools } from "./devnetTools.ts";
@@ -20,7 +20,7 @@ export const DEVNET_DEFAULTS = {
   secondsPerSlot: 2,
   validators: 8,
   accounts: 8,
-  startTimeoutMs: 120_000,
+  startTimeoutMs: 180_000,
   stopGraceMs: 5_000,
   genesisDelaySeconds: 8,
 } as const;
@@ -173,37 +173,50 @@ export async function startDevnet(opts: DevnetOpts): Promise<Devnet> {
       feeRecipient: devAccount(FEE_RECIPIENT_ACCOUNT).address,
     };
     let firstBlock: bigint | undefined;
+    let delaySeconds = genesisDelaySeconds;
     for (let attempt = 1; firstBlock === undefined; attempt++) {
       // Lodestar only calls itself synced (and lets its validators propose) while its head is at most one
-      // epoch (8 slots) behind the clock, so beacon genesis is set a little after the node is started, and
-      // a start that took longer than that (a loaded machine) is retried with a later genesis.
-      beaconArgs.genesisTime = Math.max(genesisTime, Math.ceil(Date.now() / 1000) + genesisDelaySeconds);
+      // epoch (8 slots) behind the clock, so beacon genesis is set a little after the node is started; a
+      // start slower than that (a loaded machine) is retried with a genesis as late as that start took.
+      beaconArgs.genesisTime = Math.max(genesisTime, Math.ceil(Date.now() / 1000) + delaySeconds);
+      const launchedAt = Date.now();
+      let bootSeconds: number | undefined;
       const beacon = startBeaconNode(tools, beaconArgs, logDir, logger);
       processes.push(beacon);
-      const attemptDeadline = Math.min(
-        deadline,
-        (beaconArgs.genesisTime + (SLOTS_PER_EPOCH_MINIMAL + 2) * secondsPerSlot) * 1000,
-      );
-      const attemptWaiter: Waiter = { ...waiter, deadline: attemptDeadline };
       try {
-        await waitFor("the beacon node's REST API", attemptWaiter, async () => {
+        await waitFor("the beacon node's REST API", waiter, async () => {
           const res = await fetch(`${beaconUrl}/eth/v1/node/health`, { signal: AbortSignal.timeout(2_000) });
           return res.status === 200 || res.status === 206 ? true : undefined;
         });
+        bootSeconds = Math.ceil((Date.now() - launchedAt) / 1000);
         logger.info(
-          { beacon: beaconUrl, execution: redactUrl(beaconExecutionUrl), ms: Date.now() - startedAt },
+          {
+            beacon: beaconUrl,
+            execution: redactUrl(beaconExecutionUrl),
+            ms: Date.now() - startedAt,
+            bootSeconds,
+          },
           "beacon node up",
         );
-        firstBlock = await waitFor("the first execution block", attemptWaiter, async () => {
-          const n = BigInt(String(await jsonRpcCall(el.rpcUrl, "eth_blockNumber", [], 2_000)));
-          return n >= 1n ? n : undefined;
-        });
+        const blockDeadline =
+          Math.max(Date.now(), beaconArgs.genesisTime * 1000) +
+          (SLOTS_PER_EPOCH_MINIMAL + 2) * secondsPerSlot * 1000;
+        firstBlock = await waitFor(
+          "the first execution block",
+          { ...waiter, deadline: Math.min(deadline, blockDeadline) },
+          async () => {
+            const n = BigInt(String(await jsonRpcCall(el.rpcUrl, "eth_blockNumber", [], 2_000)));
+            return n >= 1n ? n : undefined;
+          },
+        );
       } catch (e) {
         const retryable = e instanceof EproofError && e.code === "TIMEOUT" && Date.now() < deadline;
         if (!retryable || attempt >= MAX_BEACON_ATTEMPTS) throw e;
+        // The next genesis leaves at least as long as this boot took.
+        delaySeconds = Math.max(delaySeconds * 2, (bootSeconds ?? 0) + 4);
         logger.warn(
-          { attempt, err: errorMessage(e) },
-          "beacon node started too late for its genesis; retrying",
+          { attempt, err: errorMessage(e), delaySeconds },
+          "beacon node was not proposing; retrying with a later genesis",
         );
         await beacon.stop(stopGraceMs);
         processes.pop();
@@ -227,6 +240,7 @@ export async function startDevnet(opts: DevnetOpts): Promise<Devnet> {
       secondsPerSlot,
       processes,
       () => stopping !== undefined,
+      logger,
     );
     // A caller that never awaits `finished` must not see an unhandled rejection.
     finished.catch(() => undefined);
@@ -260,31 +274,47 @@ export async function startDevnet(opts: DevnetOpts): Promise<Devnet> {
   }
 }
 
-/** Resolves when the beacon head reaches `slots` (never when unset); rejects when a node dies first. */
+/** A single Lodestar node stops proposing for good after an epoch of missed slots (it thinks it is syncing). */
+const STALL_SLOTS = SLOTS_PER_EPOCH_MINIMAL;
+
+/**
+ * Resolves when the beacon head reaches `slots` (never when unset); rejects when a node dies or the chain
+ * stalls (no new head for an epoch) — a devnet in either state never recovers by itself.
+ */
 async function watchUntilSlot(
   slots: number | undefined,
   beaconUrl: string,
   secondsPerSlot: number,
   processes: readonly ManagedProcess[],
   isStopping: () => boolean,
+  logger: Logger,
 ): Promise<void> {
-  const died = Promise.race(processes.map((p) => p.exited.then(() => p)));
-  const target = slots;
-  if (target === undefined) {
-    const p = await died;
-    if (!isStopping()) throw new EproofError("UPSTREAM", `devnet ${p.name} node exited; see ${p.logPath}`);
-    return new Promise<void>(() => undefined);
-  }
+  let lastHead = -1;
+  let lastHeadAt = Date.now();
   for (;;) {
+    if (isStopping()) return;
     const dead = processes.find((p) => !p.running);
     if (dead !== undefined) {
       if (isStopping()) return;
       throw new EproofError("UPSTREAM", `devnet ${dead.name} node exited; see ${dead.logPath}`);
     }
     try {
-      if ((await beaconHeadSlot(beaconUrl)) >= target) return;
+      const head = await beaconHeadSlot(beaconUrl);
+      if (slots !== undefined && head >= slots) return;
+      if (head > lastHead) {
+        lastHead = head;
+        lastHeadAt = Date.now();
+      }
     } catch {
       // The next poll tells; a dead node is caught above.
+    }
+    if (Date.now() - lastHeadAt > STALL_SLOTS * secondsPerSlot * 1000 && !isStopping()) {
+      const beaconLog = processes.find((p) => p.name === "beacon")?.logPath;
+      logger.error({ headSlot: lastHead, beaconLog }, "devnet stalled: no new beacon block for an epoch");
+      throw new EproofError(
+        "TIMEOUT",
+        `devnet stalled at slot ${lastHead}: no new block for ${STALL_SLOTS} slots (machine overloaded?); see ${beaconLog}`,
+      );
     }
     await sleep((secondsPerSlot * 1000) / 2);
   }

@@ -43,6 +43,8 @@ export interface GeneratedTx {
 
 export interface TxGeneratorStats {
   batches: number;
+  /** Slots skipped because the previous batch was not in a block yet (keeps blocks small on a slow node). */
+  skipped: number;
   sent: number;
   failed: number;
   byKind: Record<GeneratedTxKind, number>;
@@ -94,6 +96,8 @@ export class TxGenerator {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<unknown> | undefined;
   private batchNo = 0;
+  /** Execution head when the last batch was sent; the next batch waits for a newer block. */
+  private lastBatchHead: bigint | undefined;
 
   constructor(opts: TxGeneratorOpts) {
     if (opts.accounts.length === 0)
@@ -109,6 +113,7 @@ export class TxGenerator {
     for (let slot = 1n; slot <= 4n; slot++) this.liveSlots.push({ contract: GENESIS_STORAGE_CONTRACT, slot });
     this.counters = {
       batches: 0,
+      skipped: 0,
       sent: 0,
       failed: 0,
       byKind: { transfer: 0, deploy: 0, "storage-write": 0, "storage-delete": 0, revert: 0 },
@@ -120,7 +125,7 @@ export class TxGenerator {
     if (this.timer !== undefined) return;
     const tick = (): void => {
       if (this.inFlight !== undefined) return; // the previous batch is still being sent: skip this slot
-      this.inFlight = this.sendBatch()
+      this.inFlight = this.sendBatchIfHeadMoved()
         .catch((e) => this.opts.logger.warn({ err: errorMessage(e) }, "transaction batch failed"))
         .finally(() => {
           this.inFlight = undefined;
@@ -144,6 +149,20 @@ export class TxGenerator {
 
   stats(): TxGeneratorStats {
     return { ...this.counters, byKind: { ...this.counters.byKind } };
+  }
+
+  /**
+   * Backpressure: a batch only after a new block since the last one, so a node that falls behind is not
+   * buried under a growing pool (Lodestar's validator gives block production one slot).
+   */
+  async sendBatchIfHeadMoved(): Promise<GeneratedTx[]> {
+    const head = BigInt(await jsonRpcHex(this.opts.rpcUrl, "eth_blockNumber", []));
+    if (this.lastBatchHead !== undefined && head <= this.lastBatchHead) {
+      this.counters.skipped++;
+      return [];
+    }
+    this.lastBatchHead = head;
+    return this.sendBatch();
   }
 
   /** One batch: one transaction of each kind, each from its own sender so nonces never interleave. */

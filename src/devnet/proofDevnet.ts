@@ -1,0 +1,334 @@
+// `eproof devnet`: a real local devnet (Lodestar + EthereumJS, src/devnet/startDevnet.ts) with eproof on
+// top — node 0 proves every block with the CPU proof type (witnesses rebuilt from eth_getProof), signs
+// as interop validator 0 and gossips; the other nodes verify what they receive. The beacon node's
+// execution endpoint is node 0's Engine API gateway (proofs-or-EL, upstream = the EthereumJS client).
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { configSchema, type EproofConfig } from "../config/schema.ts";
+import { type EproofNode, startNode } from "../node/daemon.ts";
+import { interopSecretKey } from "../signing/interopKeys.ts";
+import { CPU_PROOF_TYPE_NAME } from "../spec/proofTypes.ts";
+import { errorMessage } from "../util/errors.ts";
+import { toHex } from "../util/hex.ts";
+import type { Logger } from "../util/logger.ts";
+import type { Devnet } from "./interface.ts";
+import { portsFromBase } from "./ports.ts";
+import { startDevnet } from "./startDevnet.ts";
+import { startTxGenerator, type TxGenerator } from "./txGenerator.ts";
+
+export interface ProofDevnetOpts {
+  /** Run this many slots, then stop; forever (until the signal aborts) when absent. */
+  slots?: number;
+  /** eproof nodes: one prover plus verifiers (at least 2). */
+  nodes: number;
+  secondsPerSlot: number;
+  dataDir?: string;
+  /** How long the gateway waits for proofs before asking the execution client (ms). */
+  gatewayWaitMs: number;
+  logger: Logger;
+  /** A quieter logger for the eproof nodes themselves. */
+  nodeLogger: Logger;
+  signal: AbortSignal;
+  /** One line per settled slot. */
+  onSlot?: (report: SlotReport) => void;
+  /** Called once everything is up, with the dashboard URL. */
+  onReady?: (info: { dashboardUrl: string; beaconUrl: string; dataDir: string }) => void;
+}
+
+export interface SlotReport {
+  slot: number;
+  block: number;
+  blockHash: string;
+  txs: number;
+  gasUsed: number;
+  /** Schema-prefixed StatelessInput bytes: the witness the prover re-executed from. */
+  inputBytes: number | null;
+  /** Block seen -> proof signed and published. */
+  proveMs: number | null;
+  /** Block seen -> the slowest verifier accepted the proof. */
+  verifyMs: number | null;
+  /** How many verifier nodes verified the proof (of nodes - 1). */
+  verifiers: number;
+  /** 10 s budget minus verifyMs (negative: late). */
+  marginMs: number | null;
+}
+
+export interface DevnetSummary {
+  slots: number;
+  blocks: number;
+  proved: number;
+  verified: number;
+  nodes: number;
+  txs: number;
+  gas: number;
+  /** Proofs a late backfill by range fetched from the prover over req/resp. */
+  servedByReqResp: number;
+  p50ProveMs: number | null;
+  maxProveMs: number | null;
+  p50VerifyMs: number | null;
+  maxVerifyMs: number | null;
+  timeToFirstBlockMs: number;
+  ok: boolean;
+}
+
+interface BlockTrack {
+  slot: number;
+  block: number;
+  blockHash: string;
+  txs: number;
+  gasUsed: number;
+  seenAt: number;
+  inputBytes: number | null;
+  provedAt: number | null;
+  verifiedAt: Map<number, number>;
+  reported: boolean;
+}
+
+const BUDGET_MS = 10_000;
+
+/** Listens on `port` (0: any) on 127.0.0.1 and closes again; resolves to the port, or undefined if taken. */
+async function probePort(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(undefined));
+    server.listen(port, "127.0.0.1", () => {
+      const addr = server.address();
+      server.close(() => resolve(addr && typeof addr === "object" ? addr.port : undefined));
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  const port = await probePort(0);
+  if (port === undefined) throw new Error("no free port on 127.0.0.1");
+  return port;
+}
+
+/** A base of five consecutive free ports for the devnet (the beacon REST port must be known up front). */
+async function freeBasePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    const probes = await Promise.all([0, 1, 2, 3, 4].map((i) => probePort(base + i)));
+    if (probes.every((p) => p !== undefined)) return base;
+  }
+  throw new Error("found no five consecutive free ports on 127.0.0.1");
+}
+
+function nodeConfig(over: Record<string, unknown>): EproofConfig {
+  return configSchema.parse(over);
+}
+
+export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSummary> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "eproof-devnet-"));
+  const nodes: EproofNode[] = [];
+  const blocks = new Map<string, BlockTrack>();
+  let devnet: Devnet | undefined;
+  let txGen: TxGenerator | undefined;
+  const nodeCount = Math.max(2, opts.nodes);
+  const p2pPorts = await Promise.all(Array.from({ length: nodeCount }, () => freePort()));
+  const basePort = await freeBasePort();
+  const beaconPort = portsFromBase(basePort).clRest;
+
+  const report = (root: string, force = false) => {
+    const b = blocks.get(root);
+    if (!b || b.reported) return;
+    const verified = b.verifiedAt.size;
+    if (!force && (b.provedAt === null || verified < nodeCount - 1)) return;
+    b.reported = true;
+    const verifyMs = verified > 0 ? Math.max(...b.verifiedAt.values()) - b.seenAt : null;
+    opts.onSlot?.({
+      slot: b.slot,
+      block: b.block,
+      blockHash: b.blockHash,
+      txs: b.txs,
+      gasUsed: b.gasUsed,
+      inputBytes: b.inputBytes,
+      proveMs: b.provedAt === null ? null : b.provedAt - b.seenAt,
+      verifyMs,
+      verifiers: verified,
+      marginMs: verifyMs === null ? null : BUDGET_MS - verifyMs,
+    });
+  };
+
+  try {
+    devnet = await startDevnet({
+      dataDir: join(dataDir, "chain"),
+      slots: opts.slots,
+      secondsPerSlot: opts.secondsPerSlot,
+      logger: opts.logger,
+      signal: opts.signal,
+      // The eproof nodes start between the execution client and the beacon node, so the beacon node's
+      // execution endpoint can be node 0's Engine API gateway.
+      executionUrl: async (el) => {
+        const chainConfigFile = join(dataDir, "chain-config.json");
+        const genesis = readFileSync(join(dataDir, "chain", "genesis.json"), "utf8");
+        writeFileSync(chainConfigFile, JSON.stringify((JSON.parse(genesis) as { config: unknown }).config));
+        const beaconUrl = `http://127.0.0.1:${beaconPort}`;
+        for (let i = 0; i < nodeCount; i++) {
+          const prover = i === 0;
+          const config = nodeConfig({
+            network: "custom",
+            dataDir: join(dataDir, `eproof-${i}`),
+            logLevel: "warn",
+            beacon: { url: beaconUrl },
+            execution: { url: el.rpcUrl, witness: "proof", chainConfigFile },
+            proving: { enabled: prover, proofTypes: [CPU_PROOF_TYPE_NAME], backends: [{ kind: "cpu" }] },
+            p2p: { listen: [`/ip4/127.0.0.1/tcp/${p2pPorts[i]}`], discovery: false },
+            api: { port: 0 },
+            gateway: prover
+              ? {
+                  enabled: true,
+                  port: 0,
+                  jwtSecretFile: el.jwtSecretPath,
+                  mode: "proofs-or-el",
+                  waitMs: opts.gatewayWaitMs,
+                  upstreamUrl: el.engineUrl,
+                  upstreamJwtSecretFile: el.jwtSecretPath,
+                }
+              : {},
+          });
+          const node = await startNode(config, {
+            logger: opts.nodeLogger.child({ node: i }),
+            signal: opts.signal,
+            signingKey: prover ? { secretKey: interopSecretKey(0), validatorIndex: 0 } : undefined,
+          });
+          nodes.push(node);
+        }
+        const gatewayPort = nodes[0]?.gatewayPort;
+        if (gatewayPort === undefined) throw new Error("the prover's gateway did not start");
+        return `http://127.0.0.1:${gatewayPort}`;
+      },
+      basePort,
+    });
+  } catch (e) {
+    await Promise.all(nodes.map((n) => n.stop()));
+    throw e;
+  }
+  const [prover, ...verifiers] = nodes;
+  if (!prover) throw new Error("no eproof nodes");
+  prover.onChainEvent((event) => {
+    if (event.type !== "payload") return;
+    const payload = event.npr.value.executionPayload;
+    blocks.set(toHex(event.root), {
+      slot: event.slot,
+      block: payload.blockNumber,
+      blockHash: toHex(event.blockHash),
+      txs: payload.transactions.length,
+      gasUsed: Number(payload.gasUsed),
+      seenAt: event.seenAt,
+      inputBytes: null,
+      provedAt: null,
+      verifiedAt: new Map(),
+      reported: false,
+    });
+  });
+  prover.onInputBuilt((root, bytes) => {
+    const b = blocks.get(toHex(root));
+    if (b) b.inputBytes = bytes;
+  });
+  prover.onPublished((proof) => {
+    const root = toHex(proof.newPayloadRequestRoot);
+    const b = blocks.get(root);
+    if (b) b.provedAt = Date.now();
+    report(root);
+  });
+  verifiers.forEach((v, i) => {
+    v.proofService.subscribe((event) => {
+      if (event.type !== "proof_verified") return;
+      const root = toHex(event.newPayloadRequestRoot);
+      blocks.get(root)?.verifiedAt.set(i, event.at);
+      report(root);
+    });
+  });
+
+  await Promise.all(nodes.map((n) => n.ready));
+  const proverAddrs = prover.p2p()?.multiaddrs() ?? [];
+  for (const v of verifiers) {
+    for (const addr of proverAddrs)
+      await v
+        .p2p()
+        ?.dial(addr)
+        .catch(() => undefined);
+  }
+  txGen = startTxGenerator({
+    rpcUrl: devnet.rpcUrl,
+    chainId: devnet.chainId,
+    accounts: devnet.accounts,
+    intervalMs: devnet.secondsPerSlot * 1000,
+    logger: opts.nodeLogger,
+    signal: opts.signal,
+  });
+  opts.onReady?.({
+    dashboardUrl: `http://127.0.0.1:${prover.apiPort}/dashboard`,
+    beaconUrl: devnet.beaconUrl,
+    dataDir,
+  });
+
+  let summary: DevnetSummary | undefined;
+  try {
+    await Promise.race([
+      devnet.finished,
+      new Promise<void>((resolve) => opts.signal.addEventListener("abort", () => resolve(), { once: true })),
+    ]);
+    // Let the last block's proof reach the verifiers.
+    if (!opts.signal.aborted)
+      await new Promise((r) => setTimeout(r, Math.min(15_000, devnet.secondsPerSlot * 3000)));
+    for (const root of blocks.keys()) report(root, true);
+    summary = await summarize(opts, blocks, nodes, devnet);
+  } finally {
+    txGen.stop();
+    await Promise.all(
+      nodes.map((n) => n.stop().catch((e) => opts.logger.warn({ err: errorMessage(e) }, "node stop failed"))),
+    );
+    await devnet.stop();
+  }
+  return summary;
+}
+
+async function summarize(
+  opts: ProofDevnetOpts,
+  blocks: Map<string, BlockTrack>,
+  nodes: EproofNode[],
+  devnet: Devnet,
+): Promise<DevnetSummary> {
+  const all = [...blocks.values()];
+  const proved = all.filter((b) => b.provedAt !== null);
+  const verified = all.filter((b) => b.verifiedAt.size >= nodes.length - 1);
+  const proveMs = proved.map((b) => (b.provedAt ?? 0) - b.seenAt).sort((a, b) => a - b);
+  const verifyMs = verified.map((b) => Math.max(...b.verifiedAt.values()) - b.seenAt).sort((a, b) => a - b);
+  // Req/resp: the last verifier asks the prover for every slot by range, as a late joiner would.
+  let servedByReqResp = 0;
+  const last = nodes.at(-1);
+  const proverId = nodes[0]?.p2p()?.peerId;
+  if (last && proverId && all.length > 0) {
+    const start = Math.min(...all.map((b) => b.slot));
+    const end = Math.max(...all.map((b) => b.slot));
+    try {
+      const r = await last
+        .p2p()
+        ?.backfill({ kind: "range", startSlot: start, count: end - start + 1 }, proverId);
+      servedByReqResp = r?.received ?? 0;
+    } catch (e) {
+      opts.logger.warn({ err: errorMessage(e) }, "req/resp backfill failed");
+    }
+  }
+  const median = (xs: number[]) => (xs.length ? (xs[Math.floor(xs.length / 2)] ?? null) : null);
+  return {
+    slots: opts.slots ?? Math.max(0, ...all.map((b) => b.slot)),
+    blocks: all.length,
+    proved: proved.length,
+    verified: verified.length,
+    nodes: nodes.length,
+    txs: all.reduce((n, b) => n + b.txs, 0),
+    gas: all.reduce((n, b) => n + b.gasUsed, 0),
+    servedByReqResp,
+    p50ProveMs: median(proveMs),
+    maxProveMs: proveMs.at(-1) ?? null,
+    p50VerifyMs: median(verifyMs),
+    maxVerifyMs: verifyMs.at(-1) ?? null,
+    timeToFirstBlockMs: devnet.timeToFirstBlockMs,
+    ok: all.length > 0 && proved.length === all.length && verified.length === all.length,
+  };
+}
