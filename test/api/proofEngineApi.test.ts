@@ -162,6 +162,26 @@ describe("GET /v1/execution_proof_requests (SSE)", () => {
   });
 });
 
+describe("SSE limits", () => {
+  it("answers 503 beyond the subscriber limit and frees the slot on disconnect", async () => {
+    const small = await startApi({ maxSseClients: 1 });
+    try {
+      const first = await openSse(`${small.base}/v1/execution_proof_requests`);
+      expect(first.status).toBe(200);
+      const second = await fetch(`${small.base}/v1/execution_proof_requests`);
+      expect(second.status).toBe(503);
+      expect(await second.json()).toMatchObject({ code: 503 });
+      first.close();
+      await expect.poll(() => small.metrics.sse.at(-1)).toBe(0);
+      const third = await openSse(`${small.base}/v1/execution_proof_requests`);
+      expect(third.status).toBe(200);
+      third.close();
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe("SSE keep-alive", () => {
   it("sends comment lines while idle", async () => {
     const fast = await startApi({ sseKeepAliveMs: 30 });
