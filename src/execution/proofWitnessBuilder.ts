@@ -2,8 +2,8 @@
 // EthereumJS client): discover what the block touches by executing it against state read over RPC at the
 // parent block (plus a prestateTracer trace where the EL has one), then collect eth_getProof nodes for
 // every touched account and slot, the touched bytecodes and the parent header; re-run the stateless
-// engine on the result and extend the header chain while it asks for older headers. What it still
-// cannot cover (a trie node only a deletion needs) is reported, never papered over.
+// engine on the result, extending the header chain while it asks for older headers and fetching the
+// siblings a deletion collapses into (trieSiblings.ts). What it still cannot cover is reported.
 import type { Common } from "@ethereumjs/common";
 import { RLP } from "@ethereumjs/rlp";
 import { RPCStateManager } from "@ethereumjs/statemanager";
@@ -27,18 +27,28 @@ import type {
   WitnessSource,
 } from "./interface.ts";
 import { type JsonRpcClient, RpcError } from "./jsonRpcClient.ts";
+import { findParentBranch, indexProofPath, keyWithHashPrefix, type NodePlace } from "./trieSiblings.ts";
 
 export interface ProofWitnessBuilderOpts {
   /** Never walk back further than this many ancestor headers. */
   maxAncestorHeaders: number;
   /** Engine re-runs while filling gaps the first pass missed. */
   maxRefineRounds: number;
+  /** Deepest sibling (in nibbles) searched for by key grinding; each nibble costs 16× more hashing. */
+  maxSiblingPrefixNibbles: number;
 }
 
 export const defaultProofWitnessBuilderOpts: ProofWitnessBuilderOpts = {
   maxAncestorHeaders: 256,
-  maxRefineRounds: 4,
+  maxRefineRounds: 8,
+  maxSiblingPrefixNibbles: 5,
 };
+
+interface ProvenState {
+  nodes: Map<string, Uint8Array>;
+  places: Map<string, NodePlace>;
+  codes: Uint8Array[];
+}
 
 /** Accounts (lower-case hex) → storage slots (32-byte hex) the block reads or writes. */
 export type TouchedSet = Map<string, Set<string>>;
@@ -186,7 +196,7 @@ export class ProofWitnessBuilder implements WitnessSource {
     if (parentNumber < 0)
       throw new EproofError("BAD_INPUT", "the genesis block has no parent state to prove");
     const touched = await this.discoverTouched(npr, common, parentNumber, signal);
-    const { state, codes } = await this.proveTouched(touched, parentNumber, signal);
+    const proven = await this.proveTouched(touched, parentNumber, signal);
     const parent = await this.headerRlp(parentNumber, signal);
     if (!bytesEqual(keccak_256(parent), payload.parentHash)) {
       throw new EproofError(
@@ -194,8 +204,7 @@ export class ProofWitnessBuilder implements WitnessSource {
         `the EL's block ${parentNumber} is not this payload's parent (reorged?)`,
       );
     }
-    const witness: ExecutionWitnessValue = { state, codes, headers: [parent] };
-    return this.refine(npr, witness, common, parentNumber, signal);
+    return this.refine(npr, proven, [parent], common, parentNumber, signal);
   }
 
   /** Execution against parent-state RPC reads, united with a prestateTracer trace when available. */
@@ -258,39 +267,82 @@ export class ProofWitnessBuilder implements WitnessSource {
   }
 
   /** eth_getProof at the parent for every touched account (with its slots), then eth_getCode for contracts. */
-  async proveTouched(
-    touched: TouchedSet,
-    parentNumber: number,
-    signal?: AbortSignal,
-  ): Promise<{ state: Uint8Array[]; codes: Uint8Array[] }> {
+  async proveTouched(touched: TouchedSet, parentNumber: number, signal?: AbortSignal): Promise<ProvenState> {
     const tag = `0x${parentNumber.toString(16)}`;
     const accounts = [...touched.keys()];
-    const proofs = await this.rpc.batch(
-      accounts.map((a) => ({ method: "eth_getProof", params: [a, [...(touched.get(a) ?? [])], tag] })),
-      { signal },
+    const proven: ProvenState = { nodes: new Map(), places: new Map(), codes: [] };
+    const withCode = await this.addProofs(
+      proven,
+      accounts.map((a) => [a, [...(touched.get(a) ?? [])]]),
+      tag,
+      signal,
     );
-    const nodes = new Map<string, Uint8Array>();
-    const withCode: string[] = [];
-    proofs.forEach((p, i) => {
-      if (!p.ok)
-        throw new EproofError("UPSTREAM", `eth_getProof for ${accounts[i]} failed: ${p.error.message}`);
-      if (!isProofResult(p.result))
-        throw new EproofError("UPSTREAM", `eth_getProof for ${accounts[i]} is malformed`);
-      for (const n of p.result.accountProof) nodes.set(n.toLowerCase(), fromHex(n, "proof node"));
-      for (const sp of p.result.storageProof)
-        for (const n of sp.proof) nodes.set(n.toLowerCase(), fromHex(n, "proof node"));
-      if (p.result.codeHash.toLowerCase() !== KECCAK256_NULL_S) withCode.push(accounts[i] ?? "");
-    });
     const codeAnswers = await this.rpc.batch(
       withCode.map((a) => ({ method: "eth_getCode", params: [a, tag] })),
       { signal },
     );
-    const codes = codeAnswers.map((c, i) => {
+    proven.codes = codeAnswers.map((c, i) => {
       if (!c.ok || typeof c.result !== "string")
         throw new EproofError("UPSTREAM", `eth_getCode for ${withCode[i]} failed`);
       return fromHex(c.result, "code");
     });
-    return { state: [...nodes.values()], codes };
+    return proven;
+  }
+
+  /** Adds eth_getProof nodes (indexed by place) for [address, slots] pairs; returns accounts with code. */
+  private async addProofs(
+    proven: ProvenState,
+    targets: [string, string[]][],
+    tag: string,
+    signal?: AbortSignal,
+  ): Promise<string[]> {
+    const proofs = await this.rpc.batch(
+      targets.map(([a, slots]) => ({ method: "eth_getProof", params: [a, slots, tag] })),
+      { signal },
+    );
+    const withCode: string[] = [];
+    proofs.forEach((p, i) => {
+      const address = targets[i]?.[0] ?? "";
+      if (!p.ok) throw new EproofError("UPSTREAM", `eth_getProof for ${address} failed: ${p.error.message}`);
+      if (!isProofResult(p.result))
+        throw new EproofError("UPSTREAM", `eth_getProof for ${address} is malformed`);
+      const accountNodes = p.result.accountProof.map((n) => fromHex(n, "proof node"));
+      indexProofPath("account", keccak_256(fromHex(address, "address")), accountNodes, proven.places);
+      for (const n of accountNodes) proven.nodes.set(toHex(keccak_256(n)), n);
+      for (const sp of p.result.storageProof) {
+        const storageNodes = sp.proof.map((n) => fromHex(n, "proof node"));
+        const slot = setLengthLeft(fromHex(`0x${BigInt(sp.key).toString(16).padStart(64, "0")}`, "slot"), 32);
+        indexProofPath(address.toLowerCase(), keccak_256(slot), storageNodes, proven.places);
+        for (const n of storageNodes) proven.nodes.set(toHex(keccak_256(n)), n);
+      }
+      if (p.result.codeHash.toLowerCase() !== KECCAK256_NULL_S) withCode.push(address);
+    });
+    return withCode;
+  }
+
+  /**
+   * A node the engine missed that hangs under a branch we hold: grind a key whose hashed path enters
+   * that child and prove it. False when the node cannot be placed or sits too deep.
+   */
+  private async addSibling(
+    proven: ProvenState,
+    missing: string,
+    tag: string,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const parent = findParentBranch(fromHex(missing, "node hash"), [...proven.nodes.values()]);
+    if (!parent) return false;
+    const place = proven.places.get(parent.parentHash);
+    if (!place) return false;
+    const prefix = [...place.path, parent.nibble];
+    if (prefix.length > this.opts.maxSiblingPrefixNibbles) return false;
+    const size = place.trie === "account" ? 20 : 32;
+    const key = keyWithHashPrefix(prefix, size, 16 ** prefix.length * 32);
+    if (!key) return false;
+    const target: [string, string[]] =
+      place.trie === "account" ? [toHex(key), []] : [place.trie, [toHex(key)]];
+    await this.addProofs(proven, [target], tag, signal);
+    return proven.nodes.has(missing);
   }
 
   private async headerRlp(number: number, signal?: AbortSignal): Promise<Uint8Array> {
@@ -310,39 +362,54 @@ export class ProofWitnessBuilder implements WitnessSource {
     return rlp;
   }
 
-  /** Re-runs the engine; adds older headers while it asks for them; reports anything else still missing. */
+  /**
+   * Re-runs the engine; adds older headers while it asks for them and deletion siblings it can reach;
+   * reports anything else still missing.
+   */
   private async refine(
     npr: ForkedNewPayloadRequest,
-    witness: ExecutionWitnessValue,
+    proven: ProvenState,
+    parentHeaders: Uint8Array[],
     common: Common,
     parentNumber: number,
     signal?: AbortSignal,
   ): Promise<ExecutionWitnessValue> {
-    for (let round = 0; round <= this.opts.maxRefineRounds; round++) {
+    let headers = parentHeaders;
+    const tag = `0x${parentNumber.toString(16)}`;
+    for (let round = 0; ; round++) {
+      const witness: ExecutionWitnessValue = {
+        state: [...proven.nodes.values()],
+        codes: proven.codes,
+        headers,
+      };
       const outcome = await validateStateless({ npr, witness, chainConfig: common });
       if (outcome.valid) return witness;
       const reason = outcome.reason ?? "invalid";
-      const wantHeader = /missing header #(\d+)/.exec(reason);
-      const oldest = parentNumber - witness.headers.length + 1;
-      if (wantHeader && round < this.opts.maxRefineRounds) {
-        const target = Number(wantHeader[1]);
-        if (target < oldest && parentNumber - target < this.opts.maxAncestorHeaders) {
-          const older: Uint8Array[] = [];
-          for (let n = oldest - 1; n >= target; n--) older.unshift(await this.headerRlp(n, signal));
-          witness.headers = [...older, ...witness.headers];
-          continue;
+      if (round < this.opts.maxRefineRounds) {
+        const wantHeader = /missing header #(\d+)/.exec(reason);
+        const oldest = parentNumber - headers.length + 1;
+        if (wantHeader) {
+          const target = Number(wantHeader[1]);
+          if (target < oldest && parentNumber - target < this.opts.maxAncestorHeaders) {
+            const older: Uint8Array[] = [];
+            for (let n = oldest - 1; n >= target; n--) older.unshift(await this.headerRlp(n, signal));
+            headers = [...older, ...headers];
+            continue;
+          }
         }
+        const wantNode = /missing node (0x[0-9a-fA-F]{64})/.exec(reason);
+        if (wantNode?.[1] && (await this.addSibling(proven, wantNode[1].toLowerCase(), tag, signal)))
+          continue;
       }
       this.m.metrics?.recordWitnessRejected("eth_getProof_fallback");
       throw new EproofError(
         "UPSTREAM",
         `the eth_getProof witness for block ${npr.value.executionPayload.blockNumber} does not validate: ${reason}` +
           (/missing node/.test(reason)
-            ? " (likely a sibling node needed when a deletion collapses a trie branch; eth_getProof cannot reach it)"
+            ? " (a trie node no reachable eth_getProof carries, e.g. a deep deletion sibling)"
             : ""),
       );
     }
-    throw new EproofError("INTERNAL", "unreachable");
   }
 }
 
