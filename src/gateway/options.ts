@@ -2,6 +2,7 @@
 // schema (`gateway.*`): 127.0.0.1:9551, proofs-or-el, k = 1, a 4 s proof budget.
 import type { ForkchoiceNotification } from "../api/options.ts";
 import type { ProofService } from "../proving/interface.ts";
+import type { ProofStore } from "../store/interface.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 
@@ -77,6 +78,8 @@ export interface GatewayMetrics {
 export interface GatewayModules {
   logger: Logger;
   proofService: ProofService;
+  /** Finds a head by block hash when it is not in the in-memory index (e.g. after a restart). */
+  store?: ProofStore;
   metrics?: GatewayMetrics;
   clock?: Clock;
   /** Stops waits for proofs on shutdown. */

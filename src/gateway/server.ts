@@ -49,6 +49,7 @@ export function createGateway(opts: Partial<GatewayOpts>, modules: GatewayModule
     waitMs: o.waitMs,
     mirrorToUpstream: o.mirrorToUpstream,
     heads: new HeadIndex(o.headIndexSize),
+    store: modules.store,
     verified: new VerifiedIndex(o.headIndexSize),
     metrics: modules.metrics,
     signal: modules.signal,

@@ -58,6 +58,7 @@ async function start(opts: Partial<GatewayOpts>, withUpstream = false): Promise<
     {
       logger: silentLogger(),
       proofService: real.service,
+      store: real.store,
       metrics: {
         recordRpcCall: () => {},
         recordNewPayload: (v) => verdicts.push(v),
@@ -273,6 +274,15 @@ describe("engine_forkchoiceUpdated", () => {
     });
     expect(r.fcus).toHaveLength(3);
     expect(toHex(r.fcus[0]?.headBlockHash ?? new Uint8Array())).toBe(BLOCK_HASH);
+  });
+
+  it("finds a head it never saw in newPayload through the store (e.g. after a restart)", async () => {
+    const r = await start({ mode: "proofs-only" });
+    await r.real.service.notifyPayload(fixtureNpr().npr, { slot: 3 });
+    await r.real.gossip(ROOT, 5, 1, true);
+    expect((await rpc(r, "engine_forkchoiceUpdatedV3", [FCU_STATE, null])).result).toMatchObject({
+      payloadStatus: { status: "VALID", latestValidHash: BLOCK_HASH },
+    });
   });
 
   it("sends payload building to the upstream, and says clearly when there is none", async () => {

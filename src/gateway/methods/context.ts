@@ -2,6 +2,7 @@
 
 import type { ForkchoiceNotification } from "../../api/options.ts";
 import type { ProofService } from "../../proving/interface.ts";
+import type { ProofStore } from "../../store/interface.ts";
 import { errorMessage } from "../../util/errors.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { HeadIndex } from "../headIndex.ts";
@@ -20,6 +21,7 @@ export interface MethodContext {
   waitMs: number;
   mirrorToUpstream: boolean;
   heads: HeadIndex;
+  store?: ProofStore;
   /** Verified proof types seen in events: the fast path before asking the service. */
   verified: VerifiedIndex;
   upstream?: UpstreamClient;

@@ -54,7 +54,7 @@ export async function forkchoiceUpdated(ctx: MethodContext, req: JsonRpcRequest)
     return unwrapUpstream(await callUpstream(ctx, req));
   }
 
-  const root = ctx.heads.get(head);
+  const root = ctx.heads.get(head) ?? (await ctx.store?.payloadByBlockHash(head))?.newPayloadRequestRoot;
   if (
     root &&
     (ctx.verified.holds(root, ctx.rule) || ruleHolds(await ctx.proofService.verifiedProofs(root), ctx.rule))
