@@ -3,6 +3,7 @@
 // settle time passed), writes exactly one structured line and records the stage histograms.
 // Repeated or out-of-order stage calls keep the earliest timestamp; calls after settling are ignored.
 
+import type { PayloadEvent } from "../beacon/interface.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { toHex } from "../util/hex.ts";
 import type { Logger } from "../util/logger.ts";
@@ -304,4 +305,20 @@ function span(start: number | undefined, end: number | undefined): number | null
   if (start === undefined || end === undefined) return null;
   const d = end - start;
   return d >= 0 ? Math.round(d) : null;
+}
+
+/** The timeline's block info from the chain follower's payload event. */
+export function timelineInfoFromPayload(
+  event: PayloadEvent,
+  proofTypes?: readonly string[],
+): TimelineBlockInfo {
+  const payload = event.npr.value.executionPayload;
+  return {
+    slot: event.slot,
+    blockHash: event.blockHash,
+    gasUsed: payload.gasUsed,
+    txs: payload.transactions.length,
+    seenAt: event.seenAt,
+    ...(proofTypes === undefined ? {} : { proofTypes }),
+  };
 }

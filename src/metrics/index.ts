@@ -1,6 +1,15 @@
 // The metrics module's public surface: the registry with its recording functions, `/metrics`, the
 // per-block log line, and the pure helpers behind coverage, energy and fleet economics.
-export { type BlockSummary, BlockTimeline, type BlockTimelineOpts, type TimelineStage } from "./blockLog.ts";
+export {
+  type BlockSummary,
+  BlockTimeline,
+  type BlockTimelineOpts,
+  defaultBlockTimelineOpts,
+  type TimelineBlockInfo,
+  type TimelineMetrics,
+  type TimelineStage,
+  timelineInfoFromPayload,
+} from "./blockLog.ts";
 export { type BlockOutcome, RollingCoverage } from "./coverage.ts";
 export { integrateJoules, PowerHistory, type PowerSample } from "./energy.ts";
 export {

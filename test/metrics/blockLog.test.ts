@@ -150,3 +150,33 @@ describe("BlockTimeline", () => {
     expect(lines.map((l) => l.slot)).toEqual([0, 1, 2]);
   });
 });
+
+describe("timelineInfoFromPayload", () => {
+  it("reads slot, hash, gas and tx count from a Fulu NewPayloadRequest", async () => {
+    const { nprRoot, nprType } = await import("../../src/spec/newPayloadRequest.ts");
+    const { timelineInfoFromPayload } = await import("../../src/metrics/index.ts");
+    const value = nprType("fulu").defaultValue() as ReturnType<ReturnType<typeof nprType>["defaultValue"]>;
+    const payload = value.executionPayload;
+    payload.gasUsed = 21_000_000;
+    payload.transactions = [new Uint8Array([1]), new Uint8Array([2]), new Uint8Array([3])];
+    payload.blockHash = new Uint8Array(32).fill(0xab);
+    const npr = { fork: "fulu", value } as Parameters<typeof nprRoot>[0];
+    const info = timelineInfoFromPayload(
+      {
+        type: "payload",
+        npr,
+        root: nprRoot(npr),
+        slot: 321,
+        blockRoot: new Uint8Array(32),
+        blockHash: payload.blockHash,
+        parentHash: payload.parentHash,
+        blockNumber: payload.blockNumber,
+        seenAt: 1_000,
+      },
+      ["reth-zisk"],
+    );
+    expect(info).toMatchObject({ slot: 321, seenAt: 1_000, proofTypes: ["reth-zisk"], txs: 3 });
+    expect(Number(info.gasUsed)).toBe(21_000_000);
+    expect(info.blockHash).toEqual(new Uint8Array(32).fill(0xab));
+  });
+});
