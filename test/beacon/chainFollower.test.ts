@@ -1,3 +1,4 @@
+import { ssz } from "@lodestar/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChainFollower } from "../../src/beacon/chainFollower.ts";
 import { HttpBeaconClient } from "../../src/beacon/httpBeaconClient.ts";
@@ -194,6 +195,27 @@ describe("ChainFollower against a Beacon API server", () => {
       [1, 8],
       [2, 16],
     ]);
+  });
+
+  it("emits Capella payloads from a JSON-only node (Lodestar 1.5.1 devnets)", async () => {
+    server.jsonOnly = true;
+    const block = ssz.capella.SignedBeaconBlock.defaultValue();
+    block.message.slot = 3;
+    block.message.body.executionPayload.blockNumber = 3;
+    block.message.body.executionPayload.blockHash = new Uint8Array(32).fill(0xcc);
+    const root = server.addBlock({ fork: "capella", block });
+    start();
+    await until(() => payloads().length === 1, "capella payload");
+    const p = payloads()[0];
+    expect(p?.npr.fork).toBe("capella");
+    expect(toHex(p?.blockRoot ?? new Uint8Array())).toBe(root);
+    expect(toHex(p?.blockHash ?? new Uint8Array())).toBe(`0x${"cc".repeat(32)}`);
+    expect(toHex(p?.root ?? new Uint8Array())).toBe(
+      toHex(
+        ssz.capella.NewPayloadRequest.hashTreeRoot({ executionPayload: block.message.body.executionPayload }),
+      ),
+    );
+    expect(server.requests.some((r) => r.startsWith("/eth/v2/beacon/blocks/"))).toBe(true);
   });
 
   it("follows a JSON-only beacon node and survives malformed events", async () => {
