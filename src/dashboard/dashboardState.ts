@@ -8,7 +8,10 @@ export interface DashboardBlockInput {
   blockHash: string;
   gasUsed: number | bigint;
   txs: number;
-  /** ms per stage (witness, queue, prove, sign, publish, ...), in pipeline order. */
+  /**
+   * ms per stage; the page stacks npr, witness, input, queue, prove, sign, publish in that order
+   * (see dashboardBlockFromSummary) and draws any remainder up to provedMs in grey.
+   */
   stages: Readonly<Record<string, number | null | undefined>>;
   /** Block seen -> first proof ready/published, or null when no proof came. */
   provedMs: number | null;

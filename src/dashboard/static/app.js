@@ -537,7 +537,11 @@ function follow() {
     setConnected(true);
     render(JSON.parse(ev.data));
   });
-  es.onerror = () => setConnected(false);
+  es.onerror = () => {
+    setConnected(false);
+    // Refused for good (e.g. 503: too many event clients): fall back to polling the snapshot.
+    if (es.readyState === EventSource.CLOSED) setInterval(poll, 2000);
+  };
 }
 
 poll().then(follow);
