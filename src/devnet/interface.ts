@@ -36,7 +36,7 @@ export interface DevnetOpts {
   startTimeoutMs?: number;
   /** Beacon genesis is set this long after the beacon node is started (it needs ~5-15 s to come up); default 8. */
   genesisDelaySeconds?: number;
-  /** How long stop() waits after SIGTERM before SIGKILL; default 5 s (Lodestar may ignore SIGTERM). */
+  /** How long stop() waits after SIGTERM before SIGKILL; default 3 s (Lodestar may ignore SIGTERM; the devnet is throwaway). */
   stopGraceMs?: number;
   logger: Logger;
   signal?: AbortSignal;

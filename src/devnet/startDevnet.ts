@@ -21,7 +21,7 @@ export const DEVNET_DEFAULTS = {
   validators: 8,
   accounts: 8,
   startTimeoutMs: 180_000,
-  stopGraceMs: 5_000,
+  stopGraceMs: 3_000,
   genesisDelaySeconds: 8,
 } as const;
 
