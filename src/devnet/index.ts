@@ -24,6 +24,7 @@ export {
 } from "./genesis.ts";
 export type { DevAccount, Devnet, DevnetOpts, DevnetProcess, ExecutionEndpoints } from "./interface.ts";
 export { ManagedProcess } from "./managedProcess.ts";
+export { devnetMemory, type ProcessMemory, rssBytes } from "./processStats.ts";
 export { DEVNET_DEFAULTS, startDevnet } from "./startDevnet.ts";
 export {
   GENERATED_TX_KINDS,
