@@ -261,13 +261,14 @@ export class BlockTimeline {
         info === undefined ? "" : typeof info.blockHash === "string" ? info.blockHash : toHex(info.blockHash),
       gas: info === undefined ? 0 : Number(info.gasUsed),
       txs: info?.txs ?? 0,
-      npr_ms: span(m.seen, m.npr),
-      witness_ms: span(m.npr ?? m.seen, m.witness),
-      input_ms: span(m.witness, m.input),
-      queue_ms: span(m.input ?? m.witness, m.requested),
-      prove_ms: span(m.requested ?? m.input ?? m.witness, m.proved),
-      sign_ms: span(m.proved, m.signed),
-      publish_ms: span(m.signed ?? m.proved, m.published),
+      npr_ms: stageMs(m, "npr"),
+      // Without a separate witness mark, "input" (witness fetched and StatelessInput built) ends it.
+      witness_ms: m.witness !== undefined ? stageMs(m, "witness") : stageMs(m, "input", "witness"),
+      input_ms: m.witness !== undefined ? stageMs(m, "input") : null,
+      queue_ms: stageMs(m, "requested"),
+      prove_ms: stageMs(m, "proved"),
+      sign_ms: stageMs(m, "signed"),
+      publish_ms: stageMs(m, "published"),
       total_ms: total,
       margin_ms: total === null ? null : this.deadlineMs - total,
       proofTypes: [...entry.published].sort(),
@@ -298,6 +299,38 @@ export class BlockTimeline {
 
 function rootKey(root: string | Uint8Array): string {
   return typeof root === "string" ? root.toLowerCase() : toHex(root);
+}
+
+const STAGE_ORDER: readonly TimelineStage[] = [
+  "seen",
+  "npr",
+  "witness",
+  "input",
+  "requested",
+  "proved",
+  "signed",
+  "published",
+];
+
+/**
+ * Duration of the stage ending at mark `end`: from the latest earlier-in-pipeline mark that happened
+ * before it. The daemon may request proofs before the witness is in (the proof service then waits
+ * for it), so "requested" and "input" can come in either order; each stage still measures its own
+ * time. `asStage` places `end` in the order as another stage (input standing in for witness).
+ */
+function stageMs(
+  marks: Partial<Record<TimelineStage, number>>,
+  end: TimelineStage,
+  asStage: TimelineStage = end,
+): number | null {
+  const at = marks[end];
+  if (at === undefined) return null;
+  let start: number | undefined;
+  for (const stage of STAGE_ORDER.slice(0, STAGE_ORDER.indexOf(asStage))) {
+    const t = marks[stage];
+    if (t !== undefined && t <= at && (start === undefined || t > start)) start = t;
+  }
+  return span(start, at);
 }
 
 /** end - start in ms, or null when either is missing or they are inconsistent (end before start). */

@@ -180,3 +180,30 @@ describe("timelineInfoFromPayload", () => {
     expect(info.blockHash).toEqual(new Uint8Array(32).fill(0xab));
   });
 });
+
+describe("BlockTimeline with proofs requested before the witness is in", () => {
+  it("measures witness (via input), queue and prove from the marks that really precede them", async () => {
+    const { logger, lines } = capturingLogger();
+    const clock = fakeClock();
+    const t0 = clock.now();
+    const tl = new BlockTimeline({ logger, clock });
+    tl.begin(ROOT, { slot: 3, blockHash: "0x04", gasUsed: 9, txs: 1, seenAt: t0 });
+    tl.mark(ROOT, "npr", t0 + 20);
+    tl.mark(ROOT, "requested", t0 + 25);
+    tl.mark(ROOT, "input", t0 + 1_025);
+    tl.mark(ROOT, "proved", t0 + 8_025);
+    tl.mark(ROOT, "signed", t0 + 8_030);
+    tl.proofPublished(ROOT, "reth-zisk", t0 + 8_100);
+    await flush();
+    expect(lines[0]).toMatchObject({
+      npr_ms: 20,
+      witness_ms: 1_005,
+      input_ms: null,
+      queue_ms: 5,
+      prove_ms: 7_000,
+      sign_ms: 5,
+      publish_ms: 70,
+      total_ms: 8_100,
+    });
+  });
+});
