@@ -66,7 +66,12 @@ At \`info\` the daemon writes exactly one line per block (\`BlockTimeline\` in
 or the settle time passed): \`slot\`, \`block\`, \`gas\`, \`txs\`, \`npr_ms\`, \`witness_ms\`, \`input_ms\`,
 \`queue_ms\`, \`prove_ms\`, \`sign_ms\`, \`publish_ms\`, \`total_ms\`, \`margin_ms\` (deadline − total;
 negative: late), \`proofTypes\`, \`outcome\` (\`in_time\` | \`late\` | \`missed\`), \`root\` and, when
-some proof type failed, \`failed\` (type → reason). A stage never reached is \`null\`.
+some proof type failed, \`failed\` (type → reason). A stage never reached is \`null\`. Each stage
+is measured from the latest mark that precedes it in the pipeline (seen → npr → witness → input →
+requested → proved → signed → published), so proofs requested before the witness is in still give
+honest witness, queue and prove times; without a separate witness mark, \`witness_ms\` runs to the
+StatelessInput being ready. The same numbers feed \`eproof_pipeline_stage_seconds\` (stages
+\`proof_queue\`, \`prove\`, \`sign\`, \`publish\`, \`total\`; the chain stages come from the follower).
 
 ## All metrics
 
