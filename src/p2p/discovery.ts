@@ -2,12 +2,14 @@
 // (eth2 = ENRForkID, attnets, syncnets, tcp/udp on 127.0.0.1); discovered ENRs with a non-zero
 // `eproof` and a TCP address are handed to `onPeer` for dialing.
 import type { EventEmitter } from "node:events";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Discv5 } from "@chainsafe/discv5";
 import { type ENR, SignableENR } from "@chainsafe/enr";
 import { privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
 import type { PrivateKey } from "@libp2p/interface";
 import { ssz } from "@lodestar/types";
-import { multiaddr } from "@multiformats/multiaddr";
 import type { Logger } from "../util/logger.ts";
 
 export const ENR_EPROOF_KEY = "eproof";
@@ -42,13 +44,32 @@ export function enrForkIdBytes(forkDigest: Uint8Array): Uint8Array {
   });
 }
 
+/**
+ * discv5 11 / enr 5 are built on @multiformats/multiaddr 12 (`toOptions()`), the libp2p 3 stack on 13:
+ * the UDP bind address must come from discv5's own copy, found beside it (or hoisted).
+ */
+async function discv5Multiaddr(addr: string): Promise<unknown> {
+  const entry = fileURLToPath(import.meta.resolve("@chainsafe/discv5"));
+  const pkgRoot = join(dirname(entry), "..");
+  const nested = join(pkgRoot, "node_modules", "@multiformats", "multiaddr", "dist", "src", "index.js");
+  const mod = (await import(existsSync(nested) ? pathToFileURL(nested).href : "@multiformats/multiaddr")) as {
+    multiaddr: (a: string) => unknown;
+  };
+  return mod.multiaddr(addr);
+}
+
+export async function createDiscovery(opts: DiscoveryOpts): Promise<ProofPeerDiscovery> {
+  return new ProofPeerDiscovery(opts, await discv5Multiaddr(`/ip4/${opts.ip}/udp/${opts.udpPort}`));
+}
+
 export class ProofPeerDiscovery {
   private readonly opts: DiscoveryOpts;
   private readonly discv5: Discv5;
   private timer: NodeJS.Timeout | undefined;
   private readonly seen = new Set<string>();
 
-  constructor(opts: DiscoveryOpts) {
+  /** Use `createDiscovery`: the bind address needs discv5's own multiaddr version, loaded async. */
+  constructor(opts: DiscoveryOpts, bindAddr: unknown) {
     this.opts = opts;
     // discv5 11 is built on @libp2p/interface 2: hand it the same key through its protobuf encoding.
     const key = privateKeyFromProtobuf(privateKeyToProtobuf(opts.privateKey)) as unknown as Parameters<
@@ -59,12 +80,13 @@ export class ProofPeerDiscovery {
     enr.set("eth2", enrForkIdBytes(opts.forkDigest));
     enr.set("attnets", new Uint8Array(8));
     enr.set("syncnets", new Uint8Array(1));
-    enr.setLocationMultiaddr(multiaddr(`/ip4/${opts.ip}/udp/${opts.udpPort}`) as never);
-    enr.setLocationMultiaddr(multiaddr(`/ip4/${opts.ip}/tcp/${opts.tcpPort}`) as never);
+    enr.ip = opts.ip;
+    enr.udp = opts.udpPort;
+    enr.tcp = opts.tcpPort;
     this.discv5 = Discv5.create({
       enr,
       privateKey: key,
-      bindAddrs: { ip4: multiaddr(`/ip4/${opts.ip}/udp/${opts.udpPort}`) as never },
+      bindAddrs: { ip4: bindAddr as never },
       config: { enrUpdate: false },
     });
     // The emitter's typings come from a types package that is not installed: use Node's EventEmitter.

@@ -7,7 +7,7 @@ import type { PeerId } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
 import type { SignedExecutionProof } from "../spec/containers.ts";
 import { errorMessage } from "../util/errors.ts";
-import { ProofPeerDiscovery } from "./discovery.ts";
+import { createDiscovery, type ProofPeerDiscovery } from "./discovery.ts";
 import { BlsBatchVerifier } from "./gossip/blsBatch.ts";
 import { gossipsubOptions, type UndecompressedMarks } from "./gossip/gossipsubConfig.ts";
 import { snappyBlockUncompressedLength } from "./gossip/snappyBlock.ts";
@@ -129,7 +129,7 @@ class EproofP2p implements P2pService {
     for (const addr of this.o.staticPeers) this.dialAddr(addr);
     if (this.o.discv5Port !== undefined) {
       const tcpAddr = /^\/ip4\/([^/]+)\/tcp\/(\d+)/.exec(this.libp2p.getMultiaddrs()[0]?.toString() ?? "");
-      this.discovery = new ProofPeerDiscovery({
+      this.discovery = await createDiscovery({
         privateKey: this.privateKey,
         ip: tcpAddr?.[1] ?? "127.0.0.1",
         udpPort: this.o.discv5Port,

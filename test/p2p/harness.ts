@@ -6,6 +6,7 @@ import type {
   GossipRejectReason,
   P2pMetrics,
   P2pModules,
+  P2pOpts,
   P2pService,
   ReqRespMethod,
 } from "../../src/p2p/interface.ts";
@@ -148,7 +149,10 @@ export interface TestNode {
   accepted: SignedExecutionProof[];
 }
 
-export async function startNode(validators: Map<number, TestValidator>): Promise<TestNode> {
+export async function startNode(
+  validators: Map<number, TestValidator>,
+  opts: Partial<P2pOpts> = {},
+): Promise<TestNode> {
   const metrics = new CountingMetrics();
   const mem = new MemoryProofs();
   const modules: P2pModules = {
@@ -173,7 +177,7 @@ export async function startNode(validators: Map<number, TestValidator>): Promise
     },
     proofTypes: [],
   };
-  const p2p = await createP2p({ listen: ["/ip4/127.0.0.1/tcp/0"], blsBatchWaitMs: 1 }, modules);
+  const p2p = await createP2p({ listen: ["/ip4/127.0.0.1/tcp/0"], blsBatchWaitMs: 1, ...opts }, modules);
   const accepted: SignedExecutionProof[] = [];
   p2p.onProofAccepted((e) => accepted.push(e.signed));
   await p2p.start();
