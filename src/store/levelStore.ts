@@ -125,22 +125,27 @@ export class LevelProofStore implements ProofStore {
   }
 
   /**
-   * Group commit: while one synced batch is being written, later writes wait and then go out
-   * together as one batch with one fsync. Each caller's promise still resolves only after the
-   * batch holding its operations is durable.
+   * Group commit: writes issued in the same event-loop turn, and those arriving while a synced
+   * batch is being written, go out together as one batch with one fsync. Each caller's promise
+   * still resolves only after the batch holding its operations is durable.
    */
   private write(ops: BatchOp[], what: string): Promise<void> {
     this.live();
     return new Promise((resolve, reject) => {
       this.queued.push({ ops, what, resolve, reject });
-      this.flushing ??= this.flush().finally(() => {
-        this.flushing = undefined;
-      });
+      this.flushing ??= this.flush();
     });
   }
 
   private async flush(): Promise<void> {
-    while (this.queued.length > 0) {
+    // One event-loop turn first, so writes issued together (a payload's proof types) share a batch.
+    await new Promise((r) => setImmediate(r));
+    for (;;) {
+      if (this.queued.length === 0) {
+        // Cleared in the same turn as the last look at the queue: a later write starts a new flush.
+        this.flushing = undefined;
+        return;
+      }
       const group = this.queued.splice(0, this.queued.length);
       try {
         await this.db.batch(
