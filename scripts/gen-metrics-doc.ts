@@ -71,7 +71,8 @@ is measured from the latest mark that precedes it in the pipeline (seen → npr 
 requested → proved → signed → published), so proofs requested before the witness is in still give
 honest witness, queue and prove times; without a separate witness mark, \`witness_ms\` runs to the
 StatelessInput being ready. The same numbers feed \`eproof_pipeline_stage_seconds\` (stages
-\`proof_queue\`, \`prove\`, \`sign\`, \`publish\`, \`total\`; the chain stages come from the follower).
+\`witness_fetch\`, \`input_build\`, \`proof_queue\`, \`prove\`, \`sign\`, \`publish\`, \`total\`;
+\`block_fetch\`, \`npr_build\` and \`gap_fill\` come from the chain follower).
 
 ## All metrics
 

@@ -77,10 +77,11 @@ export interface BlockTimelineOpts {
   /** Settled roots remembered to ignore late calls. */
   maxSettled?: number;
   /**
-   * Also observe npr_build / witness_fetch / input_build. Off by default: the chain follower records
-   * those itself through ChainMetrics.recordStage, and a stage must not be counted twice.
+   * Stages left to their own recorder, so none is counted twice. Default: npr_build, which the chain
+   * follower records through ChainMetrics.recordStage (input_build too if the execution side starts
+   * recording it there).
    */
-  recordChainStages?: boolean;
+  skipStages?: readonly StageName[];
   /** Called once per settled block (e.g. to feed the dashboard). */
   onSettled?: (summary: BlockSummary) => void;
 }
@@ -89,6 +90,7 @@ export const defaultBlockTimelineOpts = {
   deadlineMs: 10_000,
   maxOpen: 64,
   maxSettled: 512,
+  skipStages: ["npr_build"] as readonly StageName[],
 };
 
 interface OpenBlock {
@@ -108,7 +110,7 @@ export class BlockTimeline {
   private readonly settleMs: number;
   private readonly maxOpen: number;
   private readonly maxSettled: number;
-  private readonly recordChainStages: boolean;
+  private readonly skipStages: ReadonlySet<StageName>;
   private readonly onSettled: ((summary: BlockSummary) => void) | undefined;
   private readonly open = new Map<string, OpenBlock>();
   private readonly settled = new Set<string>();
@@ -122,7 +124,7 @@ export class BlockTimeline {
     this.settleMs = Math.max(opts.settleMs ?? this.deadlineMs, this.deadlineMs);
     this.maxOpen = opts.maxOpen ?? defaultBlockTimelineOpts.maxOpen;
     this.maxSettled = opts.maxSettled ?? defaultBlockTimelineOpts.maxSettled;
-    this.recordChainStages = opts.recordChainStages ?? false;
+    this.skipStages = new Set(opts.skipStages ?? defaultBlockTimelineOpts.skipStages);
     this.onSettled = opts.onSettled;
   }
 
@@ -281,13 +283,11 @@ export class BlockTimeline {
     const metrics = this.metrics;
     if (metrics === undefined) return;
     const observe = (stage: StageName, ms: number | null) => {
-      if (ms !== null) metrics.recordStage(stage, ms);
+      if (ms !== null && !this.skipStages.has(stage)) metrics.recordStage(stage, ms);
     };
-    if (this.recordChainStages) {
-      observe("npr_build", s.npr_ms);
-      observe("witness_fetch", s.witness_ms);
-      observe("input_build", s.input_ms);
-    }
+    observe("npr_build", s.npr_ms);
+    observe("witness_fetch", s.witness_ms);
+    observe("input_build", s.input_ms);
     observe("proof_queue", s.queue_ms);
     observe("prove", s.prove_ms);
     observe("sign", s.sign_ms);

@@ -60,8 +60,9 @@ describe("BlockTimeline", () => {
     const text = await metrics.scrape();
     expect(text).toContain('eproof_pipeline_stage_seconds_count{stage="prove"} 1');
     expect(text).toContain('eproof_pipeline_stage_seconds_count{stage="total"} 1');
-    // Chain stages come from the follower, not from here, unless asked.
-    expect(text).not.toContain('eproof_pipeline_stage_seconds_count{stage="witness_fetch"}');
+    expect(text).toContain('eproof_pipeline_stage_seconds_sum{stage="witness_fetch"} 0.8');
+    // npr_build comes from the chain follower, not from here.
+    expect(text).not.toContain('eproof_pipeline_stage_seconds_count{stage="npr_build"}');
     expect(text).toContain('eproof_blocks_total{outcome="in_time"} 1');
   });
 
