@@ -72,6 +72,8 @@ export class ChainFollower {
   private lastFinalizedEpoch = -1;
   private pendingHead?: string;
   private worker?: Promise<void>;
+  /** Gloas payload reveals for blocks already tracked, emitted one after another. */
+  private payloadRetries: Promise<void> = Promise.resolve();
   private readonly baseUrl: string;
 
   constructor(opts: Partial<ChainFollowerOpts> & { baseUrl: string }, modules: ChainFollowerModules) {
@@ -122,6 +124,7 @@ export class ChainFollower {
   /** Resolves when no head is pending or being processed (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.worker) await this.worker;
+    await this.payloadRetries;
   }
 
   private async loadSlotsPerEpoch(signal: AbortSignal): Promise<void> {
@@ -183,16 +186,28 @@ export class ChainFollower {
         return;
       }
       case "execution_payload": {
-        // Gloas: the payload for a block was revealed; re-process that block's branch.
+        // Gloas: the payload of a block we hold was revealed; emit it now (unknown blocks come via head).
         const root = field(data, "block_root") ?? field(data, "block");
         if (!root) {
           this.malformedEvent(ev);
           return;
         }
         const key = root.toLowerCase();
+        this.rememberSeen(key, now);
         const t = this.tracked.get(key);
-        if (t && !t.emitted) this.tracked.delete(key);
-        this.requestHead(key, signal);
+        if (t && !t.emitted) {
+          const header = {
+            root: Buffer.from(key.slice(2), "hex"),
+            slot: t.slot,
+            parentRoot: Buffer.from(t.parentRoot.slice(2), "hex"),
+            canonical: true,
+          };
+          this.payloadRetries = this.payloadRetries
+            .then(() => this.emitBlock(header, signal))
+            .catch((e: unknown) => {
+              this.upstreamFailure(e, `emitting the revealed payload of ${key}`);
+            });
+        }
         return;
       }
       case "finalized_checkpoint": {
@@ -392,6 +407,7 @@ export class ChainFollower {
 
   private async emitBlock(h: BlockHeaderInfo, signal: AbortSignal): Promise<void> {
     const key = toHex(h.root);
+    if (this.tracked.get(key)?.emitted) return;
     const t0 = this.m.clock.now();
     let fetched: FetchedBlock | undefined;
     try {

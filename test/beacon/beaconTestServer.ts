@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { electra } from "@lodestar/types";
+import type { electra, gloas } from "@lodestar/types";
 import { ssz } from "@lodestar/types";
 import {
   blockRootOf,
@@ -64,6 +64,8 @@ export class BeaconTestServer {
   /** Paths answered 200 with a body that is not JSON. */
   readonly garbagePaths = new Set<string>();
   validators: { index: number; pubkey: string; status: string }[] = [];
+  /** Gloas payload envelopes by block root, served once present. */
+  readonly envelopes = new Map<string, gloas.SignedExecutionPayloadEnvelope>();
   readonly eventQueries: string[] = [];
   private readonly streams = new Set<ServerResponse>();
   private server?: Server;
@@ -184,6 +186,14 @@ export class BeaconTestServer {
           validator: { pubkey: v.pubkey },
         }));
       return this.json(res, 200, { data });
+    }
+    const envelopeRoot = p.match(/^\/eth\/v1\/beacon\/execution_payload_envelope\/([^/]+)$/)?.[1];
+    if (envelopeRoot !== undefined) {
+      const env = this.envelopes.get(envelopeRoot.toLowerCase());
+      if (!env) return this.json(res, 404, { code: 404, message: "payload not revealed" });
+      res.writeHead(200, { "content-type": "application/octet-stream", "eth-consensus-version": "gloas" });
+      res.end(ssz.gloas.SignedExecutionPayloadEnvelope.serialize(env));
+      return true;
     }
     if (p === "/eth/v1/config/fork_schedule") {
       return this.json(res, 200, {

@@ -218,6 +218,37 @@ describe("ChainFollower against a Beacon API server", () => {
     expect(server.requests.some((r) => r.startsWith("/eth/v2/beacon/blocks/"))).toBe(true);
   });
 
+  it("Gloas: waits for the payload envelope, then emits the NPR from envelope + committed bid", async () => {
+    const block = ssz.gloas.SignedBeaconBlock.defaultValue();
+    block.message.slot = 12;
+    const bid = block.message.body.signedExecutionPayloadBid.message;
+    bid.blockHash = new Uint8Array(32).fill(0xee);
+    bid.blobKzgCommitments = [new Uint8Array(48).fill(5)];
+    const root = server.addBlock({ fork: "gloas", block });
+    start();
+    await until(
+      () => server.requests.some((r) => r.includes("/execution_payload_envelope/")),
+      "envelope lookup",
+    );
+    expect(payloads()).toHaveLength(0);
+    const env = ssz.gloas.SignedExecutionPayloadEnvelope.defaultValue();
+    env.message.beaconBlockRoot = fromHex(root);
+    env.message.payload.blockHash = new Uint8Array(32).fill(0xee);
+    env.message.payload.blockNumber = 99;
+    server.envelopes.set(root, env);
+    server.send(`event: execution_payload\ndata: {"slot":"12","block_root":"${root}"}\n\n`);
+    await until(() => payloads().length === 1, "gloas payload");
+    const p = payloads()[0];
+    expect(p?.npr.fork).toBe("gloas");
+    expect(p?.blockNumber).toBe(99);
+    const value = p?.npr.value;
+    expect(value && "versionedHashes" in value ? value.versionedHashes.length : 0).toBe(1);
+    server.send(`event: execution_payload\ndata: {"slot":"12","block_root":"${root}"}\n\n`);
+    server.sendHead(root);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(payloads()).toHaveLength(1);
+  });
+
   it("follows a JSON-only beacon node and survives malformed events", async () => {
     server.jsonOnly = true;
     const [first] = chain(1, 1, npr.parentBeaconBlockRoot);
