@@ -468,6 +468,12 @@ export class Scheduler {
   private abandon(a: Attempt, now: number): void {
     const slot = a.endpoint.slots.find((s) => s.attempt === a);
     this.removeAttempt(a);
+    // A run given up after `elapsed` ms takes at least that long: learning only from finished runs
+    // (hedge winners) would make the model optimistic.
+    const elapsed = now - (a.startedAt ?? now);
+    if (elapsed > a.prediction.meanMs) {
+      a.endpoint.models.get(a.job.spec.proofType)?.observe(a.job.spec.gasUsed, elapsed);
+    }
     if (!slot || !a.endpoint.spec.runsToCompletion) return;
     const started = a.startedAt ?? now;
     // Expect the run to end at its pessimistic prediction, and never sooner than a tenth of its mean from now.
@@ -515,8 +521,7 @@ export class Scheduler {
     }
 
     if (outcome.reason === "proving_timeout") {
-      // A timeout is a lower bound on this endpoint's time, and the GPU is still at it.
-      if (outcome.elapsedMs > a.prediction.meanMs) model?.observe(spec.gasUsed, outcome.elapsedMs);
+      // The GPU is still at it; abandon() learns the elapsed time as a lower bound.
       this.abandon(a, now);
     } else this.removeAttempt(a);
     job.lastFailure = { reason: outcome.reason, error: outcome.error };
