@@ -19,3 +19,4 @@ export {
   defaultDashboardStateOpts,
   type TimePoint,
 } from "./dashboardState.ts";
+export { dashboardGpuFromSample } from "./gpuFromSample.ts";

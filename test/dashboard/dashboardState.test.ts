@@ -5,6 +5,7 @@ import {
   createDashboardHandler,
   DashboardState,
   dashboardBlockFromSummary,
+  dashboardGpuFromSample,
   dashboardRoutes,
 } from "../../src/dashboard/index.ts";
 
@@ -107,6 +108,37 @@ describe("DashboardState", () => {
       verifiedBy: 4,
       stages: { npr: 10, witness: 400, queue: 5, prove: 6_000, sign: 3, publish: 40 },
     });
+  });
+});
+
+describe("dashboardGpuFromSample", () => {
+  it("converts an nvidia-smi sample (MiB, percent) for the GPU tiles", () => {
+    const state = new DashboardState();
+    state.recordGpu([
+      dashboardGpuFromSample({
+        index: 3,
+        uuid: "GPU-x",
+        name: "NVIDIA L40S",
+        powerDrawW: 250,
+        utilizationPct: 80,
+        memoryUsedMiB: 1024,
+        memoryTotalMiB: 46_068,
+        temperatureC: 60,
+      }),
+      dashboardGpuFromSample({ index: 4, uuid: "GPU-y", name: "NVIDIA L40S" }),
+    ]);
+    const snap = state.snapshot();
+    expect(snap.gpus[0]).toEqual({
+      gpu: "3",
+      model: "NVIDIA L40S",
+      powerWatts: 250,
+      utilization: 0.8,
+      temperatureCelsius: 60,
+      memoryUsedBytes: 1024 ** 3,
+      memoryTotalBytes: 46_068 * 1024 ** 2,
+    });
+    expect(snap.gpus[1]?.powerWatts).toBe(0);
+    expect(snap.power.currentWatts).toBe(250);
   });
 });
 
