@@ -144,6 +144,19 @@ export class DashboardState {
     this.changed();
   }
 
+  /**
+   * One GPU's reading (samplers that report GPU by GPU). Readings within a second share one point of
+   * the power chart, so a round over many GPUs adds one point, not one per GPU.
+   */
+  upsertGpu(sample: DashboardGpu): void {
+    this.gpus.set(sample.gpu, { ...sample });
+    const now = this.clock.now();
+    const last = this.powerHistory[this.powerHistory.length - 1];
+    if (last !== undefined && now - last.at < 1_000) last.value = this.currentWatts();
+    else pushBounded(this.powerHistory, { at: now, value: this.currentWatts() }, this.historyPoints);
+    this.changed();
+  }
+
   snapshot(): DashboardSnapshot {
     const slots = this.slots.map((b) => ({ ...b, stages: { ...b.stages }, proofTypes: [...b.proofTypes] }));
     const inTime = slots.filter((b) => b.outcome === "in_time").length;

@@ -19,4 +19,4 @@ export {
   defaultDashboardStateOpts,
   type TimePoint,
 } from "./dashboardState.ts";
-export { dashboardGpuFromSample } from "./gpuFromSample.ts";
+export { dashboardGpuFromSample, fleetMetricsWithDashboard } from "./fleetBridge.ts";

@@ -7,7 +7,9 @@ import {
   dashboardBlockFromSummary,
   dashboardGpuFromSample,
   dashboardRoutes,
+  fleetMetricsWithDashboard,
 } from "../../src/dashboard/index.ts";
+import { createMetrics } from "../../src/metrics/index.ts";
 
 const block = (slot: number, provedMs: number | null, proofTypes = ["reth-zisk"]) => ({
   slot,
@@ -139,6 +141,33 @@ describe("dashboardGpuFromSample", () => {
     });
     expect(snap.gpus[1]?.powerWatts).toBe(0);
     expect(snap.power.currentWatts).toBe(250);
+  });
+
+  it("tees the GPU sampler's per-GPU samples into metrics and the dashboard", async () => {
+    let now = 10_000;
+    const state = new DashboardState({ clock: { now: () => now, sleep: async () => {} } });
+    const metrics = createMetrics({ processMetrics: false });
+    const fleet = fleetMetricsWithDashboard(metrics, state);
+    for (const round of [0, 1]) {
+      for (const index of [0, 1, 2]) {
+        fleet.recordGpu({
+          index,
+          uuid: `GPU-${index}`,
+          name: "NVIDIA GeForce RTX 5090",
+          powerDrawW: 100 + round,
+        });
+        now += 10;
+      }
+      now += 5_000;
+    }
+    fleet.recordGpuSampleError?.("nvidia-smi exited 9");
+    const snap = state.snapshot();
+    expect(snap.gpus.map((g) => g.gpu)).toEqual(["0", "1", "2"]);
+    // One chart point per round, holding the round's total.
+    expect(snap.power.history.map((p) => p.value)).toEqual([300, 303]);
+    const text = await metrics.scrape();
+    expect(text).toContain("eproof_fleet_power_watts 303");
+    expect(text).toContain('eproof_gpu_sample_errors_total{reason="nvidia-smi exited 9"} 1');
   });
 });
 
