@@ -134,6 +134,23 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
       await mkdir("test-output", { recursive: true });
       await page.screenshot({ path: "test-output/dashboard.png", fullPage: true });
       expect(existsSync("test-output/dashboard.png")).toBe(true);
+
+      // With the event stream refused (client limit 0) the page falls back to polling and still follows.
+      const pollingState = new DashboardState();
+      feedSlot(pollingState, 500, rand);
+      const pollingHandler = createDashboardHandler({ state: pollingState, maxEventClients: 0 });
+      const polling = createServer((req, res) => void pollingHandler(req, res));
+      await new Promise<void>((r) => polling.listen(0, "127.0.0.1", r));
+      try {
+        const page2 = await browser.newPage();
+        await page2.goto(`http://127.0.0.1:${(polling.address() as AddressInfo).port}/dashboard/`);
+        await page2.waitForSelector('#timeline g.slot[data-slot="500"]');
+        feedSlot(pollingState, 501, rand);
+        await page2.waitForSelector('#timeline g.slot[data-slot="501"]', { timeout: 15_000 });
+      } finally {
+        polling.closeAllConnections();
+        await new Promise<void>((r) => polling.close(() => r()));
+      }
     } finally {
       await browser.close();
     }
