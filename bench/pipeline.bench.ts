@@ -10,6 +10,7 @@ import type { ElectraNewPayloadRequest } from "../src/spec/newPayloadRequest.ts"
 import { getProfile } from "../src/spec/profile.ts";
 import { witnessFromRpcJson } from "../src/spec/stateless.ts";
 import { commonFromGethConfig } from "../src/stateless/common.ts";
+import { recoverPublicKeys } from "../src/stateless/publicKeys.ts";
 import { hoodi1265656 } from "../test/execution/hoodiFixtures.ts";
 import { type BenchFigure, medianMs } from "./figure.ts";
 
@@ -51,9 +52,43 @@ export async function run(): Promise<BenchFigure[]> {
   };
 
   const plain = await medianMs(() => once(false), 15, 3);
+  // CPU time of the same path: on a shared machine wall time mostly measures the other tenants.
+  const cpuRuns: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    const c0 = process.cpuUsage();
+    await once(false);
+    const c = process.cpuUsage(c0);
+    cpuRuns.push((c.user + c.system) / 1000);
+  }
+  cpuRuns.sort((a, b) => a - b);
   const checked = await medianMs(() => once(true), 5, 1);
+
+  // Where the time goes.
+  const decoded = decodeSignedBlockSsz("electra", blockBytes);
+  const built = buildNprFromBlock(decoded);
+  if (!built) throw new Error("no NPR built");
+  const witness = witnessFromRpcJson((JSON.parse(witnessAnswer) as { result: unknown }).result);
+  const keys = recoverPublicKeys(built.npr, common);
+  const schemaId = statelessSchemaFor(built.npr.fork, profile);
+  const nprMs = await medianMs(() => buildNprFromBlock(decodeSignedBlockSsz("electra", blockBytes)), 15, 3);
+  const witnessMs = await medianMs(
+    () => witnessFromRpcJson((JSON.parse(witnessAnswer) as { result: unknown }).result),
+    15,
+    3,
+  );
+  const keysMs = await medianMs(() => recoverPublicKeys(built.npr, common), 15, 3);
+  const encodeMs = await medianMs(
+    () => assembleStatelessInput({ npr: built.npr, witness, common, schemaId, publicKeys: keys }),
+    15,
+    3,
+  );
   return [
     { name: "pipeline.block_to_input_ms", value: plain, unit: "ms", target: "≤ 50 ms" },
+    { name: "pipeline.block_to_input_cpu_ms", value: cpuRuns[4] ?? Number.NaN, unit: "ms" },
     { name: "pipeline.block_to_checked_input_ms", value: checked, unit: "ms" },
+    { name: "pipeline.stage.block_to_npr_ms", value: nprMs, unit: "ms" },
+    { name: "pipeline.stage.witness_decode_ms", value: witnessMs, unit: "ms" },
+    { name: "pipeline.stage.public_keys_ms", value: keysMs, unit: "ms" },
+    { name: "pipeline.stage.ssz_encode_ms", value: encodeMs, unit: "ms" },
   ];
 }
