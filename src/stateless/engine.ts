@@ -18,7 +18,7 @@ import {
 } from "../spec/stateless.ts";
 import { errorMessage } from "../util/errors.ts";
 import { commonFromGethConfig, type GethChainConfig } from "./common.ts";
-import { blockFromPayload, payloadView } from "./payloadBlock.ts";
+import { blobHashesOf, blockFromPayload, payloadView } from "./payloadBlock.ts";
 import { checkPublicKeys } from "./publicKeys.ts";
 import {
   findMissingWitness,
@@ -163,8 +163,7 @@ function checkAgainstParent(block: Block, parent: BlockHeader): void {
 function checkVersionedHashes(block: Block, expected: readonly Uint8Array[]): void {
   const actual: Uint8Array[] = [];
   for (const tx of block.transactions) {
-    const hashes = (tx as { blobVersionedHashes?: Uint8Array[] }).blobVersionedHashes;
-    if (hashes) actual.push(...hashes);
+    actual.push(...blobHashesOf(tx));
   }
   if (
     actual.length !== expected.length ||

@@ -3,10 +3,11 @@
 // the NPR's execution requests, and the block hash checked against the payload's.
 import { type Block, createBlockFromExecutionPayload, type ExecutionPayload } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
+import { equalsBytes, hexToBytes } from "@ethereumjs/util";
 import { ssz } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import type { ForkedNewPayloadRequest } from "../spec/newPayloadRequest.ts";
+import type { ForkedNewPayloadRequest, NewPayloadRequest } from "../spec/newPayloadRequest.ts";
 import type { StatelessNpr } from "../spec/stateless.ts";
 import { toHex as toHexString } from "../util/hex.ts";
 
@@ -46,6 +47,12 @@ export interface PayloadView {
 }
 
 const qty = (v: Numberish): `0x${string}` => `0x${BigInt(v).toString(16)}`;
+
+/** A blob transaction's versioned hashes as bytes (ethereumjs keeps them as hex strings). */
+export function blobHashesOf(tx: unknown): Uint8Array[] {
+  const hashes = (tx as { blobVersionedHashes?: (string | Uint8Array)[] }).blobVersionedHashes ?? [];
+  return hashes.map((h) => (typeof h === "string" ? hexToBytes(h as `0x${string}`) : h));
+}
 
 /** EIP-7685: sha256 over the sha256 of each non-empty typed request. */
 export function requestsHash(requests: readonly Uint8Array[]): Uint8Array {
@@ -167,4 +174,50 @@ export async function blockFromPayload(view: PayloadView, common: Common): Promi
   if (p.slotNumber !== undefined) ep.slotNumber = qty(p.slotNumber);
   common.setHardforkBy({ blockNumber: BigInt(p.blockNumber), timestamp: BigInt(p.timestamp) });
   return createBlockFromExecutionPayload(ep, { common });
+}
+
+/**
+ * The consensus-side NewPayloadRequest of an execution block (the inverse of blockFromPayload), for
+ * blocks without EIP-7685 requests; the requests themselves are not recoverable from a block.
+ */
+export function nprFromBlock(block: Block, fork: "deneb" | "electra" | "fulu"): ForkedNewPayloadRequest {
+  const h = block.header;
+  if (fork !== "deneb" && !equalsBytes(h.requestsHash ?? new Uint8Array(), requestsHash([]))) {
+    throw new Error("the block carries execution requests, which a block alone does not reveal");
+  }
+  const blobHashes: Uint8Array[] = [];
+  for (const tx of block.transactions) {
+    blobHashes.push(...blobHashesOf(tx));
+  }
+  const executionPayload = {
+    parentHash: h.parentHash,
+    feeRecipient: h.coinbase.bytes,
+    stateRoot: h.stateRoot,
+    receiptsRoot: h.receiptTrie,
+    logsBloom: h.logsBloom,
+    prevRandao: h.mixHash,
+    blockNumber: Number(h.number),
+    gasLimit: Number(h.gasLimit),
+    gasUsed: Number(h.gasUsed),
+    timestamp: Number(h.timestamp),
+    extraData: h.extraData,
+    baseFeePerGas: h.baseFeePerGas ?? 0n,
+    blockHash: block.hash(),
+    transactions: block.transactions.map((tx) => tx.serialize()),
+    withdrawals: (block.withdrawals ?? []).map((w) => ({
+      index: Number(w.index),
+      validatorIndex: Number(w.validatorIndex),
+      address: w.address.bytes,
+      amount: w.amount,
+    })),
+    blobGasUsed: h.blobGasUsed ?? 0n,
+    excessBlobGas: h.excessBlobGas ?? 0n,
+  };
+  const value = {
+    executionPayload,
+    versionedHashes: blobHashes,
+    parentBeaconBlockRoot: h.parentBeaconBlockRoot ?? new Uint8Array(32),
+    ...(fork === "deneb" ? {} : { executionRequests: { deposits: [], withdrawals: [], consolidations: [] } }),
+  };
+  return { fork, value: value as unknown as NewPayloadRequest };
 }

@@ -5,7 +5,7 @@
 import type { Common } from "@ethereumjs/common";
 import { createMPT, type MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
-import { MerkleStateManager } from "@ethereumjs/statemanager";
+import { type Caches, MerkleStateManager } from "@ethereumjs/statemanager";
 import {
   type Account,
   type Address,
@@ -121,8 +121,9 @@ export class WitnessStateManager extends MerkleStateManager {
   inTransaction = false;
   private shadow: { active: boolean; account: Account | undefined } = { active: false, account: undefined };
 
-  constructor(trie: MerklePatriciaTrie, common: Common, systemAddress: bigint) {
-    super({ trie, common });
+  /** `caches` only for comparisons (bench); validation runs uncached so every read meets the witness. */
+  constructor(trie: MerklePatriciaTrie, common: Common, systemAddress: bigint, caches?: Caches) {
+    super(caches ? { trie, common, caches } : { trie, common });
     this.systemAddressHex = `0x${systemAddress.toString(16).padStart(40, "0")}`;
   }
 

@@ -42,7 +42,7 @@ function hashSeed(s: string): number {
   return h >>> 0;
 }
 
-const REMOVALS_PER_FILE = 2;
+const REMOVALS_PER_FILE = 1;
 
 describe("EF BlockchainTests, stateless", () => {
   const files = jsonFiles(DIR);
@@ -86,6 +86,6 @@ describe("EF BlockchainTests, stateless", () => {
         ).toBe(false);
         expect(v.reason).toMatch(/witness incomplete/);
       }
-    }, 240_000);
+    }, 480_000);
   }
 });
