@@ -86,7 +86,7 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
     await new Promise<void>((r) => server.close(() => r()));
   });
 
-  it("renders live data as pictures and follows new slots", async () => {
+  it("renders live data as pictures and follows new slots", { timeout: 120_000 }, async () => {
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
