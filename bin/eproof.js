@@ -8,4 +8,6 @@ if (major < 23 || (major === 23 && minor < 6)) {
   );
   process.exit(1);
 }
+// The local devnet (Lodestar dev) runs the minimal preset, which @lodestar/params reads once at start-up.
+if (process.argv[2] === "devnet" && !process.env.LODESTAR_PRESET) process.env.LODESTAR_PRESET = "minimal";
 await import("../src/cli/main.ts");

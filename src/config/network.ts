@@ -8,6 +8,7 @@ import {
   createChainForkConfig,
 } from "@lodestar/config";
 import { mainnetChainConfig } from "@lodestar/config/networks";
+import { ACTIVE_PRESET } from "@lodestar/params";
 import { z } from "zod";
 import { DEFAULT_PROOF_TYPES, type ProofTypeEntry } from "../spec/proofTypes.ts";
 import { EproofError } from "../util/errors.ts";
@@ -105,6 +106,15 @@ export function networkFromBeaconSpec(
   genesis: { genesis_time: string; genesis_validators_root: string },
   proofTypes: ProofTypeEntry[] = [...DEFAULT_PROOF_TYPES],
 ): NetworkSpec {
+  const presetBase = String(spec.PRESET_BASE ?? "mainnet");
+  // SSZ limits (and so block decoding and NewPayloadRequest roots) follow the preset, which @lodestar/params
+  // fixes at start-up from LODESTAR_PRESET.
+  if (presetBase !== ACTIVE_PRESET) {
+    throw new EproofError(
+      "BAD_CONFIG",
+      `the beacon node runs the ${presetBase} preset but eproof runs ${ACTIVE_PRESET}: start eproof with LODESTAR_PRESET=${presetBase}`,
+    );
+  }
   const chainConfig = chainConfigFromJson(spec);
   return {
     name: String(chainConfig.CONFIG_NAME ?? "custom"),

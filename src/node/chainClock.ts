@@ -29,6 +29,11 @@ export class ChainClock {
     return Math.max(0, Math.floor(sinceGenesis / this.network.secondsPerSlot));
   }
 
+  /** The slot a unix timestamp (seconds) falls in, e.g. an execution payload's timestamp. */
+  slotAtTime(timestamp: number): number {
+    return Math.max(0, Math.floor((timestamp - this.network.genesisTime) / this.network.secondsPerSlot));
+  }
+
   /** Start of `slot` in ms since the epoch. */
   slotStartMs(slot: number): number {
     return (this.network.genesisTime + slot * this.network.secondsPerSlot) * 1000;

@@ -66,6 +66,8 @@ export interface EproofNode {
   p2p(): P2pService | undefined;
   /** Chain events as the follower emits them (the devnet prints from these). */
   onChainEvent(listener: (event: ChainEvent) => void): () => void;
+  /** Called for every StatelessInput built (its size is the witness a prover receives). */
+  onInputBuilt(listener: (root: Uint8Array, bytes: number) => void): () => void;
   /** Called for every proof this node signed and published. */
   onPublished(listener: (proof: StoredProof, payload: PayloadRecord) => void): () => void;
   stop(): Promise<void>;
@@ -130,11 +132,13 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
   await loadChainConfig();
 
   const payloadEvents = new Map<string, PayloadEvent>();
+  const inputListeners = new Set<(root: Uint8Array, bytes: number) => void>();
   const witnessProvider = async (npr: ForkedNewPayloadRequest, meta: PayloadMeta, s: AbortSignal) => {
     const event = payloadEvents.get(toHex(nprRoot(npr))) ?? payloadEventFromNpr(npr, meta);
     if (!chainConfig) await loadChainConfig();
     const ready = await inputBuilder.build(event, s);
     timeline.mark(toHex(event.root), "input");
+    for (const l of inputListeners) l(event.root, ready.bytes.length);
     return ready.bytes;
   };
 
@@ -159,6 +163,8 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
     clock,
     schedulerOpts: { deadlineMs: config.proving.deadlineMs, hedge: config.proving.hedge },
     chainId: preset ? BigInt(preset.chainId) : undefined,
+    // Payloads pushed through the API carry no slot: derive it from the payload's timestamp.
+    slotOfTimestamp: (timestamp) => chainClock?.slotAtTime(timestamp) ?? 0,
     onProofReady: async (proof, payload) => {
       const root = toHex(proof.newPayloadRequestRoot);
       timeline.mark(root, "proved");
@@ -247,7 +253,15 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
             }
           : undefined,
       },
-      { logger, proofService, metrics, clock, signal },
+      {
+        logger,
+        proofService,
+        store,
+        metrics,
+        clock,
+        signal,
+        onForkchoiceUpdated: async (fcu) => pruneToFinalizedHash(fcu.finalizedBlockHash),
+      },
     );
     gatewayPort = (await gateway.start()).port;
     logger.info(
@@ -438,6 +452,10 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
       chainListeners.add(listener);
       return () => chainListeners.delete(listener);
     },
+    onInputBuilt(listener) {
+      inputListeners.add(listener);
+      return () => inputListeners.delete(listener);
+    },
     onPublished(listener) {
       publishedListeners.add(listener);
       return () => publishedListeners.delete(listener);
@@ -613,7 +631,7 @@ async function connectBeacon(
       );
     } catch (e) {
       if (signal.aborted || (e instanceof EproofError && e.code === "BAD_CONFIG")) throw e;
-      const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+      const delay = Math.min(10_000, 500 * 2 ** Math.min(attempt, 5));
       logger.warn(
         { beacon: redactUrl(url), err: errorMessage(e), retryMs: delay },
         "beacon node not reachable yet",

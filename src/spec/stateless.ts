@@ -40,12 +40,15 @@ import {
 
 export const SCHEMA_AMSTERDAM_R1 = 0x1501;
 export const SCHEMA_AMSTERDAM_R0 = 0x1400;
+// eproof's own CL-typed schemas (only its CPU proof type reads them): Shanghai is for pre-Deneb devnets.
+export const SCHEMA_SHANGHAI_CL = 0x0fe0;
 export const SCHEMA_CANCUN_CL = 0x10e0;
 export const SCHEMA_PRAGUE_CL = 0x11e0;
 export const SCHEMA_OSAKA_CL = 0x12e0;
 export const STATELESS_SCHEMA_IDS = [
   SCHEMA_AMSTERDAM_R1,
   SCHEMA_AMSTERDAM_R0,
+  SCHEMA_SHANGHAI_CL,
   SCHEMA_CANCUN_CL,
   SCHEMA_PRAGUE_CL,
   SCHEMA_OSAKA_CL,
@@ -243,7 +246,7 @@ export interface StatelessValidationResultValue {
 }
 
 const CL_SCHEMA_BY_FORK: Record<NprFork, StatelessSchemaId | undefined> = {
-  capella: undefined,
+  capella: SCHEMA_SHANGHAI_CL,
   deneb: SCHEMA_CANCUN_CL,
   electra: SCHEMA_PRAGUE_CL,
   fulu: SCHEMA_OSAKA_CL,
@@ -255,11 +258,12 @@ export function schemaIdForFork(fork: NprFork): StatelessSchemaId {
   if (fork === "gloas") return SCHEMA_AMSTERDAM_R1;
   const id = CL_SCHEMA_BY_FORK[fork];
   if (id === undefined)
-    throw new EproofError("UNKNOWN_FORK", `no StatelessInput schema for ${fork} (Cancun or later)`);
+    throw new EproofError("UNKNOWN_FORK", `no StatelessInput schema for ${fork} (Shanghai or later)`);
   return id;
 }
 
 function clForkOfSchema(id: number): NprFork | undefined {
+  if (id === SCHEMA_SHANGHAI_CL) return "capella";
   if (id === SCHEMA_CANCUN_CL) return "deneb";
   if (id === SCHEMA_PRAGUE_CL) return "electra";
   if (id === SCHEMA_OSAKA_CL) return "fulu";

@@ -1,5 +1,6 @@
 // Every subcommand, one import each. A command lands with the capability that makes it work.
 import type { CommandModule } from "yargs";
+import { devnetCommand } from "./devnet.ts";
 import { gpuCommand } from "./gpu.ts";
 import { gpusCommand } from "./gpus.ts";
 import { planCommand } from "./plan.ts";
@@ -10,6 +11,7 @@ import { statelessCommand } from "./stateless.ts";
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types
 export const commands: CommandModule<any, any>[] = [
   runCommand,
+  devnetCommand,
   sszCommand,
   planCommand,
   gpusCommand,

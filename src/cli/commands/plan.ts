@@ -98,8 +98,11 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       })
       .option("isolated", {
         type: "boolean",
-        default: false,
-        describe: "Put the isolated figures (each block on an idle cluster) in the top-level JSON keys",
+        default: true,
+        describe:
+          "Top-level JSON keys from the isolated view (each block on its own idle cluster: the data's own " +
+          "figures, an upper bound); --no-isolated puts the real-time simulation there (a block every " +
+          "--interval seconds on N clusters that stay busy until each prove finishes). Both are in the JSON.",
       })
       .option("json", {
         type: "boolean",

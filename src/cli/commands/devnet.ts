@@ -1,0 +1,100 @@
+// `eproof devnet`: the newcomer's first run — a real beacon node and execution client on loopback, an
+// eproof prover and eproof verifiers; one line per slot, the dashboard URL, Ctrl-C stops everything.
+import type { Argv, CommandModule } from "yargs";
+import { type DevnetSummary, runProofDevnet, type SlotReport } from "../../devnet/proofDevnet.ts";
+import { createLogger } from "../../util/logger.ts";
+
+interface DevnetArgs {
+  slots?: number;
+  json?: boolean;
+  nodes: number;
+  "seconds-per-slot": number;
+  "data-dir"?: string;
+  "gateway-wait-ms": number;
+  "log-level": string;
+}
+
+function slotLine(r: SlotReport): string {
+  const ms = (v: number | null) => (v === null ? "    —" : `${Math.round(v)}`.padStart(5));
+  const kb = r.inputBytes === null ? "   —" : `${(r.inputBytes / 1024).toFixed(0)}`.padStart(4);
+  const margin = r.marginMs === null ? "no proof verified" : `margin ${Math.round(r.marginMs)} ms`;
+  return (
+    `slot ${String(r.slot).padStart(4)}  block ${String(r.block).padStart(4)}  ${String(r.txs).padStart(3)} txs ` +
+    `${String(r.gasUsed).padStart(9)} gas  witness ${kb} KiB  proved ${ms(r.proveMs)} ms  ` +
+    `verified ${ms(r.verifyMs)} ms (${r.verifiers} nodes)  ${margin}`
+  );
+}
+
+export const devnetCommand: CommandModule<object, DevnetArgs> = {
+  command: "devnet",
+  describe: "run a real local devnet (Lodestar + EthereumJS on loopback) with an eproof prover and verifiers",
+  builder: (y: Argv) =>
+    y
+      .option("slots", { type: "number", describe: "run this many slots, then print a summary and exit" })
+      .option("json", { type: "boolean", describe: "print one JSON line per slot and a JSON summary" })
+      .option("nodes", {
+        type: "number",
+        default: 2,
+        describe: "eproof nodes: one prover plus verifiers (≥ 2)",
+      })
+      .option("seconds-per-slot", { type: "number", default: 2, describe: "slot time of the devnet" })
+      .option("data-dir", {
+        type: "string",
+        describe: "keep the chain and eproof data here (default: a new temp dir)",
+      })
+      .option("gateway-wait-ms", {
+        type: "number",
+        default: 300,
+        describe: "how long the Engine API gateway waits for proofs before asking the execution client",
+      })
+      .option("log-level", {
+        type: "string",
+        default: "error",
+        describe: "log level of the eproof nodes (stderr)",
+      })
+      .epilogue(
+        "The devnet is Capella (Lodestar 1.5.1 is the newest Lodestar this registry serves), proves with the CPU\n" +
+          "proof type eproof-reexec and rebuilds witnesses from eth_getProof (the EthereumJS client has no\n" +
+          "debug_executionWitness). It listens on 127.0.0.1 only.",
+      ) as unknown as Argv<DevnetArgs>,
+  handler: async (args) => {
+    if (args.nodes < 2) throw new Error("--nodes must be at least 2 (a prover and a verifier)");
+    const logger = createLogger({ level: args.json ? "error" : "info", name: "devnet" });
+    const nodeLogger = createLogger({ level: args["log-level"] as "error" });
+    const abort = new AbortController();
+    const onSignal = () => abort.abort(new Error("interrupted"));
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    let summary: DevnetSummary;
+    try {
+      summary = await runProofDevnet({
+        slots: args.slots,
+        nodes: args.nodes,
+        secondsPerSlot: args["seconds-per-slot"],
+        dataDir: args["data-dir"],
+        gatewayWaitMs: args["gateway-wait-ms"],
+        logger,
+        nodeLogger,
+        signal: abort.signal,
+        onReady: (info) => {
+          if (args.json) return;
+          out(`devnet up: beacon node ${info.beaconUrl}, data in ${info.dataDir}`);
+          out(`dashboard: ${info.dashboardUrl}    (Ctrl-C stops everything)`);
+        },
+        onSlot: (r) => out(args.json ? JSON.stringify({ type: "slot", ...r }) : slotLine(r)),
+      });
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+    if (args.json) out(JSON.stringify(summary));
+    else {
+      out(
+        `${summary.blocks} blocks: ${summary.proved} proved, ${summary.verified} verified by all ${summary.nodes - 1} ` +
+          `verifiers; ${summary.servedByReqResp} proofs served again over req/resp; median proof ${summary.p50ProveMs ?? "—"} ms`,
+      );
+    }
+    if (args.slots !== undefined && !summary.ok) process.exitCode = 1;
+  },
+};
