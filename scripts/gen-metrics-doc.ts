@@ -43,7 +43,9 @@ The live web dashboard is at \`/dashboard\` on the same listener.
 - **Where the time goes** — \`eproof_pipeline_stage_seconds{stage}\`, buckets dense around the 10 s
   budget. Stages in block order: \`block_fetch\`, \`npr_build\`, \`witness_fetch\`, \`input_build\`,
   \`proof_queue\` (waiting for a prover), \`prove\`, \`sign\`, \`publish\`, and \`total\` (block seen
-  → first proof published); gossip side: \`gossip_validate\`, \`gossip_verify\`; also \`gap_fill\`.
+  → first proof published); gossip side: \`gossip_validate\` (received → validation result, which
+  includes verifying the proof; \`gossip_verify\` is free for a separate verification step); also
+  \`gap_fill\`.
   p90 of one stage: \`histogram_quantile(0.9, sum by (le) (rate(eproof_pipeline_stage_seconds_bucket{stage="prove"}[5m])))\`.
 - **Energy per proof** — \`eproof_proof_energy_joules{proof_type}\`: the board power of the GPUs that
   served a prove (nvidia-smi samples), integrated over the prove's wall time (trapezoids; the first
