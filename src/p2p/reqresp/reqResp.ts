@@ -84,11 +84,18 @@ export class ReqRespNode {
     const peer = connection.remotePeer.toString();
     const timer = setTimeout(() => stream.abort(new Error("req/resp timeout")), this.opts.timeoutMs);
     try {
+      const reader = new ByteReader(stream);
+      let reqBytes: Uint8Array;
+      try {
+        reqBytes = await readPayload(reader, MAX_REQUEST_BYTES);
+      } catch (e) {
+        // Bad varint, bad frames, bad checksum or a stream cut short: the request is at fault.
+        throw e instanceof ReqRespError ? e : new ReqRespError(RESP_INVALID_REQUEST, errorMessage(e));
+      }
+      // Checked after the (bounded) request is read so the stream ends cleanly on both sides.
       if (!this.limiter.allow(`${peer}/${method}`)) {
         throw new ReqRespError(RESP_RESOURCE_UNAVAILABLE, "rate limited");
       }
-      const reader = new ByteReader(stream);
-      const reqBytes = await readPayload(reader, MAX_REQUEST_BYTES);
       const chunks = await this.answer(method, reqBytes, peer);
       for (const chunk of chunks) await send(stream, encodeSuccessChunk(chunk));
       this.deps.metrics.recordReqRespServed(method, chunks.length);
