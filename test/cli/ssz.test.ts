@@ -30,7 +30,11 @@ describe("eproof ssz", () => {
 
   it("bad input is one line on stderr with a non-zero exit, never a stack trace", () => {
     const cases: [string[], RegExp, number][] = [
-      [["ssz", "root", "--type", "NewPayloadRequest", "--fork", "bellatrix", NPR], /unknown fork "bellatrix"/, 1],
+      [
+        ["ssz", "root", "--type", "NewPayloadRequest", "--fork", "bellatrix", NPR],
+        /unknown fork "bellatrix"/,
+        1,
+      ],
       [["ssz", "root", "--type", "Nope", NPR], /unknown SSZ type "Nope"/, 1],
       [["ssz", "root", "--type", "SignedExecutionProof", NPR], /not a valid SignedExecutionProof/, 1],
       [["ssz", "root", "--type", "ExecutionProof", "--fork", "fulu", NPR], /--fork does not apply/, 2],
