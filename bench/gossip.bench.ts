@@ -161,9 +161,9 @@ function nextMessage<T extends FromWorker["type"]>(
   });
 }
 
-async function p99SixteenNodes(): Promise<number> {
+async function p99SixteenNodes(): Promise<{ p99: number; p50: number }> {
   const NODES = Number(process.env.BENCH_NODES ?? 16);
-  const PROOFS = Number(process.env.BENCH_PROOFS ?? 10);
+  const PROOFS = Number(process.env.BENCH_PROOFS ?? 11);
   const validators = keys(PROOFS);
   const data: NodeWorkerData = {
     role: "gossip-bench-node",
@@ -208,6 +208,7 @@ async function p99SixteenNodes(): Promise<number> {
     const latencies: number[] = [];
     const proofBytes = 400 * 1024 - 145; // the whole SignedExecutionProof is 400 KiB
     const WAIT_MS = 10_000;
+    // Proof 0 warms up JIT and connections in every worker and is not counted.
     for (let p = 0; p < PROOFS; p++) {
       const bytes = new Uint8Array(proofBytes);
       for (let j = 0; j < bytes.length; j += 65_536) crypto.getRandomValues(bytes.subarray(j, j + 65_536));
@@ -229,9 +230,11 @@ async function p99SixteenNodes(): Promise<number> {
       }
       const t0 = published.get(p) ?? nowAbs();
       const got = arrivals.get(p) ?? [];
-      for (const at of got) latencies.push(at - t0);
-      // A missing arrival counts as the full wait, so the p99 cannot hide it.
-      for (let m = got.length; m < NODES - 1; m++) latencies.push(WAIT_MS);
+      if (p > 0) {
+        for (const at of got) latencies.push(at - t0);
+        // A missing arrival counts as the full wait, so the p99 cannot hide it.
+        for (let m = got.length; m < NODES - 1; m++) latencies.push(WAIT_MS);
+      }
       if (process.env.BENCH_DEBUG) {
         process.stderr.write(
           `proof ${p}: ${got.length}/${NODES - 1}, max ${Math.max(...got.map((a) => a - t0)).toFixed(0)} ms\n`,
@@ -240,7 +243,7 @@ async function p99SixteenNodes(): Promise<number> {
       await new Promise((r) => setTimeout(r, 300));
     }
     latencies.sort((a, b) => a - b);
-    return percentile(latencies, 99);
+    return { p99: percentile(latencies, 99), p50: percentile(latencies, 50) };
   } finally {
     await Promise.all(
       workers.map(async (w) => {
@@ -325,10 +328,11 @@ function rawBatchVerifyPerSecond(): number {
 export async function run(): Promise<BenchFigure[]> {
   const raw = rawBatchVerifyPerSecond();
   const throughput = process.env.BENCH_SKIP_THROUGHPUT ? 0 : await validateThroughput();
-  const p99 = await p99SixteenNodes();
+  const { p99, p50 } = await p99SixteenNodes();
   return [
     { name: "gossip.validate_msgs_per_s", value: throughput, unit: "msg/s", target: "≥ 2000" },
     { name: "gossip.bls_batch_verify_ceiling_per_s", value: raw, unit: "sig/s" },
     { name: "gossip.p99_ms_16_nodes_400k", value: p99, unit: "ms", target: "≤ 300" },
+    { name: "gossip.p50_ms_16_nodes_400k", value: p50, unit: "ms" },
   ];
 }
