@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { loadConfig } from "../../src/config/loader.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { buildCompose, renderCompose } from "../../src/fleet/compose.ts";
 
@@ -89,6 +90,24 @@ describe("container configuration", () => {
     const prom = parse(readFileSync("deploy/prometheus.yml", "utf8"));
     expect(prom.scrape_configs[0].static_configs[0].targets).toEqual([`eproof:${cfg.api.port}`]);
     expect(cfg.metrics.gpuPrices["RTX 5090"]).toBeGreaterThan(0);
+  });
+
+  it("the image's and compose's EPROOF_* variables load with the container config", () => {
+    const env: Record<string, string> = {};
+    // Dockerfile: ENV A=1 \ B=2 (continued lines).
+    const envBlock = /^ENV ((?:.*\\\n)*.*)$/m.exec(readFileSync("Dockerfile", "utf8"))?.[1] ?? "";
+    for (const m of envBlock.matchAll(/(EPROOF_[A-Z_]+)=(\S+)/g)) env[m[1] ?? ""] = m[2] ?? "";
+    const compose = parse(readFileSync("deploy/compose.yaml", "utf8"));
+    for (const [k, v] of Object.entries(compose.services.eproof.environment as Record<string, string>)) {
+      // ${VAR:-default} as compose resolves it with VAR unset.
+      env[k] = String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, "$1");
+    }
+    expect(Object.keys(env).length).toBeGreaterThan(4);
+    const cfg = loadConfig({ file: "deploy/eproof.yaml", env });
+    expect(cfg.dataDir).toBe("/data");
+    expect(cfg.api.host).toBe("0.0.0.0");
+    expect(cfg.p2p.listen).toEqual(["/ip4/0.0.0.0/tcp/9400"]);
+    expect(cfg.beacon.url).toBe("http://host.docker.internal:5052");
   });
 
   it("Dockerfile: multi-stage Node 24 slim, README's npm ci, non-root, health check, /data volume", () => {
