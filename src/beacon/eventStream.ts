@@ -68,6 +68,8 @@ export class BeaconEventStream {
   private readonly opts: EventStreamOpts;
   private readonly modules: EventStreamModules;
   private retryHintMs = 0;
+  /** Sent back as Last-Event-ID on reconnect, as SSE clients do (ignored by nodes without ids). */
+  private lastEventId = "";
 
   constructor(opts: EventStreamOpts, modules: EventStreamModules) {
     this.opts = opts;
@@ -140,7 +142,11 @@ export class BeaconEventStream {
     try {
       const res = await request(url, {
         method: "GET",
-        headers: { accept: "text/event-stream", "cache-control": "no-cache" },
+        headers: {
+          accept: "text/event-stream",
+          "cache-control": "no-cache",
+          ...(this.lastEventId ? { "last-event-id": this.lastEventId } : {}),
+        },
         signal: conn.signal,
       });
       if (res.statusCode !== 200) {
@@ -163,6 +169,7 @@ export class BeaconEventStream {
         onData();
         const out = parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
         if (out.retryMs !== undefined) this.retryHintMs = out.retryMs;
+        if (parser.lastEventId) this.lastEventId = parser.lastEventId;
         for (const ev of out.events) handlers.onEvent(ev);
       }
     } catch (e) {

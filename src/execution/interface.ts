@@ -21,6 +21,8 @@ export interface FetchedWitness {
   witness: ExecutionWitnessValue;
   method: WitnessMethod;
   ms: number;
+  /** The source already re-executed the payload on this witness with the stateless engine. */
+  engineChecked?: boolean;
 }
 
 /** Anything that yields the execution witness of a block (an EL's debug API, or the eth_getProof builder). */

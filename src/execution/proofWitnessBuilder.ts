@@ -182,7 +182,7 @@ export class ProofWitnessBuilder implements WitnessSource {
       const witness = await this.build(req.npr, signal);
       const ms = this.m.clock.now() - t0;
       this.m.metrics?.recordWitnessFetch("eth_getProof_fallback", ms, true);
-      return { witness, method: "eth_getProof_fallback", ms };
+      return { witness, method: "eth_getProof_fallback", ms, engineChecked: true };
     } catch (e) {
       this.m.metrics?.recordWitnessFetch("eth_getProof_fallback", this.m.clock.now() - t0, false);
       throw e;

@@ -159,7 +159,9 @@ export class StatelessInputBuilder {
     });
     const mustCheck =
       this.opts.witnessCheck === "always" ||
-      (this.opts.witnessCheck === "fallback" && !DEBUG_METHODS.includes(fetched.method));
+      (this.opts.witnessCheck === "fallback" &&
+        !DEBUG_METHODS.includes(fetched.method) &&
+        fetched.engineChecked !== true);
     if (mustCheck) {
       try {
         await checkWitness(event.npr, fetched.witness, common, assembled.publicKeys);

@@ -67,6 +67,7 @@ export class BeaconTestServer {
   /** Gloas payload envelopes by block root, served once present. */
   readonly envelopes = new Map<string, gloas.SignedExecutionPayloadEnvelope>();
   readonly eventQueries: string[] = [];
+  readonly eventLastIds: (string | undefined)[] = [];
   private readonly streams = new Set<ServerResponse>();
   private server?: Server;
   private connectWaiters: (() => void)[] = [];
@@ -154,6 +155,8 @@ export class BeaconTestServer {
       if (this.eventsStatus !== 200)
         return this.json(res, this.eventsStatus, { code: this.eventsStatus, message: "down" });
       this.eventQueries.push(url.search);
+      const lastId = req.headers["last-event-id"];
+      this.eventLastIds.push(Array.isArray(lastId) ? lastId[0] : lastId);
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.flushHeaders();
       this.streams.add(res);

@@ -66,7 +66,7 @@ describe("BeaconEventStream", () => {
     );
     await server.waitForConnections(1);
     server.send('retry: 10\n: keep-alive\nevent: head\ndata: {"slot":"1",\n');
-    server.send('data: "block":"0x01"}\n\n');
+    server.send('id: 42\ndata: "block":"0x01"}\n\n');
     await until(() => events.length === 1, "first event");
     expect(JSON.parse(events[0]?.data ?? "")).toEqual({ slot: "1", block: "0x01" });
     server.dropStreams();
@@ -74,6 +74,7 @@ describe("BeaconEventStream", () => {
     server.send("event: block\ndata: {}\n\n");
     await until(() => events.length === 2, "event after reconnect");
     expect(errors).toContain("stream_drop");
+    expect(server.eventLastIds.slice(0, 2)).toEqual([undefined, "42"]);
     // No bytes for longer than the idle limit: the stream is declared stalled and reopened.
     await server.waitForConnections(3);
     await until(() => connects.length === 3, "third connect");

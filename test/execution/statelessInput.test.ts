@@ -16,7 +16,12 @@ import {
 import { StatelessInputBuilder, statelessSchemaFor } from "../../src/execution/statelessInput.ts";
 import { nprRoot } from "../../src/spec/newPayloadRequest.ts";
 import { getProfile } from "../../src/spec/profile.ts";
-import { decodeStatelessInput, SCHEMA_OSAKA_CL, SCHEMA_PRAGUE_CL } from "../../src/spec/stateless.ts";
+import {
+  decodeStatelessInput,
+  SCHEMA_OSAKA_CL,
+  SCHEMA_PRAGUE_CL,
+  SCHEMA_SHANGHAI_CL,
+} from "../../src/spec/stateless.ts";
 import { commonFromGethConfig } from "../../src/stateless/common.ts";
 import { validateStateless, validateStatelessBlock } from "../../src/stateless/engine.ts";
 import { blockFromPayload, payloadView } from "../../src/stateless/payloadBlock.ts";
@@ -194,6 +199,33 @@ describe("StatelessInput from an execution client", () => {
   }
 });
 
+describe("fallback witness checks", () => {
+  it("re-executes a fallback witness unless its source already did", async () => {
+    const ev = zkboostEvent();
+    const bad = { state: [], codes: [], headers: [] };
+    const make = (engineChecked: boolean) =>
+      new StatelessInputBuilder(
+        { profile: getProfile(), witnessCheck: "fallback" },
+        {
+          witnessSource: {
+            fetchWitness: async () => ({
+              witness: bad,
+              method: "eth_getProof_fallback" as const,
+              ms: 0,
+              engineChecked,
+            }),
+          },
+          chainConfigSource: { chainConfig: async () => zkConfig },
+          clock: systemClock,
+          logger: silentLogger(),
+        },
+      );
+    await expect(make(false).build(ev)).rejects.toMatchObject({ code: "BAD_INPUT" });
+    const ready = await make(true).build(ev);
+    expect(ready.witnessMethod).toBe("eth_getProof_fallback");
+  });
+});
+
 describe("chain config and schema choice", () => {
   it("reads a geth-style chain config (or a genesis file's config) from a file", async () => {
     const cfg = await new FileChainConfigSource(new URL("chain_config.json", zkDir).pathname).chainConfig();
@@ -203,10 +235,11 @@ describe("chain config and schema choice", () => {
     });
   });
 
-  it("writes pre-Amsterdam forks with the CL schemas and refuses Gloas and Capella clearly", () => {
+  it("writes pre-Amsterdam forks (Capella too) with the CL schemas and refuses Gloas clearly", () => {
     expect(statelessSchemaFor("fulu", getProfile())).toBe(SCHEMA_OSAKA_CL);
     expect(statelessSchemaFor("electra", getProfile())).toBe(SCHEMA_PRAGUE_CL);
     expect(() => statelessSchemaFor("gloas", getProfile())).toThrow(/Amsterdam NPR/);
-    expect(() => statelessSchemaFor("capella", getProfile())).toThrow(EproofError);
+    expect(statelessSchemaFor("capella", getProfile())).toBe(SCHEMA_SHANGHAI_CL);
+    expect(() => statelessSchemaFor("gloas", getProfile())).toThrow(EproofError);
   });
 });
