@@ -4,6 +4,7 @@
 // the witness or a malformed input gives `successful_validation = false` with a reason, never a throw.
 import { type Block, type BlockHeader, createBlockHeaderFromRLP } from "@ethereumjs/block";
 import { Common } from "@ethereumjs/common";
+import { Caches } from "@ethereumjs/statemanager";
 import { bytesToHex, equalsBytes } from "@ethereumjs/util";
 import { createVM, runBlock } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
@@ -198,7 +199,8 @@ export async function validateStatelessBlock(
 
     const db = WitnessNodeDb.fromWitness(witness.state, witness.codes);
     const trie = await trieOver(db, parent.stateRoot, common);
-    const sm = new WitnessStateManager(trie, common, SYSTEM_ADDRESS);
+    // Caches on: first reads still go to the witness trie; writes meet it when flushed at commit.
+    const sm = new WitnessStateManager(trie, common, SYSTEM_ADDRESS, new Caches());
     stateManager = sm;
     const chain = new WitnessHeaderChain(headers.map((h) => ({ number: h.number, hash: h.hash() })));
     const vm = await createVM({ common, stateManager: sm, blockchain: chain });

@@ -4,7 +4,7 @@
 // witness source), `recordWitness` runs one block through it.
 import type { Block } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
-import { MerkleStateManager } from "@ethereumjs/statemanager";
+import { Caches, MerkleStateManager } from "@ethereumjs/statemanager";
 import {
   type Account,
   type Address,
@@ -188,7 +188,11 @@ export async function recordWitness(opts: {
     },
   };
   const trie = await trieOver(db, opts.parentStateRoot, common);
-  const stateManager = new RecordingStateManager(db, { trie, common }, SYSTEM_ADDRESS_HEX);
+  const stateManager = new RecordingStateManager(
+    db,
+    { trie, common, caches: new Caches() },
+    SYSTEM_ADDRESS_HEX,
+  );
   const vm = await createVM({ common, stateManager, blockchain });
   vm.events.on("beforeTx", () => {
     stateManager.inTransaction = true;

@@ -14,6 +14,7 @@ import {
   readEthrexCache,
   readGethBlockPair,
 } from "../../src/stateless/fixtureFiles.ts";
+import { nprFromBlock } from "../../src/stateless/payloadBlock.ts";
 import { recoverTransactionKeys } from "../../src/stateless/publicKeys.ts";
 import { EproofError } from "../../src/util/errors.ts";
 import { toHex } from "../../src/util/hex.ts";
@@ -101,6 +102,22 @@ describe("Hoodi blocks", () => {
     expect(v.reason).toBeUndefined();
     expect(v.valid).toBe(true);
     expect(v.gasUsed).toBe(ethrex.block.header.gasUsed);
+  });
+
+  it("1265656 as an Electra NewPayloadRequest (4 blob hashes) validates end to end; a wrong blob hash fails", async () => {
+    const npr = nprFromBlock(ethrex.block, "electra");
+    const out = await validateStateless({ npr, witness: ethrex.witness, chainConfig: ethrex.common });
+    expect(out.reason).toBeUndefined();
+    expect(out.valid).toBe(true);
+    expect(toHex(out.result.newPayloadRequestRoot)).toBe(toHex(nprRoot(npr)));
+    const hashes = (npr.value as { versionedHashes: Uint8Array[] }).versionedHashes;
+    expect(hashes.length).toBe(4);
+    const bad = structuredClone(npr);
+    const first = (bad.value as { versionedHashes: Uint8Array[] }).versionedHashes[0];
+    if (first) first[31] = (first[31] ?? 0) ^ 1;
+    const out2 = await validateStateless({ npr: bad, witness: ethrex.witness, chainConfig: ethrex.common });
+    expect(out2.valid).toBe(false);
+    expect(out2.reason).toMatch(/versioned hashes differ/);
   });
 
   it("1265656 is rejected when one state node (seeded pick) is removed", async () => {
