@@ -87,7 +87,10 @@ export class ManagedProcess {
     const first = await Promise.race([this.exited, timedOut]);
     clearTimeout(timer);
     if (first === "timeout") {
-      this.logger.warn({ process: this.name, graceMs }, "devnet process ignored SIGTERM; sending SIGKILL");
+      this.logger.info(
+        { process: this.name, graceMs },
+        "devnet process still running after SIGTERM; sending SIGKILL",
+      );
     }
     // Also after a clean exit: anything left in the group goes too.
     this.signalGroup("SIGKILL");

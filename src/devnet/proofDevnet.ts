@@ -6,10 +6,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { HttpBeaconClient } from "../beacon/httpBeaconClient.ts";
 import { configSchema, type EproofConfig } from "../config/schema.ts";
 import { type EproofNode, startNode } from "../node/daemon.ts";
 import { interopSecretKey } from "../signing/interopKeys.ts";
-import { CPU_PROOF_TYPE_NAME } from "../spec/proofTypes.ts";
+import { CPU_PROOF_TYPE_ID, CPU_PROOF_TYPE_NAME } from "../spec/proofTypes.ts";
+import { systemClock } from "../util/clock.ts";
 import { errorMessage } from "../util/errors.ts";
 import { toHex } from "../util/hex.ts";
 import type { Logger } from "../util/logger.ts";
@@ -57,9 +59,13 @@ export interface SlotReport {
 
 export interface DevnetSummary {
   slots: number;
+  /** Canonical blocks with a payload seen while eproof ran (orphaned ones are counted apart). */
   blocks: number;
   proved: number;
   verified: number;
+  /** Verified proofs found in every verifier's store. */
+  stored: number;
+  orphaned: number;
   nodes: number;
   txs: number;
   gas: number;
@@ -70,10 +76,16 @@ export interface DevnetSummary {
   p50VerifyMs: number | null;
   maxVerifyMs: number | null;
   timeToFirstBlockMs: number;
+  /** The beacon node (whose execution engine is eproof's gateway) kept going: its head slot at the end. */
+  headSlot: number;
+  /** Attestations included in the canonical blocks: the validators kept attesting. */
+  attestations: number;
   ok: boolean;
 }
 
 interface BlockTrack {
+  root: Uint8Array;
+  blockRoot: Uint8Array;
   slot: number;
   block: number;
   blockHash: string;
@@ -212,6 +224,8 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
     if (event.type !== "payload") return;
     const payload = event.npr.value.executionPayload;
     blocks.set(toHex(event.root), {
+      root: event.root,
+      blockRoot: event.blockRoot,
       slot: event.slot,
       block: payload.blockNumber,
       blockHash: toHex(event.blockHash),
@@ -293,18 +307,41 @@ async function summarize(
   nodes: EproofNode[],
   devnet: Devnet,
 ): Promise<DevnetSummary> {
-  const all = [...blocks.values()];
-  const proved = all.filter((b) => b.provedAt !== null);
-  const verified = all.filter((b) => b.verifiedAt.size >= nodes.length - 1);
+  const beacon = new HttpBeaconClient({ baseUrl: devnet.beaconUrl }, { clock: systemClock });
+  const canonical: BlockTrack[] = [];
+  let orphaned = 0;
+  let attestations = 0;
+  for (const b of blocks.values()) {
+    const header = await beacon.getHeader(toHex(b.blockRoot)).catch(() => undefined);
+    if (!header?.canonical) {
+      orphaned++;
+      continue;
+    }
+    canonical.push(b);
+    const block = await beacon.getBlock(toHex(b.blockRoot)).catch(() => undefined);
+    const body = (block?.signedBlock as { message?: { body?: { attestations?: unknown[] } } } | undefined)
+      ?.message?.body;
+    attestations += body?.attestations?.length ?? 0;
+  }
+  const headSlot = (await beacon.getHeadHeader().catch(() => undefined))?.slot ?? 0;
+  const proved = canonical.filter((b) => b.provedAt !== null);
+  const verified = canonical.filter((b) => b.verifiedAt.size >= nodes.length - 1);
+  let stored = 0;
+  for (const b of canonical) {
+    const found = await Promise.all(
+      nodes.slice(1).map((n) => n.store.getProof(b.root, CPU_PROOF_TYPE_ID).catch(() => undefined)),
+    );
+    if (found.every((p) => p?.verified === true)) stored++;
+  }
   const proveMs = proved.map((b) => (b.provedAt ?? 0) - b.seenAt).sort((a, b) => a - b);
   const verifyMs = verified.map((b) => Math.max(...b.verifiedAt.values()) - b.seenAt).sort((a, b) => a - b);
   // Req/resp: the last verifier asks the prover for every slot by range, as a late joiner would.
   let servedByReqResp = 0;
   const last = nodes.at(-1);
   const proverId = nodes[0]?.p2p()?.peerId;
-  if (last && proverId && all.length > 0) {
-    const start = Math.min(...all.map((b) => b.slot));
-    const end = Math.max(...all.map((b) => b.slot));
+  if (last && proverId && canonical.length > 0) {
+    const start = Math.min(...canonical.map((b) => b.slot));
+    const end = Math.max(...canonical.map((b) => b.slot));
     try {
       const r = await last
         .p2p()
@@ -315,20 +352,25 @@ async function summarize(
     }
   }
   const median = (xs: number[]) => (xs.length ? (xs[Math.floor(xs.length / 2)] ?? null) : null);
+  const n = canonical.length;
   return {
-    slots: opts.slots ?? Math.max(0, ...all.map((b) => b.slot)),
-    blocks: all.length,
+    slots: opts.slots ?? headSlot,
+    blocks: n,
     proved: proved.length,
     verified: verified.length,
+    stored,
+    orphaned,
     nodes: nodes.length,
-    txs: all.reduce((n, b) => n + b.txs, 0),
-    gas: all.reduce((n, b) => n + b.gasUsed, 0),
+    txs: canonical.reduce((sum, b) => sum + b.txs, 0),
+    gas: canonical.reduce((sum, b) => sum + b.gasUsed, 0),
     servedByReqResp,
     p50ProveMs: median(proveMs),
     maxProveMs: proveMs.at(-1) ?? null,
     p50VerifyMs: median(verifyMs),
     maxVerifyMs: verifyMs.at(-1) ?? null,
     timeToFirstBlockMs: devnet.timeToFirstBlockMs,
-    ok: all.length > 0 && proved.length === all.length && verified.length === all.length,
+    headSlot,
+    attestations,
+    ok: n > 0 && proved.length === n && verified.length === n && stored === n,
   };
 }
