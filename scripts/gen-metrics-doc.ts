@@ -67,7 +67,8 @@ At \`info\` the daemon writes exactly one line per block (\`BlockTimeline\` in
 \`src/metrics/blockLog.ts\`), when the block settles (every expected proof type published or failed,
 or the settle time passed): \`slot\`, \`block\`, \`gas\`, \`txs\`, \`npr_ms\`, \`witness_ms\`, \`input_ms\`,
 \`queue_ms\`, \`prove_ms\`, \`sign_ms\`, \`publish_ms\`, \`total_ms\`, \`margin_ms\` (deadline − total;
-negative: late), \`proofTypes\`, \`outcome\` (\`in_time\` | \`late\` | \`missed\`), \`root\` and, when
+negative: late), \`proofTypes\`, \`outcome\` (\`in_time\` | \`late\` | \`missed\`, or \`not_proving\`
+on a verify-only node, which stays out of the coverage numbers), \`root\` and, when
 some proof type failed, \`failed\` (type → reason). A stage never reached is \`null\`. Each stage
 is measured from the latest mark that precedes it in the pipeline (seen → npr → witness → input →
 requested → proved → signed → published), so proofs requested before the witness is in still give

@@ -21,5 +21,6 @@ export function dashboardBlockFromSummary(summary: BlockSummary, verifiedBy = 0)
     provedMs: summary.total_ms,
     proofTypes: summary.proofTypes,
     verifiedBy,
+    proving: summary.outcome !== "not_proving",
   };
 }

@@ -18,6 +18,8 @@ export interface DashboardBlockInput {
   proofTypes: readonly string[];
   /** Peers (or local verifier) that verified this block's proofs. */
   verifiedBy: number;
+  /** False when this node does not prove (verify-only): the slot is drawn grey and not counted. */
+  proving?: boolean;
 }
 
 export interface DashboardBlock {
@@ -29,8 +31,8 @@ export interface DashboardBlock {
   provedMs: number | null;
   proofTypes: string[];
   verifiedBy: number;
-  /** in_time within the budget, late after it, missed without a proof. */
-  outcome: "in_time" | "late" | "missed";
+  /** in_time within the budget, late after it, missed without a proof; not_proving on verify-only nodes. */
+  outcome: "in_time" | "late" | "missed" | "not_proving";
 }
 
 export interface DashboardGpu {
@@ -120,7 +122,14 @@ export class DashboardState {
       provedMs,
       proofTypes: [...input.proofTypes],
       verifiedBy: input.verifiedBy,
-      outcome: provedMs === null ? "missed" : provedMs <= this.budgetMs ? "in_time" : "late",
+      outcome:
+        provedMs === null
+          ? input.proving === false
+            ? "not_proving"
+            : "missed"
+          : provedMs <= this.budgetMs
+            ? "in_time"
+            : "late",
     };
     const at = this.slots.findIndex((b) => b.slot >= block.slot);
     if (at === -1) this.slots.push(block);
@@ -159,7 +168,8 @@ export class DashboardState {
 
   snapshot(): DashboardSnapshot {
     const slots = this.slots.map((b) => ({ ...b, stages: { ...b.stages }, proofTypes: [...b.proofTypes] }));
-    const inTime = slots.filter((b) => b.outcome === "in_time").length;
+    const counted = slots.filter((b) => b.outcome !== "not_proving");
+    const inTime = counted.filter((b) => b.outcome === "in_time").length;
     const proved = slots.flatMap((b) => (b.provedMs === null ? [] : [b.provedMs])).sort((a, b) => a - b);
     const proofTypes: Record<string, number> = {};
     for (const b of slots) for (const t of b.proofTypes) proofTypes[t] = (proofTypes[t] ?? 0) + 1;
@@ -167,7 +177,11 @@ export class DashboardState {
       generatedAt: this.clock.now(),
       budgetMs: this.budgetMs,
       slots,
-      coverage: { blocks: slots.length, inTime, ratio: slots.length === 0 ? null : inTime / slots.length },
+      coverage: {
+        blocks: counted.length,
+        inTime,
+        ratio: counted.length === 0 ? null : inTime / counted.length,
+      },
       latency: {
         p50: quantile(proved, 0.5),
         p90: quantile(proved, 0.9),

@@ -29,7 +29,11 @@ export interface TimelineBlockInfo {
   txs: number;
   /** When the block was first seen (ms clock time). */
   seenAt: number;
-  /** Proof types this node will produce; the block settles when each is published or failed. */
+  /**
+   * Proof types this node will produce; the block settles when each is published or failed. An
+   * empty list means this node does not prove the block (verify-only): it is logged but kept out of
+   * the coverage numbers.
+   */
   proofTypes?: readonly string[];
 }
 
@@ -55,7 +59,8 @@ export interface BlockSummary {
   proofTypes: string[];
   /** Proof types that failed, with the reason. */
   failed: Record<string, string>;
-  outcome: BlockOutcome;
+  /** not_proving: this node produced no proof for the block by design (verify-only). */
+  outcome: BlockOutcome | "not_proving";
 }
 
 /** What the timeline records into; EproofMetrics satisfies it. */
@@ -246,7 +251,11 @@ export class BlockTimeline {
     const hasFailures = Object.keys(failed).length > 0;
     this.logger.info(
       { ...fields, root, ...(hasFailures ? { failed } : {}) },
-      summary.outcome === "missed" ? "block not proved in time" : "block proved",
+      summary.outcome === "missed"
+        ? "block not proved in time"
+        : summary.outcome === "not_proving"
+          ? "block seen (not proving)"
+          : "block proved",
     );
     this.onSettled?.(summary);
   }
@@ -255,7 +264,14 @@ export class BlockTimeline {
     const m = entry.marks;
     const info = entry.info;
     const total = span(m.seen, m.published);
-    const outcome: BlockOutcome = total === null ? "missed" : total <= this.deadlineMs ? "in_time" : "late";
+    const notProving = info?.proofTypes !== undefined && info.proofTypes.length === 0 && total === null;
+    const outcome: BlockSummary["outcome"] = notProving
+      ? "not_proving"
+      : total === null
+        ? "missed"
+        : total <= this.deadlineMs
+          ? "in_time"
+          : "late";
     return {
       root,
       slot: info?.slot ?? -1,
@@ -293,7 +309,7 @@ export class BlockTimeline {
     observe("sign", s.sign_ms);
     observe("publish", s.publish_ms);
     observe("total", s.total_ms);
-    metrics.recordBlockOutcome(s.outcome, s.margin_ms ?? undefined);
+    if (s.outcome !== "not_proving") metrics.recordBlockOutcome(s.outcome, s.margin_ms ?? undefined);
   }
 }
 

@@ -208,3 +208,27 @@ describe("BlockTimeline with proofs requested before the witness is in", () => {
     });
   });
 });
+
+describe("BlockTimeline on a verify-only node", () => {
+  it("logs one line per block but keeps it out of coverage", async () => {
+    const { logger, lines } = capturingLogger();
+    const clock = fakeClock();
+    const metrics = createMetrics({ processMetrics: false });
+    const settled: BlockSummary[] = [];
+    const t0 = clock.now();
+    const tl = new BlockTimeline({ logger, clock, metrics, onSettled: (s) => settled.push(s) });
+    tl.begin(ROOT, { slot: 11, blockHash: "0x05", gasUsed: 1, txs: 1, seenAt: t0, proofTypes: [] });
+    tl.mark(ROOT, "npr", t0 + 10);
+    expect(tl.sweep(t0 + 10_000)).toBe(1);
+    await flush();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ slot: 11, outcome: "not_proving", msg: "block seen (not proving)" });
+    expect(metrics.coverageRatioNow()).toBeUndefined();
+    expect(await metrics.scrape()).not.toContain("eproof_blocks_total{");
+    const { DashboardState, dashboardBlockFromSummary } = await import("../../src/dashboard/index.ts");
+    const state = new DashboardState();
+    state.recordBlock(dashboardBlockFromSummary(settled[0] as BlockSummary));
+    expect(state.snapshot().slots[0]?.outcome).toBe("not_proving");
+    expect(state.snapshot().coverage).toEqual({ blocks: 0, inTime: 0, ratio: null });
+  });
+});

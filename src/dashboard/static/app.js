@@ -285,7 +285,9 @@ function drawTimeline(s) {
         b.provedMs === null ? "no proof" : `proved in ${seconds(b.provedMs)}`
       }${parts.length ? `\n${parts.join(" · ")}` : ""}\n${b.proofTypes.join(", ")}${b.verifiedBy ? `\nverified by ${b.verifiedBy}` : ""}`;
 
-      if (b.outcome === "missed") {
+      if (b.outcome === "not_proving") {
+        el("rect", { x: cx - barW / 2, y: top + plotH - 3, width: barW, height: 3, fill: OTHER_COLOR }, g);
+      } else if (b.outcome === "missed") {
         el(
           "rect",
           { x: cx - barW / 2, y: top, width: barW, height: plotH, fill: COLORS.bad, "fill-opacity": 0.12 },
