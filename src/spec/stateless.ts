@@ -11,9 +11,9 @@
 //   typed request bytes), ChainConfig {chain_id} only. Every NPR root in the fixtures matches this schema.
 //   The "id" 0x1400 is no prefix at all: it is the first two bytes of the SSZ itself (the little-endian
 //   offset 20 of the fixed part), so these bytes are decoded from offset 0 and encoded without a prefix.
-// - 0x10E0 / 0x11E0 / 0x12E0 (eproof-local; revision byte 0xE0): pre-Amsterdam inputs for Cancun, Prague,
-//   Osaka, whose NewPayloadRequest is the consensus fork's own type (`@lodestar/types` deneb / electra,
-//   Fulu = Electra), with the 0x1400 witness, ChainConfig {chain_id} and public keys. No public guest
+// - 0x0FE0 / 0x10E0 / 0x11E0 / 0x12E0 (eproof-local; revision byte 0xE0): pre-Amsterdam inputs for
+//   Shanghai, Cancun, Prague, Osaka, whose NewPayloadRequest is the consensus fork's own type
+//   (`@lodestar/types` capella / deneb / electra, Fulu = Electra), with the 0x1400 witness, ChainConfig {chain_id} and public keys. No public guest
 //   reads these; they exist so the CPU proof type covers the forks mainnet runs today.
 import {
   BooleanType,
