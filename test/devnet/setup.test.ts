@@ -2,7 +2,8 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEVNET_SETUP_COMMAND, locateDevnetTools } from "../../src/devnet/devnetTools.ts";
+import { DEVNET_SETUP_COMMAND, locateDevnetTools, requireDevnetTools } from "../../src/devnet/devnetTools.ts";
+import { EproofError } from "../../src/util/errors.ts";
 
 const installed = locateDevnetTools() !== undefined;
 const script = resolve(import.meta.dirname, "../../scripts/devnet-setup.sh");
@@ -20,3 +21,16 @@ describe.skipIf(!installed)(
     });
   },
 );
+
+describe("devnet tools lookup", () => {
+  it("reports missing tools with the setup command to run", () => {
+    expect(locateDevnetTools("/nonexistent/devnet")).toBeUndefined();
+    expect(() => requireDevnetTools("/nonexistent/devnet")).toThrow(DEVNET_SETUP_COMMAND);
+    try {
+      requireDevnetTools("/nonexistent/devnet");
+    } catch (e) {
+      expect(e).toBeInstanceOf(EproofError);
+      expect((e as EproofError).code).toBe("BAD_CONFIG");
+    }
+  });
+});
