@@ -9,6 +9,7 @@ import { nprRoot } from "../src/spec/newPayloadRequest.ts";
 import { encodeStatelessInput, schemaIdForFork } from "../src/spec/stateless.ts";
 import { HOODI_CHAIN_CONFIG } from "../src/stateless/common.ts";
 import { proveReexec, verifyReexec } from "../src/stateless/cpuProof.ts";
+import { getBn254 } from "../src/stateless/crypto.ts";
 import { validateStateless, validateStatelessBlock, witnessHeaders } from "../src/stateless/engine.ts";
 import { type BlockWithWitness, readEthrexCache } from "../src/stateless/fixtureFiles.ts";
 import { nprFromBlock } from "../src/stateless/payloadBlock.ts";
@@ -45,7 +46,7 @@ async function runStateful(b: BlockWithWitness): Promise<void> {
     new Caches(),
   );
   const blockchain = new WitnessHeaderChain(headers.map((h) => ({ number: h.number, hash: h.hash() })));
-  const vm = await createVM({ common, stateManager, blockchain });
+  const vm = await createVM({ common, stateManager, blockchain, evmOpts: { bn254: await getBn254() } });
   await runBlock(vm, { block: b.block, skipHeaderValidation: true });
 }
 

@@ -19,6 +19,7 @@ import {
 } from "../spec/stateless.ts";
 import { errorMessage } from "../util/errors.ts";
 import { commonFromGethConfig, type GethChainConfig } from "./common.ts";
+import { getBn254 } from "./crypto.ts";
 import { blobHashesOf, blockFromPayload, payloadView } from "./payloadBlock.ts";
 import { checkPublicKeys } from "./publicKeys.ts";
 import {
@@ -203,7 +204,12 @@ export async function validateStatelessBlock(
     const sm = new WitnessStateManager(trie, common, SYSTEM_ADDRESS, new Caches());
     stateManager = sm;
     const chain = new WitnessHeaderChain(headers.map((h) => ({ number: h.number, hash: h.hash() })));
-    const vm = await createVM({ common, stateManager: sm, blockchain: chain });
+    const vm = await createVM({
+      common,
+      stateManager: sm,
+      blockchain: chain,
+      evmOpts: { bn254: await getBn254() },
+    });
     vm.events.on("beforeTx", () => {
       sm.inTransaction = true;
     });
