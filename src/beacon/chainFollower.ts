@@ -292,6 +292,8 @@ export class ChainFollower {
       });
     const headKey = toHex(head.root);
     if (this.tracked.has(headKey) && this.tip === headKey) return;
+    // An event about a block we already follow (late or out of order): not a reorg.
+    if (this.isAncestorOfTip(headKey)) return;
 
     const branch: BlockHeaderInfo[] = [];
     let cursor: BlockHeaderInfo | undefined = head;
@@ -356,6 +358,16 @@ export class ChainFollower {
         );
       }
     }
+  }
+
+  /** Whether `key` is the tip or one of its tracked ancestors. */
+  private isAncestorOfTip(key: string): boolean {
+    let cursor = this.tip;
+    while (cursor !== undefined) {
+      if (cursor === key) return true;
+      cursor = this.tracked.get(cursor)?.parentRoot;
+    }
+    return false;
   }
 
   private lowestTrackedSlot(): number | undefined {

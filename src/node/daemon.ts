@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import type { SecretKey } from "@chainsafe/blst";
 import { type ApiServer, createApiServer } from "../api/server.ts";
 import { ChainFollower } from "../beacon/chainFollower.ts";
+import { FileLastSlotStore } from "../beacon/fileLastSlotStore.ts";
 import { HttpBeaconClient } from "../beacon/httpBeaconClient.ts";
 import type { ChainEvent, PayloadEvent } from "../beacon/interface.ts";
 import { loadNetworkPreset, type NetworkSpec, networkFromBeaconSpec } from "../config/network.ts";
@@ -42,7 +43,6 @@ import { EproofError, errorMessage } from "../util/errors.ts";
 import { bytesEqual, fromHex, toHex } from "../util/hex.ts";
 import { createLogger, type Logger, redactUrl } from "../util/logger.ts";
 import { ChainClock } from "./chainClock.ts";
-import { LastSlotFile } from "./lastSlotFile.ts";
 
 export interface NodeModules {
   logger?: Logger;
@@ -419,7 +419,7 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
     }
     follower = new ChainFollower(
       { baseUrl: config.beacon.url, requestTimeoutMs: config.beacon.timeoutMs },
-      { beacon, clock, logger, metrics, lastSlot: new LastSlotFile(dataDir) },
+      { beacon, clock, logger, metrics, lastSlot: new FileLastSlotStore(join(dataDir, "last-slot")) },
     );
     follower.on((event) => {
       onChainEvent(event).catch((e) =>

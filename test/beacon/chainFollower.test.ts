@@ -179,6 +179,22 @@ describe("ChainFollower against a Beacon API server", () => {
     expect(after.map((p) => toHex(p.blockRoot))).toEqual([b4, b3]);
   });
 
+  it("a late event about an ancestor of the tip is no reorg", async () => {
+    const [, a2] = chain(1, 2, npr.parentBeaconBlockRoot);
+    start();
+    await until(() => payloads().length === 1, "head payload");
+    const [a3] = chain(3, 3, fromHex(a2 ?? ""));
+    server.sendHead(a3 ?? "");
+    await until(() => payloads().length === 2, "slot 3");
+    // The beacon node repeats an older head (late delivery): nothing is orphaned, nothing re-emitted.
+    server.sendHead(a2 ?? "");
+    const [a4] = chain(4, 4, fromHex(a3 ?? ""));
+    server.sendHead(a4 ?? "");
+    await until(() => payloads().length === 3, "slot 4");
+    expect(events.some((e) => e.type === "reorg")).toBe(false);
+    expect(metrics.reorgs).toEqual([]);
+  });
+
   it("resumes from the persisted slot after a restart and tracks finality", async () => {
     const roots = chain(1, 6, npr.parentBeaconBlockRoot);
     store.slot = 3;

@@ -91,8 +91,10 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     if (args.json) out(JSON.stringify(summary));
     else {
       out(
-        `${summary.blocks} blocks: ${summary.proved} proved, ${summary.verified} verified by all ${summary.nodes - 1} ` +
-          `verifiers; ${summary.servedByReqResp} proofs served again over req/resp; median proof ${summary.p50ProveMs ?? "—"} ms`,
+        `${summary.blocks} canonical blocks (${summary.orphaned} orphaned): ${summary.proved} proved, ` +
+          `${summary.verified} verified and ${summary.stored} stored by all ${summary.nodes - 1} verifiers; ` +
+          `${summary.servedByReqResp} proofs served again over req/resp; median proof ${summary.p50ProveMs ?? "—"} ms; ` +
+          `beacon head at slot ${summary.headSlot} with ${summary.attestations} attestations included`,
       );
     }
     if (args.slots !== undefined && !summary.ok) process.exitCode = 1;
