@@ -56,6 +56,7 @@ function percentile(sorted: number[], p: number): number {
 
 interface NodeWorkerData {
   role: "gossip-bench-node";
+  index: number;
   pubkeys: Uint8Array[];
   knownRoots: string[];
 }
@@ -67,7 +68,7 @@ type ToWorker =
   | { type: "stop" };
 type FromWorker =
   | { type: "ready"; addr: string }
-  | { type: "arrival"; validatorIndex: number; at: number }
+  | { type: "arrival"; validatorIndex: number; at: number; node: number }
   | { type: "published"; validatorIndex: number; at: number }
   | { type: "peers"; count: number }
   | { type: "stopped" };
@@ -120,7 +121,7 @@ async function workerMain(data: NodeWorkerData): Promise<void> {
   const post = (m: FromWorker) => port.postMessage(m);
   const node = await createP2p({ listen: ["/ip4/127.0.0.1/tcp/0"], blsBatchWaitMs: 1 }, benchModules(data));
   node.onProofAccepted((e) =>
-    post({ type: "arrival", validatorIndex: e.signed.validatorIndex, at: nowAbs() }),
+    post({ type: "arrival", validatorIndex: e.signed.validatorIndex, at: nowAbs(), node: data.index }),
   );
   await node.start();
   port.on("message", async (m: ToWorker) => {
@@ -165,21 +166,25 @@ async function p99SixteenNodes(): Promise<{ p99: number; p50: number }> {
   const NODES = Number(process.env.BENCH_NODES ?? 16);
   const PROOFS = Number(process.env.BENCH_PROOFS ?? 11);
   const validators = keys(PROOFS);
-  const data: NodeWorkerData = {
+  const data: Omit<NodeWorkerData, "index"> = {
     role: "gossip-bench-node",
     pubkeys: validators.map((v) => v.pk),
     knownRoots: Array.from({ length: PROOFS }, (_, i) => toHex(nprRoot(i))),
   };
   const workers = Array.from(
     { length: NODES },
-    () => new Worker(new URL(import.meta.url), { workerData: data }),
+    (_, i) =>
+      new Worker(new URL(import.meta.url), { workerData: { ...data, index: i } satisfies NodeWorkerData }),
   );
   const arrivals = new Map<number, number[]>();
+  const arrivedAt = new Map<number, Set<number>>();
   const published = new Map<number, number>();
   for (const w of workers) {
     w.on("message", (m: FromWorker) => {
-      if (m.type === "arrival")
+      if (m.type === "arrival") {
         arrivals.set(m.validatorIndex, [...(arrivals.get(m.validatorIndex) ?? []), m.at]);
+        arrivedAt.set(m.validatorIndex, (arrivedAt.get(m.validatorIndex) ?? new Set<number>()).add(m.node));
+      }
       if (m.type === "published") published.set(m.validatorIndex, m.at);
     });
   }
@@ -237,7 +242,7 @@ async function p99SixteenNodes(): Promise<{ p99: number; p50: number }> {
       }
       if (process.env.BENCH_DEBUG) {
         process.stderr.write(
-          `proof ${p}: ${got.length}/${NODES - 1}, max ${Math.max(...got.map((a) => a - t0)).toFixed(0)} ms\n`,
+          `proof ${p}: ${got.length}/${NODES - 1}, max ${Math.max(...got.map((a) => a - t0)).toFixed(0)} ms, missing ${Array.from({ length: NODES }, (_, i) => i).filter((i) => i !== p % NODES && !arrivedAt.get(p)?.has(i))}\n`,
         );
       }
       await new Promise((r) => setTimeout(r, 300));
