@@ -70,9 +70,16 @@ export function parseBlockchainTests(json: unknown, file: string): [string, Bloc
   return out;
 }
 
-export function commonForTest(test: BlockchainTest): Common {
+export function commonForTest(test: BlockchainTest, amsterdamExcludeEips?: readonly number[]): Common {
   const chainId = Number(test.config?.chainid ?? "0x1");
-  return commonFromGethConfig(gethConfigForTestNetwork(test.network, chainId, test.config?.blobSchedule));
+  return commonFromGethConfig(
+    gethConfigForTestNetwork(
+      test.network,
+      chainId,
+      test.config?.blobSchedule,
+      amsterdamExcludeEips ? [...amsterdamExcludeEips] : undefined,
+    ),
+  );
 }
 
 /** Runs every block of one test; yields a report per block in order. */

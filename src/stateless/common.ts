@@ -38,6 +38,11 @@ export interface GethChainConfig {
   bpo5Time?: number;
   /** Not in geth's forkMap of @ethereumjs 10.1.3; eproof appends it itself. */
   amsterdamTime?: number;
+  /**
+   * eproof extension, not geth: EIPs to drop from Amsterdam's set in @ethereumjs, to match an older
+   * Amsterdam revision a test suite was generated for (Amsterdam is still moving).
+   */
+  amsterdamExcludeEips?: number[];
   terminalTotalDifficulty?: number | string;
   terminalTotalDifficultyPassed?: boolean;
   depositContractAddress?: string;
@@ -69,7 +74,7 @@ export function commonFromGethConfig(config: GethChainConfig): Common {
     throw new EproofError("BAD_CONFIG", "chain config must be a geth-style object with a chainId");
   }
   const chainId = num(config.chainId, "chainId");
-  const { amsterdamTime, blobSchedule, ...rest } = config;
+  const { amsterdamTime, amsterdamExcludeEips, blobSchedule, ...rest } = config;
   const schedule: Record<string, { target: number; max: number; baseFeeUpdateFraction: number }> = {};
   for (const [k, v] of Object.entries(blobSchedule ?? {})) {
     schedule[k.toLowerCase()] = {
@@ -98,6 +103,16 @@ export function commonFromGethConfig(config: GethChainConfig): Common {
     for (const [fork, entry] of Object.entries(schedule)) {
       const hf = params.customHardforks?.[fork] as { params?: Record<string, unknown> } | undefined;
       if (hf?.params) hf.params = { ...hf.params, target: entry.target, max: entry.max };
+    }
+    if (amsterdamTime !== undefined && amsterdamExcludeEips?.length) {
+      // parseGethGenesis copies a scheduled fork's definition (with its EIP list) into customHardforks.
+      const custom = (params.customHardforks ?? {}) as Record<string, { eips?: number[] }>;
+      const amsterdam = custom.amsterdam;
+      if (!amsterdam?.eips) throw new Error("amsterdamExcludeEips needs an amsterdam entry in blobSchedule");
+      custom.amsterdam = {
+        ...amsterdam,
+        eips: amsterdam.eips.filter((e: number) => !amsterdamExcludeEips.includes(e)),
+      };
     }
     if (amsterdamTime !== undefined) {
       params.hardforks.push({
@@ -147,6 +162,7 @@ export function gethConfigForTestNetwork(
   network: string,
   chainId: number,
   blobSchedule?: Record<string, BlobScheduleEntry>,
+  amsterdamExcludeEips?: number[],
 ): GethChainConfig {
   const config: GethChainConfig = {
     chainId,
@@ -154,6 +170,7 @@ export function gethConfigForTestNetwork(
     depositContractAddress: "0x00000000219ab540356cbb839cbe05303d7705fa",
   };
   if (blobSchedule) config.blobSchedule = blobSchedule;
+  if (amsterdamExcludeEips) config.amsterdamExcludeEips = amsterdamExcludeEips;
   const transition = /^(\w+?)To(\w+?)AtTime(\d+)(k?)$/.exec(network);
   const fromFork = (transition ? transition[1] : network)?.toLowerCase() ?? "";
   const fromIdx = FORK_ORDER.indexOf(fromFork);
@@ -195,3 +212,9 @@ export const HOODI_CHAIN_CONFIG: GethChainConfig = {
 export function knownChainConfig(chainId: number): GethChainConfig | undefined {
   return Number(HOODI_CHAIN_CONFIG.chainId) === chainId ? HOODI_CHAIN_CONFIG : undefined;
 }
+
+/**
+ * EEST zkevm@v0.3.3 was filled for an Amsterdam without EIP-2780 (lower intrinsic gas) and EIP-8282
+ * (builder request contracts), both in @ethereumjs 10.1.3's Amsterdam; found by running the fixtures.
+ */
+export const EEST_ZKEVM_V033_EXCLUDED_EIPS: readonly number[] = [2780, 8282];

@@ -23,7 +23,7 @@ import {
   parseBlockchainTests,
   runBlockchainTest,
 } from "./blockchainTest.ts";
-import { commonFromGethConfig, type GethChainConfig } from "./common.ts";
+import { commonFromGethConfig, EEST_ZKEVM_V033_EXCLUDED_EIPS, type GethChainConfig } from "./common.ts";
 import { validateStateless, validateStatelessBlock } from "./engine.ts";
 import { isEthrexCache, networkChainConfig, readEthrexCache, readGethBlockPair } from "./fixtureFiles.ts";
 
@@ -135,7 +135,7 @@ function report(
 async function* runZkevmTest(file: string, name: string, test: BlockchainTest): AsyncGenerator<BlockReport> {
   let common: Common;
   try {
-    common = commonForTest(test);
+    common = commonForTest(test, EEST_ZKEVM_V033_EXCLUDED_EIPS);
   } catch (e) {
     yield report(file, name, 0, "", true, false, 0n, 0, errorMessage(e));
     return;
