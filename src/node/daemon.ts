@@ -12,7 +12,14 @@ import { HttpBeaconClient } from "../beacon/httpBeaconClient.ts";
 import type { ChainEvent, PayloadEvent } from "../beacon/interface.ts";
 import { loadNetworkPreset, type NetworkSpec, networkFromBeaconSpec } from "../config/network.ts";
 import type { EproofConfig } from "../config/schema.ts";
-import { createDashboardHandler, DashboardState, dashboardBlockFromSummary } from "../dashboard/index.ts";
+import {
+  createDashboardHandler,
+  DashboardState,
+  dashboardBlockFromSummary,
+  dashboardRouteHandler,
+  dashboardRoutes,
+  fleetMetricsWithDashboard,
+} from "../dashboard/index.ts";
 import type { ChainConfigSource, WitnessSource } from "../execution/interface.ts";
 import { JsonRpcClient } from "../execution/jsonRpcClient.ts";
 import { ProofWitnessBuilder } from "../execution/proofWitnessBuilder.ts";
@@ -23,6 +30,7 @@ import {
   RpcWitnessSource,
 } from "../execution/rpcWitnessSource.ts";
 import { StatelessInputBuilder } from "../execution/statelessInput.ts";
+import { GpuSampler } from "../fleet/sampler.ts";
 import { createGateway, type Gateway } from "../gateway/server.ts";
 import { BlockTimeline, createMetrics, type EproofMetrics, metricsHandler } from "../metrics/index.ts";
 import type { P2pService } from "../p2p/interface.ts";
@@ -75,6 +83,7 @@ export interface EproofNode {
 
 /** Payload events kept for the witness provider (it needs the block number and hash). */
 const MAX_TRACKED_EVENTS = 256;
+const HEALTH_INTERVAL_MS = 30_000;
 
 export async function startNode(config: EproofConfig, modules: NodeModules = {}): Promise<EproofNode> {
   const logger = modules.logger ?? createLogger({ level: config.logLevel });
@@ -143,8 +152,24 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
   };
 
   const backends: ProvingBackend[] = [];
-  for (const b of config.proving.backends)
-    backends.push(await createBackend(backendOpts(b, proofTypes, () => chainConfig)));
+  const endpointGpus: Record<string, number[]> = {};
+  for (const b of config.proving.backends) {
+    const backend = await createBackend(backendOpts(b, proofTypes, () => chainConfig));
+    backends.push(backend);
+    if (b.kind === "ere" && b.gpus.length > 0) endpointGpus[backend.id] = b.gpus;
+  }
+  // GPU telemetry (watts, utilisation, memory, temperature) and energy per proof, when GPUs are attached.
+  metrics.setEndpointGpus(endpointGpus);
+  const gpuSampler =
+    Object.keys(endpointGpus).length > 0
+      ? new GpuSampler({
+          metrics: fleetMetricsWithDashboard(metrics, dashboard),
+          clock,
+          intervalMs: config.metrics.nvidiaSmiIntervalMs,
+          onError: (message) => logger.debug({ err: message }, "nvidia-smi sample failed"),
+        })
+      : undefined;
+  gpuSampler?.start();
 
   const store = await openProofStore(join(dataDir, "store"));
   const publishedListeners = new Set<(proof: StoredProof, payload: PayloadRecord) => void>();
@@ -219,13 +244,10 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
       },
     );
     const serveMetrics = metricsHandler(metrics);
-    const serveDashboard = createDashboardHandler({ state: dashboard });
+    const serveDashboard = dashboardRouteHandler(createDashboardHandler({ state: dashboard }));
     api.http.route("GET", "/metrics", async (req, res) => serveMetrics(req, res));
-    for (const path of ["/dashboard", "/dashboard/", "/dashboard/{file}", "/dashboard/api/{what}"]) {
-      api.http.route("GET", path, async (req, res) => {
-        if (!(await serveDashboard(req, res))) res.writeHead(404).end();
-      });
-    }
+    for (const path of dashboardRoutes())
+      api.http.route("GET", path, async (req, res) => serveDashboard(req, res));
     apiPort = (await api.start()).port;
     logger.info(
       { url: `http://${config.api.host}:${apiPort}` },
@@ -275,6 +297,30 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
     { clock },
   );
   const chainListeners = new Set<(event: ChainEvent) => void>();
+
+  // Upstream health for eproof_upstream_up and the scheduler (an unhealthy prover gets no work).
+  const checkHealth = async () => {
+    for (const h of await proofService.refreshHealth(signal))
+      metrics.recordUpstreamHealth(`prover:${h.id}`, h.ok);
+    metrics.recordUpstreamHealth(
+      "beacon",
+      await beacon.getHeadHeader(signal).then(
+        () => true,
+        () => false,
+      ),
+    );
+    metrics.recordUpstreamHealth(
+      "execution",
+      await rpc.call("eth_blockNumber", []).then(
+        () => true,
+        () => false,
+      ),
+    );
+  };
+  const healthTimer = setInterval(() => {
+    checkHealth().catch((e) => logger.debug({ err: errorMessage(e) }, "health check failed"));
+  }, HEALTH_INTERVAL_MS);
+  signal.addEventListener("abort", () => clearInterval(healthTimer), { once: true });
 
   async function pruneToFinalizedHash(hash: Uint8Array): Promise<void> {
     const payload = await store.payloadByBlockHash(hash);
@@ -468,6 +514,7 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
       await ready.catch(() => undefined);
       await followerRun;
       timeline.stop();
+      await gpuSampler?.stop();
       await p2p?.stop().catch((e) => logger.warn({ err: errorMessage(e) }, "p2p stop failed"));
       await gateway?.stop();
       await api?.stop();
