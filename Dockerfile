@@ -1,4 +1,4 @@
-# eproof container image. Same install as the README (`npm ci`, then run eproof through Node 24's
+# eproof container image. Same install as the README (`npm install`, then run eproof through Node 24's
 # type stripping); a build stage with compilers for native modules, a slim non-root runtime stage.
 
 FROM node:24-slim AS build
@@ -8,7 +8,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm install --no-audit --no-fund
 COPY bin ./bin
 COPY src ./src
 COPY config ./config

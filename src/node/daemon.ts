@@ -33,6 +33,7 @@ import { StatelessInputBuilder } from "../execution/statelessInput.ts";
 import { GpuSampler } from "../fleet/sampler.ts";
 import { createGateway, type Gateway } from "../gateway/server.ts";
 import { BlockTimeline, createMetrics, type EproofMetrics, metricsHandler } from "../metrics/index.ts";
+import { ForkSchedule } from "../p2p/forkSchedule.ts";
 import type { P2pService } from "../p2p/interface.ts";
 import { createP2p } from "../p2p/service.ts";
 import { type BackendOpts, createBackend } from "../proving/backends/factory.ts";
@@ -50,7 +51,6 @@ import { type Clock, systemClock } from "../util/clock.ts";
 import { EproofError, errorMessage } from "../util/errors.ts";
 import { bytesEqual, fromHex, toHex } from "../util/hex.ts";
 import { createLogger, type Logger, redactUrl } from "../util/logger.ts";
-import { ChainClock } from "./chainClock.ts";
 
 export interface NodeModules {
   logger?: Logger;
@@ -174,8 +174,8 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
   const store = await openProofStore(join(dataDir, "store"));
   const publishedListeners = new Set<(proof: StoredProof, payload: PayloadRecord) => void>();
   let p2p: P2pService | undefined;
-  let chainClock: ChainClock | undefined;
-  const signer = await makeSigner(config, modules, dataDir, containers, () => chainClock);
+  let schedule: ForkSchedule | undefined;
+  const signer = await makeSigner(config, modules, dataDir, containers, () => schedule);
 
   const proofService = new DefaultProofService({
     store,
@@ -189,7 +189,7 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
     schedulerOpts: { deadlineMs: config.proving.deadlineMs, hedge: config.proving.hedge },
     chainId: preset ? BigInt(preset.chainId) : undefined,
     // Payloads pushed through the API carry no slot: derive it from the payload's timestamp.
-    slotOfTimestamp: (timestamp) => chainClock?.slotAtTime(timestamp) ?? 0,
+    slotOfTimestamp: (timestamp) => schedule?.slotAtTime(timestamp) ?? 0,
     onProofReady: async (proof, payload) => {
       const root = toHex(proof.newPayloadRequestRoot);
       timeline.mark(root, "proved");
@@ -388,8 +388,18 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
   const ready = (async () => {
     const network = await connectBeacon(beacon, preset, proofTypes, logger, clock, signal, config.beacon.url);
     const spec = await beacon.getSpec(signal);
-    chainClock = new ChainClock(network, profile, clock, Number(spec.SLOTS_PER_EPOCH ?? 32));
-    const cc = chainClock;
+    const forks = new ForkSchedule({
+      chainConfig: network.forkConfig,
+      genesisValidatorsRoot: network.genesisValidatorsRoot,
+      genesisTime: network.genesisTime,
+      secondsPerSlot: network.secondsPerSlot,
+      slotsPerEpoch: Number(spec.SLOTS_PER_EPOCH ?? 32),
+      profile,
+      clock,
+    });
+    schedule = forks;
+    forks.start();
+    signal.addEventListener("abort", () => forks.stop(), { once: true });
     if (signer) await signer.resolveIndex(beacon, logger);
     if (config.p2p.enabled) {
       let finalizedSlot = 0;
@@ -398,7 +408,6 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
         if (e.type === "finalized") finalizedSlot = e.slot;
         if (e.type === "payload") head = { blockRoot: e.blockRoot, slot: e.slot };
       });
-      const digestListeners = new Set<(digest: Uint8Array) => void>();
       p2p = await createP2p(
         {
           listen: config.p2p.listen,
@@ -416,20 +425,13 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
           signal,
           containers,
           validators: beacon,
-          forkDigest: {
-            current: () => cc.forkDigestAtSlot(cc.currentSlot()),
-            all: () => cc.allForkDigests(),
-            onChange: (l) => {
-              digestListeners.add(l);
-              return () => digestListeners.delete(l);
-            },
-          },
-          domain: { currentDomain: () => cc.domainAtSlot(cc.currentSlot()) },
+          forkDigest: forks,
+          domain: forks,
           proofs: proofService,
           store,
           chain: {
             finalizedSlot: () => finalizedSlot,
-            currentSlot: () => cc.currentSlot(),
+            currentSlot: () => forks.currentSlot(),
             head: () => head,
           },
           proofTypes: provedTypes,
@@ -450,17 +452,11 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
         }
         set.add(e.signed.validatorIndex);
       });
-      let lastDigest = toHex(cc.forkDigestAtSlot(cc.currentSlot()));
-      const digestTimer = setInterval(() => {
-        const digest = cc.forkDigestAtSlot(cc.currentSlot());
-        if (toHex(digest) !== lastDigest) {
-          lastDigest = toHex(digest);
-          for (const l of digestListeners) l(digest);
-        }
+      const peersTimer = setInterval(() => {
         const peers = p2p?.peers() ?? [];
         dashboard.recordPeers(peers.length, peers.filter((p) => p.proofAware).length);
       }, 1000);
-      signal.addEventListener("abort", () => clearInterval(digestTimer), { once: true });
+      signal.addEventListener("abort", () => clearInterval(peersTimer), { once: true });
       logger.info({ peerId: p2p.peerId, addrs: p2p.multiaddrs() }, "p2p started");
     }
     follower = new ChainFollower(
@@ -602,7 +598,7 @@ async function makeSigner(
   modules: NodeModules,
   dataDir: string,
   containers: ReturnType<typeof proofContainers>,
-  chainClock: () => ChainClock | undefined,
+  schedule: () => ForkSchedule | undefined,
 ): Promise<NodeSigner | undefined> {
   let secretKey: SecretKey;
   let validatorIndex: number | undefined;
@@ -621,7 +617,7 @@ async function makeSigner(
   const guard = new DoubleSignGuard(dataDir);
   let signer: ProofSigner | undefined;
   const domainAtSlot = (slot: number) => {
-    const cc = chainClock();
+    const cc = schedule();
     if (!cc) throw new EproofError("INTERNAL", "cannot sign before the chain's fork schedule is known");
     return cc.domainAtSlot(slot);
   };

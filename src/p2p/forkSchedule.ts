@@ -1,7 +1,7 @@
-// Fork digests and the DOMAIN_EXECUTION_PROOF domain from the fork schedule + genesis validators root
-// (@lodestar/config), switching at fork boundaries (checked each epoch on the injected clock).
-import { type ChainForkConfig, computeForkDigest } from "@lodestar/config";
-import { executionProofDomainAtSlot } from "../signing/domain.ts";
+// Slot time, fork digests and the DOMAIN_EXECUTION_PROOF domain from the fork schedule + genesis
+// validators root (@lodestar/config), switching at fork boundaries (checked each slot on the clock).
+// One BeaconConfig is built up front: domains are looked up per gossip message and per signature.
+import { type ChainForkConfig, createBeaconConfig } from "@lodestar/config";
 import type { SpecProfile } from "../spec/profile.ts";
 import type { Clock } from "../util/clock.ts";
 import { bytesEqual } from "../util/hex.ts";
@@ -20,27 +20,40 @@ export interface ForkScheduleOpts {
 
 export class ForkSchedule implements ForkDigestProvider, SigningDomainProvider {
   private readonly o: ForkScheduleOpts;
+  private readonly beaconConfig: ReturnType<typeof createBeaconConfig>;
   private readonly listeners = new Set<(digest: Uint8Array) => void>();
   private digest: Uint8Array;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(o: ForkScheduleOpts) {
     this.o = o;
+    this.beaconConfig = createBeaconConfig(o.chainConfig, o.genesisValidatorsRoot);
     this.digest = this.digestAtEpoch(this.currentEpoch());
   }
 
+  get secondsPerSlot(): number {
+    return this.o.secondsPerSlot ?? 12;
+  }
+
+  get slotsPerEpoch(): number {
+    return this.o.slotsPerEpoch ?? 32;
+  }
+
   currentSlot(): number {
-    const secondsPerSlot = this.o.secondsPerSlot ?? 12;
-    const elapsed = this.o.clock.now() / 1000 - this.o.genesisTime;
-    return Math.max(0, Math.floor(elapsed / secondsPerSlot));
+    return this.slotAtTime(this.o.clock.now() / 1000);
+  }
+
+  /** The slot a unix time (seconds) falls in, e.g. an execution payload's timestamp. */
+  slotAtTime(timestamp: number): number {
+    return Math.max(0, Math.floor((timestamp - this.o.genesisTime) / this.secondsPerSlot));
   }
 
   currentEpoch(): number {
-    return Math.floor(this.currentSlot() / (this.o.slotsPerEpoch ?? 32));
+    return Math.floor(this.currentSlot() / this.slotsPerEpoch);
   }
 
   digestAtEpoch(epoch: number): Uint8Array {
-    return computeForkDigest(this.o.chainConfig, this.o.genesisValidatorsRoot, epoch);
+    return this.beaconConfig.forkBoundary2ForkDigest(this.beaconConfig.getForkBoundaryAtEpoch(epoch));
   }
 
   current(): Uint8Array {
@@ -50,12 +63,16 @@ export class ForkSchedule implements ForkDigestProvider, SigningDomainProvider {
   all(): Uint8Array[] {
     return this.o.chainConfig.forkBoundariesAscendingEpochOrder
       .filter((b) => Number.isFinite(b.epoch))
-      .map((b) => this.digestAtEpoch(b.epoch));
+      .map((b) => this.beaconConfig.forkBoundary2ForkDigest(b));
+  }
+
+  /** DOMAIN_EXECUTION_PROOF with the fork version active at `slot` (a proof is signed for its payload's slot). */
+  domainAtSlot(slot: number): Uint8Array {
+    return this.beaconConfig.getDomain(slot, this.o.profile.domainExecutionProof, slot);
   }
 
   currentDomain(): Uint8Array {
-    const slot = this.currentSlot();
-    return executionProofDomainAtSlot(this.o.chainConfig, this.o.genesisValidatorsRoot, slot, this.o.profile);
+    return this.domainAtSlot(this.currentSlot());
   }
 
   onChange(listener: (digest: Uint8Array) => void): () => void {
@@ -65,8 +82,7 @@ export class ForkSchedule implements ForkDigestProvider, SigningDomainProvider {
 
   /** Re-checks the digest once per slot (cheap) so a boundary switches within a slot. */
   start(): void {
-    const slotMs = (this.o.secondsPerSlot ?? 12) * 1000;
-    this.timer = setInterval(() => this.check(), slotMs);
+    this.timer = setInterval(() => this.check(), this.secondsPerSlot * 1000);
   }
 
   stop(): void {
