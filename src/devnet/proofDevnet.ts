@@ -80,6 +80,8 @@ export interface DevnetSummary {
   headSlot: number;
   /** Attestations included in the canonical blocks: the validators kept attesting. */
   attestations: number;
+  /** Stopped with Ctrl-C: only what eproof saw itself is counted (no beacon, store or req/resp checks). */
+  interrupted: boolean;
   ok: boolean;
 }
 
@@ -96,6 +98,8 @@ interface BlockTrack {
   provedAt: number | null;
   verifiedAt: Map<number, number>;
   reported: boolean;
+  /** The follower reported it orphaned by a reorg. */
+  orphaned: boolean;
 }
 
 const BUDGET_MS = 10_000;
@@ -221,6 +225,10 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
   const [prover, ...verifiers] = nodes;
   if (!prover) throw new Error("no eproof nodes");
   prover.onChainEvent((event) => {
+    if (event.type === "reorg") {
+      const orphaned = new Set(event.orphanedBlockRoots.map(toHex));
+      for (const b of blocks.values()) if (orphaned.has(toHex(b.blockRoot))) b.orphaned = true;
+    }
     if (event.type !== "payload") return;
     const payload = event.npr.value.executionPayload;
     blocks.set(toHex(event.root), {
@@ -236,6 +244,7 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
       provedAt: null,
       verifiedAt: new Map(),
       reported: false,
+      orphaned: false,
     });
   });
   prover.onInputBuilt((root, bytes) => {
@@ -290,7 +299,9 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
     if (!opts.signal.aborted)
       await new Promise((r) => setTimeout(r, Math.min(15_000, devnet.secondsPerSlot * 3000)));
     for (const root of blocks.keys()) report(root, true);
-    summary = await summarize(opts, blocks, nodes, devnet);
+    summary = opts.signal.aborted
+      ? tally(opts, blocks, nodes, devnet)
+      : await summarize(opts, blocks, nodes, devnet);
   } finally {
     txGen.stop();
     await Promise.all(
@@ -299,6 +310,46 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
     await devnet.stop();
   }
   return summary;
+}
+
+/** After Ctrl-C the beacon node may already be gone: count what eproof itself saw, check nothing more. */
+function tally(
+  opts: ProofDevnetOpts,
+  blocks: Map<string, BlockTrack>,
+  nodes: EproofNode[],
+  devnet: Devnet,
+): DevnetSummary {
+  const all = [...blocks.values()];
+  const kept = all.filter((b) => !b.orphaned);
+  const proved = kept.filter((b) => b.provedAt !== null);
+  const verified = kept.filter((b) => b.verifiedAt.size >= nodes.length - 1);
+  const proveMs = proved.map((b) => (b.provedAt ?? 0) - b.seenAt).sort((a, b) => a - b);
+  const verifyMs = verified.map((b) => Math.max(...b.verifiedAt.values()) - b.seenAt).sort((a, b) => a - b);
+  return {
+    slots: opts.slots ?? Math.max(0, ...all.map((b) => b.slot)),
+    blocks: kept.length,
+    proved: proved.length,
+    verified: verified.length,
+    stored: 0,
+    orphaned: all.length - kept.length,
+    nodes: nodes.length,
+    txs: kept.reduce((sum, b) => sum + b.txs, 0),
+    gas: kept.reduce((sum, b) => sum + b.gasUsed, 0),
+    servedByReqResp: 0,
+    p50ProveMs: median(proveMs),
+    maxProveMs: proveMs.at(-1) ?? null,
+    p50VerifyMs: median(verifyMs),
+    maxVerifyMs: verifyMs.at(-1) ?? null,
+    timeToFirstBlockMs: devnet.timeToFirstBlockMs,
+    headSlot: Math.max(0, ...all.map((b) => b.slot)),
+    attestations: 0,
+    interrupted: true,
+    ok: false,
+  };
+}
+
+function median(xs: number[]): number | null {
+  return xs.length ? (xs[Math.floor(xs.length / 2)] ?? null) : null;
 }
 
 async function summarize(
@@ -351,7 +402,6 @@ async function summarize(
       opts.logger.warn({ err: errorMessage(e) }, "req/resp backfill failed");
     }
   }
-  const median = (xs: number[]) => (xs.length ? (xs[Math.floor(xs.length / 2)] ?? null) : null);
   const n = canonical.length;
   return {
     slots: opts.slots ?? headSlot,
@@ -371,6 +421,7 @@ async function summarize(
     timeToFirstBlockMs: devnet.timeToFirstBlockMs,
     headSlot,
     attestations,
+    interrupted: false,
     ok: n > 0 && proved.length === n && verified.length === n && stored === n,
   };
 }

@@ -89,7 +89,12 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       process.off("SIGTERM", onSignal);
     }
     if (args.json) out(JSON.stringify(summary));
-    else {
+    else if (summary.interrupted) {
+      out(
+        `stopped: ${summary.blocks} blocks seen (${summary.orphaned} orphaned), ${summary.proved} proved, ` +
+          `${summary.verified} verified by all ${summary.nodes - 1} verifiers; median proof ${summary.p50ProveMs ?? "—"} ms`,
+      );
+    } else {
       out(
         `${summary.blocks} canonical blocks (${summary.orphaned} orphaned): ${summary.proved} proved, ` +
           `${summary.verified} verified and ${summary.stored} stored by all ${summary.nodes - 1} verifiers; ` +
