@@ -154,7 +154,7 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
   const backends: ProvingBackend[] = [];
   const endpointGpus: Record<string, number[]> = {};
   for (const b of config.proving.backends) {
-    const backend = await createBackend(backendOpts(b, proofTypes, () => chainConfig));
+    const backend = await createBackend(backendOpts(b, proofTypes, () => chainConfig, preset?.chainId));
     backends.push(backend);
     if (b.kind === "ere" && b.gpus.length > 0) endpointGpus[backend.id] = b.gpus;
   }
@@ -552,6 +552,7 @@ function backendOpts(
   b: EproofConfig["proving"]["backends"][number],
   table: ProofTypeTable,
   chainConfig: () => GethChainConfig | undefined,
+  presetChainId: number | undefined,
 ): BackendOpts {
   switch (b.kind) {
     case "cpu":
@@ -571,7 +572,8 @@ function backendOpts(
         url: b.url,
         proofType: table.resolve(b.proofType).id,
         name: b.name,
-        chainId: BigInt(chainConfig()?.chainId ?? 1),
+        // The guest commits to the chain id: the network preset's, else the execution client's chain config.
+        chainId: BigInt(presetChainId ?? chainConfig()?.chainId ?? 1),
         proveTimeoutMs: b.timeoutMs,
       };
     case "zkboost":
