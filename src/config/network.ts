@@ -115,7 +115,11 @@ export function networkFromBeaconSpec(
       `the beacon node runs the ${presetBase} preset but eproof runs ${ACTIVE_PRESET}: start eproof with LODESTAR_PRESET=${presetBase}`,
     );
   }
-  const chainConfig = chainConfigFromJson(spec);
+  // HttpBeaconClient.getSpec flattens list values (BLOB_SCHEDULE) to JSON strings; @lodestar/config wants lists.
+  const json: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(spec))
+    json[k] = typeof v === "string" && v.startsWith("[") ? JSON.parse(v) : v;
+  const chainConfig = chainConfigFromJson(json);
   return {
     name: String(chainConfig.CONFIG_NAME ?? "custom"),
     chainId: Number(chainConfig.DEPOSIT_CHAIN_ID),

@@ -86,12 +86,37 @@ const MAX_TRACKED_EVENTS = 256;
 const HEALTH_INTERVAL_MS = 30_000;
 
 export async function startNode(config: EproofConfig, modules: NodeModules = {}): Promise<EproofNode> {
+  // A start that fails half way closes what it opened (listeners, store lock, guard journal), newest first.
+  const opened: (() => unknown)[] = [];
+  try {
+    return await startNodeOrThrow(config, modules, opened);
+  } catch (e) {
+    for (const close of opened.reverse()) {
+      try {
+        await close();
+      } catch {
+        // The start error is the one to report.
+      }
+    }
+    throw e;
+  }
+}
+
+async function startNodeOrThrow(
+  config: EproofConfig,
+  modules: NodeModules,
+  opened: (() => unknown)[],
+): Promise<EproofNode> {
   const logger = modules.logger ?? createLogger({ level: config.logLevel });
   const clock = modules.clock ?? systemClock;
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort(modules.signal?.reason);
   modules.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const signal = abort.signal;
+  opened.push(() => {
+    abort.abort(new EproofError("INTERNAL", "node start failed"));
+    modules.signal?.removeEventListener("abort", onOuterAbort);
+  });
 
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -170,12 +195,15 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
         })
       : undefined;
   gpuSampler?.start();
+  opened.push(() => gpuSampler?.stop());
 
   const store = await openProofStore(join(dataDir, "store"));
+  opened.push(() => store.close());
   const publishedListeners = new Set<(proof: StoredProof, payload: PayloadRecord) => void>();
   let p2p: P2pService | undefined;
   let schedule: ForkSchedule | undefined;
   const signer = await makeSigner(config, modules, dataDir, containers, () => schedule);
+  opened.push(() => signer?.guard.close());
 
   const proofService = new DefaultProofService({
     store,
@@ -207,6 +235,7 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
       for (const l of publishedListeners) l(proof, payload);
     },
   });
+  opened.push(() => proofService.close());
   proofService.subscribe((event) => {
     if (event.type === "proof_failure") {
       timeline.proofFailed(
@@ -249,6 +278,7 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
     for (const path of dashboardRoutes())
       api.http.route("GET", path, async (req, res) => serveDashboard(req, res));
     apiPort = (await api.start()).port;
+    opened.push(() => api?.stop());
     logger.info(
       { url: `http://${config.api.host}:${apiPort}` },
       "proof-engine API, /metrics and /dashboard listening",
@@ -286,6 +316,7 @@ export async function startNode(config: EproofConfig, modules: NodeModules = {})
       },
     );
     gatewayPort = (await gateway.start()).port;
+    opened.push(() => gateway?.stop());
     logger.info(
       { url: `http://${config.gateway.host}:${gatewayPort}`, mode: config.gateway.mode, k: config.gateway.k },
       "Engine API gateway listening",
