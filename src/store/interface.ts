@@ -37,6 +37,7 @@ export interface ProofStore {
   /** Slot-ascending proofs with startSlot <= slot < startSlot + count. */
   proofsBySlotRange(startSlot: number, count: number, proofTypes?: readonly number[]): Promise<StoredProof[]>;
 
+  /** Survives a process crash at once; fsynced together with the next proof (payloads can be refetched). */
   putPayload(payload: PayloadRecord): Promise<void>;
   getPayload(root: Uint8Array): Promise<PayloadRecord | undefined>;
   payloadByBlockRoot(blockRoot: Uint8Array): Promise<PayloadRecord | undefined>;

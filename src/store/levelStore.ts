@@ -247,7 +247,15 @@ export class LevelProofStore implements ProofStore {
       ops.push({ type: "put", key: key(PAYLOAD_BY_BLOCK_ROOT, payload.blockRoot), value: root });
     if (!isZero(payload.blockHash))
       ops.push({ type: "put", key: key(PAYLOAD_BY_BLOCK_HASH, payload.blockHash), value: root });
-    await this.write(ops, "put payload");
+    // Not fsynced on its own: a payload can be fetched from the chain again, and LevelDB's log is
+    // sequential, so the next synced write (the payload's first proof) makes this one durable too.
+    await this.live()
+      .batch(ops)
+      .catch((e: unknown) => {
+        throw new EproofError("STORE", `proof store write failed (put payload): ${errorMessage(e)}`, {
+          cause: e,
+        });
+      });
   }
 
   async getPayload(root: Uint8Array): Promise<PayloadRecord | undefined> {
