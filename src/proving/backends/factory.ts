@@ -1,9 +1,10 @@
 // Chooses a proving backend implementation from a discriminated union of options, as Lodestar's
-// initializeExecutionEngine does. The CPU backend lives in cpu.ts and is loaded on demand.
+// initializeExecutionEngine does.
 import type { SpecProfile } from "../../spec/profile.ts";
 import type { ProofTypeTable } from "../../spec/proofTypes.ts";
-import { EproofError, errorMessage } from "../../util/errors.ts";
+import { EproofError } from "../../util/errors.ts";
 import type { ProvingBackend } from "../interface.ts";
+import { CpuBackend, type CpuBackendOpts } from "./cpu.ts";
 import { defaultEreBackendOpts, EreBackend } from "./ere.ts";
 import { defaultZkboostBackendOpts, ZkboostBackend } from "./zkboost.ts";
 
@@ -29,23 +30,13 @@ export type BackendOpts =
     }
   | {
       kind: "cpu";
-      /** Passed as is to `new CpuBackend(options)` (src/proving/backends/cpu.ts). */
-      options?: Record<string, unknown>;
+      options?: CpuBackendOpts;
     };
 
 export const defaultBackendOpts = {
   ere: defaultEreBackendOpts,
   zkboost: defaultZkboostBackendOpts,
 } as const;
-
-/** The module path is a variable so this file typechecks before cpu.ts lands. */
-const CPU_MODULE = "./cpu.ts";
-
-type BackendConstructor = new (options: Record<string, unknown>) => ProvingBackend;
-
-function isConstructor(v: unknown): v is BackendConstructor {
-  return typeof v === "function";
-}
 
 export async function createBackend(opts: BackendOpts): Promise<ProvingBackend> {
   switch (opts.kind) {
@@ -68,21 +59,8 @@ export async function createBackend(opts: BackendOpts): Promise<ProvingBackend> 
         proveTimeoutMs: opts.proveTimeoutMs,
         verifyTimeoutMs: opts.verifyTimeoutMs,
       });
-    case "cpu": {
-      let mod: Record<string, unknown>;
-      try {
-        mod = (await import(CPU_MODULE)) as Record<string, unknown>;
-      } catch (e) {
-        throw new EproofError(
-          "BAD_CONFIG",
-          `the CPU backend is not available in this build: ${errorMessage(e)}`,
-        );
-      }
-      const ctor = mod.CpuBackend;
-      if (!isConstructor(ctor))
-        throw new EproofError("INTERNAL", "src/proving/backends/cpu.ts exports no CpuBackend class");
-      return new ctor(opts.options ?? {});
-    }
+    case "cpu":
+      return new CpuBackend(opts.options ?? {});
     default: {
       const unknownKind: never = opts;
       throw new EproofError("BAD_CONFIG", `unknown backend kind ${JSON.stringify(unknownKind)}`);
