@@ -4,12 +4,12 @@ import { readFileSync } from "node:fs";
 import { createMPT } from "@ethereumjs/mpt";
 import { Caches } from "@ethereumjs/statemanager";
 import { ValueEncoding } from "@ethereumjs/util";
-import { createVM, runBlock } from "@ethereumjs/vm";
+import { runBlock } from "@ethereumjs/vm";
 import { nprRoot } from "../src/spec/newPayloadRequest.ts";
 import { encodeStatelessInput, schemaIdForFork } from "../src/spec/stateless.ts";
 import { HOODI_CHAIN_CONFIG } from "../src/stateless/common.ts";
 import { proveReexec, verifyReexec } from "../src/stateless/cpuProof.ts";
-import { getBn254 } from "../src/stateless/crypto.ts";
+import { createFastVM } from "../src/stateless/crypto.ts";
 import { validateStateless, validateStatelessBlock, witnessHeaders } from "../src/stateless/engine.ts";
 import { type BlockWithWitness, readEthrexCache } from "../src/stateless/fixtureFiles.ts";
 import { nprFromBlock } from "../src/stateless/payloadBlock.ts";
@@ -46,7 +46,7 @@ async function runStateful(b: BlockWithWitness): Promise<void> {
     new Caches(),
   );
   const blockchain = new WitnessHeaderChain(headers.map((h) => ({ number: h.number, hash: h.hash() })));
-  const vm = await createVM({ common, stateManager, blockchain, evmOpts: { bn254: await getBn254() } });
+  const vm = await createFastVM({ common, stateManager, blockchain });
   await runBlock(vm, { block: b.block, skipHeaderValidation: true });
 }
 

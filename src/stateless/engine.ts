@@ -6,7 +6,7 @@ import { type Block, type BlockHeader, createBlockHeaderFromRLP } from "@ethereu
 import { Common } from "@ethereumjs/common";
 import { Caches } from "@ethereumjs/statemanager";
 import { bytesToHex, equalsBytes } from "@ethereumjs/util";
-import { createVM, runBlock } from "@ethereumjs/vm";
+import { runBlock } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { ForkedNewPayloadRequest } from "../spec/newPayloadRequest.ts";
 import { nprRoot } from "../spec/newPayloadRequest.ts";
@@ -19,7 +19,7 @@ import {
 } from "../spec/stateless.ts";
 import { errorMessage } from "../util/errors.ts";
 import { commonFromGethConfig, type GethChainConfig } from "./common.ts";
-import { getBn254 } from "./crypto.ts";
+import { createFastVM } from "./crypto.ts";
 import { blobHashesOf, blockFromPayload, payloadView } from "./payloadBlock.ts";
 import { checkPublicKeys } from "./publicKeys.ts";
 import {
@@ -204,12 +204,7 @@ export async function validateStatelessBlock(
     const sm = new WitnessStateManager(trie, common, SYSTEM_ADDRESS, new Caches());
     stateManager = sm;
     const chain = new WitnessHeaderChain(headers.map((h) => ({ number: h.number, hash: h.hash() })));
-    const vm = await createVM({
-      common,
-      stateManager: sm,
-      blockchain: chain,
-      evmOpts: { bn254: await getBn254() },
-    });
+    const vm = await createFastVM({ common, stateManager: sm, blockchain: chain });
     vm.events.on("beforeTx", () => {
       sm.inTransaction = true;
     });

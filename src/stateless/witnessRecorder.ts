@@ -17,11 +17,11 @@ import {
   MapDB,
   type PrefixedHexString,
 } from "@ethereumjs/util";
-import { createVM, runBlock } from "@ethereumjs/vm";
+import { runBlock } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { ExecutionWitnessValue } from "../spec/stateless.ts";
 import { errorMessage } from "../util/errors.ts";
-import { getBn254 } from "./crypto.ts";
+import { createFastVM } from "./crypto.ts";
 import { trieOver } from "./witnessState.ts";
 
 type AnyDb = DB<string, string | Uint8Array>;
@@ -194,7 +194,7 @@ export async function recordWitness(opts: {
     { trie, common, caches: new Caches() },
     SYSTEM_ADDRESS_HEX,
   );
-  const vm = await createVM({ common, stateManager, blockchain, evmOpts: { bn254: await getBn254() } });
+  const vm = await createFastVM({ common, stateManager, blockchain });
   vm.events.on("beforeTx", () => {
     stateManager.inTransaction = true;
   });
