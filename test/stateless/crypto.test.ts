@@ -4,12 +4,16 @@ import { MerkleStateManager } from "@ethereumjs/statemanager";
 import {
   bigIntToBytes,
   bytesToBigInt,
+  bytesToHex,
   concatBytes,
   createAddressFromString,
   setLengthLeft,
+  ecrecover as utilEcrecover,
 } from "@ethereumjs/util";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import { describe, expect, it } from "vitest";
-import { createFastVM } from "../../src/stateless/crypto.ts";
+import { createFastVM, ecrecover, keccak256, nativeEcrecover } from "../../src/stateless/crypto.ts";
 import { installJumpAnalysisCache } from "../../src/stateless/jumpAnalysis.ts";
 
 const P = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -74,5 +78,54 @@ describe("jump analysis cache", () => {
       const bad = await v.evm.runCode({ code: intoPushData, gasLimit: 100_000n });
       expect(bad.exceptionError?.error).toMatch(/^invalid JUMP/);
     }
+  });
+});
+
+describe("keccak256 and ecrecover", () => {
+  it("keccak256 equals @noble/hashes on every length around the 136-byte rate and on subarrays", () => {
+    const buf = Uint8Array.from({ length: 700 }, (_, i) => (i * 31 + 7) & 0xff);
+    for (const len of [0, 1, 31, 32, 135, 136, 137, 271, 272, 273, 532, 699]) {
+      expect(keccak256(buf.subarray(0, len))).toEqual(keccak_256(buf.subarray(0, len)));
+      expect(keccak256(buf.subarray(700 - len))).toEqual(keccak_256(buf.subarray(700 - len)));
+    }
+  });
+
+  it("ecrecover runs on libsecp256k1 and agrees with @ethereumjs/util's on valid and invalid signatures", () => {
+    expect(nativeEcrecover).toBe(true);
+    const n = secp256k1.Point.CURVE().n;
+    const outcome = (f: () => Uint8Array) => {
+      try {
+        return bytesToHex(f());
+      } catch {
+        return "throws";
+      }
+    };
+    let valid = 0;
+    for (let i = 0; i < 40; i++) {
+      const sk = keccak_256(Uint8Array.of(i, 1));
+      const msg = keccak_256(Uint8Array.of(i, 2));
+      const sig = secp256k1.sign(msg, sk, { format: "recovered", prehash: false });
+      const rec = BigInt(sig[0] ?? 0);
+      let r: Uint8Array = sig.slice(1, 33);
+      let s: Uint8Array = sig.slice(33, 65);
+      let v = rec + 27n;
+      let chainId: bigint | undefined;
+      const variant = i % 8;
+      if (variant === 1) {
+        chainId = 560048n;
+        v = rec + 35n + 2n * chainId;
+      } else if (variant === 2)
+        s = word(n - bytesToBigInt(s)); // high s: recovers another key
+      else if (variant === 3) r = word(0n);
+      else if (variant === 4) s = word(n);
+      else if (variant === 5) r = word(n + 1n);
+      else if (variant === 6) v = 29n;
+      else if (variant === 7) r = r.subarray(1); // short r is left-padded
+      const ours = outcome(() => ecrecover(msg, v, r, s, chainId));
+      const ref = outcome(() => utilEcrecover(msg, v, r, s, chainId));
+      expect(ours, `case ${i}`).toBe(ref);
+      if (ours !== "throws") valid++;
+    }
+    expect(valid).toBeGreaterThanOrEqual(15);
   });
 });
