@@ -39,6 +39,8 @@ export interface BlockReport {
   gasUsed: bigint;
   ms: number;
   reason?: string;
+  /** Accounts read as absent without proof under geth's witness rule (geth ExtWitness files only). */
+  assumedAbsent?: string[];
 }
 
 /** A report plus what produced it, for tests that tamper with the witness afterwards. */

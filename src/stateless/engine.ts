@@ -52,12 +52,16 @@ export interface BlockVerdict {
   reason?: string;
   /** Gas the execution used, or the header's claim when execution did not finish. */
   gasUsed: bigint;
+  /** Accounts read as absent without proof (only under `unprovenAccountsAbsent`). */
+  assumedAbsent?: string[];
 }
 
 export interface BlockCheckOptions {
   /** The NPR's versioned hashes, checked against the blob transactions in order. */
   versionedHashes?: Uint8Array[];
   publicKeys?: Uint8Array[];
+  /** geth's witness rule (see WitnessStateManager); never for proofs, only for geth ExtWitness files. */
+  unprovenAccountsAbsent?: boolean;
 }
 
 class Invalid extends Error {}
@@ -201,7 +205,9 @@ export async function validateStatelessBlock(
     const db = WitnessNodeDb.fromWitness(witness.state, witness.codes);
     const trie = await trieOver(db, parent.stateRoot, common);
     // Caches on: first reads still go to the witness trie; writes meet it when flushed at commit.
-    const sm = new WitnessStateManager(trie, common, SYSTEM_ADDRESS, new Caches());
+    const sm = new WitnessStateManager(trie, common, SYSTEM_ADDRESS, new Caches(), {
+      unprovenAccountsAbsent: opts.unprovenAccountsAbsent === true,
+    });
     stateManager = sm;
     const chain = new WitnessHeaderChain(headers.map((h) => ({ number: h.number, hash: h.hash() })));
     const vm = await createFastVM({ common, stateManager: sm, blockchain: chain });
@@ -213,7 +219,9 @@ export async function validateStatelessBlock(
     });
     const result = await runBlock(vm, { block, skipHeaderValidation: true, setHardfork: false });
     sm.assertShadowUnchanged();
-    return { valid: true, gasUsed: result.gasUsed };
+    const verdict: BlockVerdict = { valid: true, gasUsed: result.gasUsed };
+    if (sm.unprovenAbsent?.size) verdict.assumedAbsent = [...sm.unprovenAbsent];
+    return verdict;
   } catch (e) {
     if (process.env.EPROOF_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     const missing =
@@ -221,8 +229,13 @@ export async function validateStatelessBlock(
       (stateManager?.shadowChanged()
         ? findMissingWitness(new Error("witness incomplete: missing node for the system address"))
         : undefined);
-    const reason = missing ? missing.message : errorMessage(e).replace(/\s+/g, " ").slice(0, 400);
-    return { valid: false, reason, gasUsed: block.header.gasUsed };
+    let reason = missing ? missing.message : errorMessage(e).replace(/\s+/g, " ").slice(0, 400);
+    const assumed = stateManager?.unprovenAbsent;
+    if (assumed?.size)
+      reason = `${reason} (after reading ${[...assumed].join(", ")} as absent without proof)`;
+    const verdict: BlockVerdict = { valid: false, reason, gasUsed: block.header.gasUsed };
+    if (assumed?.size) verdict.assumedAbsent = [...assumed];
+    return verdict;
   }
 }
 

@@ -30,6 +30,11 @@ import { isEthrexCache, networkChainConfig, readEthrexCache, readGethBlockPair }
 export interface FileRunOptions {
   /** Network whose config geth RLP pairs are executed with (they carry none). */
   network?: string;
+  /**
+   * geth ExtWitness pairs only: refuse geth's rule that an account whose trie path the witness lacks
+   * reads as absent (see WitnessStateManager). Every other input is always strict.
+   */
+  strictGethWitness?: boolean;
 }
 
 function readJson(file: string): unknown {
@@ -49,9 +54,11 @@ export async function* runFile(file: string, opts: FileRunOptions = {}): AsyncGe
   if (file.endsWith("-block.rlp")) {
     const { block, witness, common } = readGethBlockPair(file, networkChainConfig(opts.network ?? "hoodi"));
     const t0 = performance.now();
-    const v = await validateStatelessBlock(block, witness, common);
+    const v = await validateStatelessBlock(block, witness, common, {
+      unprovenAccountsAbsent: opts.strictGethWitness !== true,
+    });
     const ms = performance.now() - t0;
-    yield report(
+    const r = report(
       file,
       basename(file),
       Number(block.header.number),
@@ -62,6 +69,8 @@ export async function* runFile(file: string, opts: FileRunOptions = {}): AsyncGe
       ms,
       v.reason,
     );
+    if (v.assumedAbsent) r.assumedAbsent = v.assumedAbsent;
+    yield r;
     return;
   }
   if (file.endsWith(".ssz")) {

@@ -120,11 +120,35 @@ export class WitnessStateManager extends MerkleStateManager {
   /** Set by the engine from VM events: true while a transaction runs. */
   inTransaction = false;
   private shadow: { active: boolean; account: Account | undefined } = { active: false, account: undefined };
+  /**
+   * geth's witness rule, off unless asked for: an account whose trie path the witness does not prove
+   * reads as absent. geth omits the path of accounts it only looked up and found absent, and its own
+   * stateless check reads the gap as empty. Unsound against a hostile witness, so only for geth
+   * ExtWitness files, only inside transactions (system contracts must be proven), and every such
+   * read is reported. Writes still need the path.
+   */
+  readonly unprovenAbsent: Set<string> | undefined;
 
   /** `caches` only for comparisons (bench); validation runs uncached so every read meets the witness. */
-  constructor(trie: MerklePatriciaTrie, common: Common, systemAddress: bigint, caches?: Caches) {
+  constructor(
+    trie: MerklePatriciaTrie,
+    common: Common,
+    systemAddress: bigint,
+    caches?: Caches,
+    opts: { unprovenAccountsAbsent?: boolean } = {},
+  ) {
     super(caches ? { trie, common, caches } : { trie, common });
     this.systemAddressHex = `0x${systemAddress.toString(16).padStart(40, "0")}`;
+    if (opts.unprovenAccountsAbsent) {
+      const absent = new Set<string>();
+      this.unprovenAbsent = absent;
+      // EthereumJS deletes a touched empty account at the end of a transaction, even one that never
+      // existed; for an account assumed absent that deletion is a no-op and needs no path.
+      const del = trie.del.bind(trie);
+      trie.del = async (key: Uint8Array) => {
+        if (!absent.has(bytesToHex(key))) await del(key);
+      };
+    }
   }
 
   private isShadowable(address: Address): boolean {
@@ -138,6 +162,15 @@ export class WitnessStateManager extends MerkleStateManager {
     } catch (e) {
       if (e instanceof MissingWitnessError && this.isShadowable(address)) {
         this.shadow = { active: true, account: undefined };
+        return undefined;
+      }
+      if (
+        e instanceof MissingWitnessError &&
+        e.part === "node" &&
+        this.inTransaction &&
+        this.unprovenAbsent
+      ) {
+        this.unprovenAbsent.add(address.toString());
         return undefined;
       }
       throw e;

@@ -39,8 +39,18 @@ describe("eproof stateless", () => {
     expect(lines.some((l) => l.expected === false && l.valid === false)).toBe(true);
   });
 
-  it("exits 1 and names the missing node when a witness is incomplete (geth Hoodi pair)", () => {
-    const r = eproof(`${FIX}hoodi/1151683-block.rlp`);
+  it("a geth pair follows geth's witness rule and names the account it assumed absent", () => {
+    // The glob order: the witness file stands for its block file, which runs once.
+    const r = eproof(`${FIX}hoodi/1151683-block.rlp`, `${FIX}hoodi/1151683-witness.rlp`);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(
+      /ok {3}1151683-block\.rlp .* valid .*assumed absent .*0x00d8b9e957becc0978a9882f0cd5e776cd7c5b20/,
+    );
+    expect(r.stdout).toMatch(/1\/1 blocks reached the expected verdict/);
+  });
+
+  it("--strict-geth-witness: exits 1 and names the missing node", () => {
+    const r = eproof("--strict-geth-witness", `${FIX}hoodi/1151683-witness.rlp`);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/FAIL .*1151683-block\.rlp .*missing node 0x7e224bab/);
     expect(r.stdout).toMatch(/0\/1 blocks reached the expected verdict/);
@@ -58,7 +68,7 @@ describe("eproof stateless", () => {
       encoding: "utf8",
     });
     expect(r.status).toBe(0);
-    for (const word of ["--json", "--network", "BlockchainTest", "witness.rlp"])
+    for (const word of ["--json", "--network", "--strict-geth-witness", "BlockchainTest", "witness.rlp"])
       expect(r.stdout).toContain(word);
   });
 });

@@ -137,6 +137,25 @@ describe("Hoodi blocks", () => {
     );
   });
 
+  it("1151683 validates under geth's witness rule, naming the one account it read as absent", async () => {
+    const pair = readGethBlockPair(join(FIX, "hoodi/1151683-block.rlp"), HOODI_CHAIN_CONFIG);
+    const v = await validateStatelessBlock(pair.block, pair.witness, pair.common, {
+      unprovenAccountsAbsent: true,
+    });
+    expect(v.reason).toBeUndefined();
+    expect(v.valid).toBe(true);
+    expect(v.gasUsed).toBe(21000n);
+    expect(v.assumedAbsent).toEqual(["0x00d8b9e957becc0978a9882f0cd5e776cd7c5b20"]);
+    // The rule never hides a gap silently: with a node removed, the block fails or names more accounts.
+    for (const i of [0, 7, 19, 33, 52, 71, 88, 103]) {
+      const cut = await validateStatelessBlock(pair.block, without(pair.witness, "state", i), pair.common, {
+        unprovenAccountsAbsent: true,
+      });
+      if (cut.valid) expect(cut.assumedAbsent?.length ?? 0, `node ${i}`).toBeGreaterThan(0);
+      else expect(cut.reason, `node ${i}`).toMatch(/witness incomplete|as absent without proof/);
+    }
+  });
+
   it("recovers one 65-byte key per transaction", () => {
     const pair = readGethBlockPair(join(FIX, "hoodi/1151683-block.rlp"), HOODI_CHAIN_CONFIG);
     const common = commonFromGethConfig(HOODI_CHAIN_CONFIG);

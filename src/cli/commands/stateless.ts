@@ -9,6 +9,17 @@ interface StatelessArgs {
   files: string[];
   json: boolean;
   network: string;
+  strictGethWitness: boolean;
+}
+
+/** A geth `<n>-witness.rlp` stands for its `<n>-block.rlp`; listed twice (a glob), it runs once. */
+function blockFiles(files: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const f of files) {
+    const file = f.endsWith("-witness.rlp") ? f.replace(/-witness\.rlp$/, "-block.rlp") : f;
+    if (!out.includes(file)) out.push(file);
+  }
+  return out;
 }
 
 function jsonLine(r: BlockReport): string {
@@ -24,13 +35,19 @@ function jsonLine(r: BlockReport): string {
     ms: Math.round(r.ms * 10) / 10,
   };
   if (r.reason !== undefined) o.reason = r.reason;
+  if (r.assumedAbsent) o.assumedAbsent = r.assumedAbsent;
   return JSON.stringify(o);
 }
 
 function tableLine(r: BlockReport): string {
   const verdict = `${r.valid ? "valid" : "INVALID"}${r.expected === r.valid ? "" : ` (expected ${r.expected ? "valid" : "invalid"})`}`;
   const test = r.test.length > 60 ? `…${r.test.slice(-59)}` : r.test;
-  const why = r.reason && (!r.ok || !r.valid) ? `  ${r.reason.slice(0, 160)}` : "";
+  const why =
+    r.reason && (!r.ok || !r.valid)
+      ? `  ${r.reason.slice(0, 160)}`
+      : r.assumedAbsent
+        ? `  assumed absent without proof (geth witness rule): ${r.assumedAbsent.join(", ")}`
+        : "";
   return `${r.ok ? "ok  " : "FAIL"} ${test.padEnd(60)} #${String(r.block).padEnd(8)} ${verdict.padEnd(26)} ${`${(Number(r.gasUsed) / 1e6).toFixed(3)} Mgas`.padStart(13)} ${`${r.ms.toFixed(0)} ms`.padStart(9)}${why}`;
 }
 
@@ -59,13 +76,25 @@ export const statelessCommand: CommandModule<object, StatelessArgs> = {
         type: "string",
         default: "hoodi",
         describe: "Network whose chain config executes geth block RLP files (they carry none)",
+      })
+      .option("strict-geth-witness", {
+        type: "boolean",
+        default: false,
+        describe:
+          "geth <n>-witness.rlp files omit the trie path of accounts geth looked up and found absent, " +
+          "and geth's own stateless check reads such gaps as empty. eproof follows that rule for these " +
+          "files only, naming each account it assumed absent (assumedAbsent); this flag refuses it. " +
+          "Every other input, and every proof, is always strict.",
       }) as unknown as Argv<StatelessArgs>,
   handler: async (args: ArgumentsCamelCase<StatelessArgs>) => {
     let total = 0;
     let failed = 0;
-    for (const file of args.files) {
+    for (const file of blockFiles(args.files)) {
       try {
-        for await (const r of runFile(file, { network: args.network })) {
+        for await (const r of runFile(file, {
+          network: args.network,
+          strictGethWitness: args.strictGethWitness,
+        })) {
           total++;
           if (!r.ok) failed++;
           process.stdout.write(`${args.json ? jsonLine(r) : tableLine(r)}\n`);
