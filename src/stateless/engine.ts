@@ -4,7 +4,6 @@
 // the witness or a malformed input gives `successful_validation = false` with a reason, never a throw.
 import { type Block, type BlockHeader, createBlockHeaderFromRLP } from "@ethereumjs/block";
 import { Common } from "@ethereumjs/common";
-import { Caches } from "@ethereumjs/statemanager";
 import { bytesToHex, equalsBytes } from "@ethereumjs/util";
 import { runBlock } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
@@ -24,6 +23,7 @@ import { blobHashesOf, blockFromPayload, payloadView } from "./payloadBlock.ts";
 import { checkPublicKeys } from "./publicKeys.ts";
 import {
   findMissingWitness,
+  insertBeforeDeleteCaches,
   trieOver,
   WitnessHeaderChain,
   WitnessNodeDb,
@@ -205,7 +205,7 @@ export async function validateStatelessBlock(
     const db = WitnessNodeDb.fromWitness(witness.state, witness.codes);
     const trie = await trieOver(db, parent.stateRoot, common);
     // Caches on: first reads still go to the witness trie; writes meet it when flushed at commit.
-    const sm = new WitnessStateManager(trie, common, SYSTEM_ADDRESS, new Caches(), {
+    const sm = new WitnessStateManager(trie, common, SYSTEM_ADDRESS, insertBeforeDeleteCaches(), {
       unprovenAccountsAbsent: opts.unprovenAccountsAbsent === true,
     });
     stateManager = sm;

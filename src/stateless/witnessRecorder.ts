@@ -4,7 +4,7 @@
 // witness source), `recordWitness` runs one block through it.
 import type { Block } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
-import { Caches, MerkleStateManager } from "@ethereumjs/statemanager";
+import { MerkleStateManager } from "@ethereumjs/statemanager";
 import {
   type Account,
   type Address,
@@ -22,7 +22,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { ExecutionWitnessValue } from "../spec/stateless.ts";
 import { errorMessage } from "../util/errors.ts";
 import { createFastVM } from "./crypto.ts";
-import { trieOver } from "./witnessState.ts";
+import { DeferredStorageStateManager, insertBeforeDeleteCaches, trieOver } from "./witnessState.ts";
 
 type AnyDb = DB<string, string | Uint8Array>;
 
@@ -108,7 +108,7 @@ export class RecordingDb implements AnyDb {
  * The stateful state manager used while recording: the system address read around EIP-7002/7251 system
  * calls is not recorded (the stateless engine tolerates its absence), everything else is.
  */
-class RecordingStateManager extends MerkleStateManager {
+class RecordingStateManager extends DeferredStorageStateManager {
   private readonly db: RecordingDb;
   private readonly systemAddressHex: string;
   inTransaction = false;
@@ -191,7 +191,7 @@ export async function recordWitness(opts: {
   const trie = await trieOver(db, opts.parentStateRoot, common);
   const stateManager = new RecordingStateManager(
     db,
-    { trie, common, caches: new Caches() },
+    { trie, common, caches: insertBeforeDeleteCaches() },
     SYSTEM_ADDRESS_HEX,
   );
   const vm = await createFastVM({ common, stateManager, blockchain });

@@ -5,7 +5,7 @@
 import type { Common } from "@ethereumjs/common";
 import { createMPT, type MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
-import { type Caches, MerkleStateManager } from "@ethereumjs/statemanager";
+import { Caches, MerkleStateManager } from "@ethereumjs/statemanager";
 import {
   type Account,
   type Address,
@@ -13,6 +13,7 @@ import {
   bytesToHex,
   bytesToUnprefixedHex,
   type DB,
+  unpadBytes,
   ValueEncoding,
 } from "@ethereumjs/util";
 import { keccak256 } from "./crypto.ts";
@@ -100,6 +101,35 @@ export class WitnessNodeDb implements DB<string, string | Uint8Array> {
   async open(): Promise<void> {}
 }
 
+function insertsFirst<T>(items: T[], isDelete: (item: T) => boolean): T[] {
+  return [...items.filter((i) => !isDelete(i)), ...items.filter(isDelete)];
+}
+
+/**
+ * State caches whose end-of-block flush writes every insert and update before any deletion, per trie,
+ * as geth and the execution-specs do. The post-state root is the same in any order, but the nodes
+ * needed are not: deleting first can collapse a branch and need a sibling that a later insert keeps
+ * from collapsing, and such a sibling is rightly absent from their witnesses.
+ */
+export function insertBeforeDeleteCaches(): Caches {
+  const caches = new Caches();
+  const { storage, account } = caches;
+  if (storage) {
+    const flush = storage.flush.bind(storage);
+    // Values are RLP-encoded; an empty value (0x80) is a deletion.
+    storage.flush = () =>
+      insertsFirst(
+        flush(),
+        ([, , v]) => v === undefined || v.length === 0 || (v.length === 1 && v[0] === 0x80),
+      );
+  }
+  if (account) {
+    const flush = account.flush.bind(account);
+    account.flush = () => insertsFirst(flush(), ([, elem]) => elem.accountRLP === undefined);
+  }
+  return caches;
+}
+
 /** A secure (key-hashed) account trie over `db`, rooted at `root`. */
 export async function trieOver(
   db: DB<string, string | Uint8Array>,
@@ -110,12 +140,30 @@ export async function trieOver(
 }
 
 /**
+ * MerkleStateManager whose storage writes stay in the cache until the end-of-block flush, like its
+ * account and code writes. In @ethereumjs/statemanager 10.1.3 `putStorage` also writes the trie at
+ * once (`cache.put(…) ?? write(…)`, and put returns undefined), so each SSTORE rehashed the storage
+ * trie and deletions met the trie in execution order, needing siblings that geth's witness rightly
+ * lacks.
+ */
+export class DeferredStorageStateManager extends MerkleStateManager {
+  override async putStorage(address: Address, key: Uint8Array, value: Uint8Array): Promise<void> {
+    const cache = this._caches?.storage;
+    if (!cache) return super.putStorage(address, key, value);
+    if (key.length !== 32) throw new Error("Storage key must be 32 bytes long");
+    if (value.length > 32) throw new Error("Storage value cannot be longer than 32 bytes");
+    if (!(await this.getAccount(address))) throw new Error("putStorage() called on non-existing account");
+    cache.put(address, key, RLP.encode(unpadBytes(value)));
+  }
+}
+
+/**
  * MerkleStateManager without caches (every read goes to the trie, so a gap in the witness surfaces
  * where it is used), plus one exception: EthereumJS reads and restores the system address 0xff…fe around
  * its EIP-7002/7251 system calls, which no client's witness proves. Outside transactions only, a missing
  * proof for that address is shadowed in memory; it must end unchanged or the block fails.
  */
-export class WitnessStateManager extends MerkleStateManager {
+export class WitnessStateManager extends DeferredStorageStateManager {
   private readonly systemAddressHex: string;
   /** Set by the engine from VM events: true while a transaction runs. */
   inTransaction = false;

