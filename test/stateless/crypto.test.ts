@@ -1,5 +1,4 @@
 import { Common, Hardfork, Mainnet } from "@ethereumjs/common";
-import { RustBN254 } from "@ethereumjs/evm";
 import { MerkleStateManager } from "@ethereumjs/statemanager";
 import {
   bigIntToBytes,
@@ -13,6 +12,7 @@ import {
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { describe, expect, it } from "vitest";
+import { MclBn254 } from "../../src/stateless/bn254.ts";
 import { createFastVM, ecrecover, keccak256, nativeEcrecover } from "../../src/stateless/crypto.ts";
 import { installJumpAnalysisCache } from "../../src/stateless/jumpAnalysis.ts";
 
@@ -42,9 +42,9 @@ async function vm() {
 }
 
 describe("createFastVM", () => {
-  it("runs the BN254 precompiles on the WASM backend (createEVM would swap in the JS one)", async () => {
+  it("runs the BN254 precompiles on mcl (createEVM would swap in the pure-JS backend)", async () => {
     const v = await vm();
-    expect(v.evm["_bn254" as keyof typeof v.evm]).toBeInstanceOf(RustBN254);
+    expect(v.evm["_bn254" as keyof typeof v.evm]).toBeInstanceOf(MclBn254);
     const call = (data: Uint8Array) =>
       v.evm.runCall({
         to: createAddressFromString(`0x${"8".padStart(40, "0")}`),
