@@ -17,6 +17,7 @@ import {
   ValueEncoding,
 } from "@ethereumjs/util";
 import { keccak256 } from "./crypto.ts";
+import { installTrieNodeCache } from "./trieNodeCache.ts";
 
 export type WitnessPart = "node" | "code" | "header";
 
@@ -136,6 +137,7 @@ export async function trieOver(
   root: Uint8Array,
   common: Common,
 ): Promise<MerklePatriciaTrie> {
+  installTrieNodeCache();
   return createMPT({ db, root, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
 }
 
