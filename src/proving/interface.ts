@@ -35,6 +35,12 @@ export interface BackendCapabilities {
   verify: readonly number[];
   /** Concurrent proves the backend runs (ere-server: 1, FIFO). */
   concurrency: number;
+  /**
+   * prove() already runs the whole verification of the proof it returns (the CPU type: proving
+   * re-executes exactly the input the proof carries), so checking the fresh proof again would only
+   * repeat that work.
+   */
+  verifiesWhileProving?: boolean;
 }
 
 export interface ProveRequest {

@@ -472,7 +472,7 @@ export class DefaultProofService implements ProofService {
     if (abort.signal.aborted && !timedOut) return; // cancelled by us: the scheduler already let it go
 
     if (outcome.ok && result) {
-      const problem = await this.checkLocalProof(d, state, result);
+      const problem = await this.checkLocalProof(d, state, result, backend);
       if (problem)
         outcome = {
           ok: false,
@@ -521,13 +521,14 @@ export class DefaultProofService implements ProofService {
     d: Dispatch,
     state: PayloadState,
     result: ProveResult,
+    backend: ProvingBackend,
   ): Promise<string | undefined> {
     if (!(result.proofData instanceof Uint8Array) || result.proofData.length === 0)
       return "the prover returned an empty proof";
     const max = this.m.containers.profile.maxProofSize;
     if (result.proofData.length > max)
       return `proof of ${result.proofData.length} bytes exceeds MAX_PROOF_SIZE ${max}`;
-    if (!this.opts.verifyLocalProofs) return undefined;
+    if (!this.opts.verifyLocalProofs || backend.capabilities().verifiesWhileProving) return undefined;
     const verifier = this.verifierFor(d.proofType);
     // Without a verifier the backend's own public-values check is what vouches for the proof.
     if (!verifier) return undefined;

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CpuBackend } from "../../src/proving/backends/cpu.ts";
 import type { ProofEvent, ProvingBackend } from "../../src/proving/interface.ts";
 import { ProveFailure } from "../../src/proving/interface.ts";
@@ -392,16 +392,37 @@ describe("DefaultProofService", () => {
   });
 });
 
+describe("own proofs are checked before they are stored", () => {
+  it("a proof that fails its verifier is not stored (backends that do not verify while proving)", async () => {
+    class Tampering extends DigestBackend {
+      override async prove(req: Parameters<DigestBackend["prove"]>[0]) {
+        const r = await super.prove(req);
+        return { ...r, proofData: r.proofData.map((b) => b ^ 1) };
+      }
+    }
+    const { svc } = service([new Tampering({ id: "gpu", proofTypes: [ZISK], clock: systemClock })]);
+    await svc.requestProofs(fixture.npr, [ZISK], { slot: 5 });
+    const e = await nextEvent(svc, (x) => x.type === "proof_failure");
+    expect(e).toMatchObject({ type: "proof_failure", proofType: ZISK });
+    expect(JSON.stringify(e)).toMatch(/own proof failed verification/);
+    expect(await svc.getProof(root, ZISK)).toBeUndefined();
+  });
+});
+
 describe("DefaultProofService with the CPU backend (eproof-reexec) as the only backend", () => {
   const chainConfig = JSON.parse(
     readFileSync("/work/shared/fixtures/zkboost-devnet/chain_config.json", "utf8"),
   ) as GethChainConfig;
 
   it("proves the devnet fixture by re-execution, keeps it across a restart, and verifies it", async () => {
-    const { svc } = service([new CpuBackend({ chainConfig })]);
+    const cpu = new CpuBackend({ chainConfig });
+    const verify = vi.spyOn(cpu, "verify");
+    const { svc } = service([cpu]);
     const done = nextEvent(svc, (e) => e.type !== "proof_verified");
     await svc.requestProofs(fixture.npr, [CPU], { slot: 77 });
     expect(await done).toMatchObject({ type: "proof_complete", proofType: CPU });
+    // Proving re-executed the block from the very input the proof carries: no second re-execution.
+    expect(verify).not.toHaveBeenCalled();
     const stored = await svc.getProof(root, CPU);
     expect(stored).toMatchObject({ slot: 77, source: "local", verified: true });
 

@@ -45,7 +45,7 @@ export class CpuBackend implements ProvingBackend {
 
   capabilities(): BackendCapabilities {
     // Re-execution is single-threaded JavaScript: one at a time keeps the event loop responsive.
-    return { prove: [this.proofType], verify: [this.proofType], concurrency: 1 };
+    return { prove: [this.proofType], verify: [this.proofType], concurrency: 1, verifiesWhileProving: true };
   }
 
   async prove(req: ProveRequest): Promise<ProveResult> {
