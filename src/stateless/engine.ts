@@ -6,7 +6,6 @@ import { type Block, type BlockHeader, createBlockHeaderFromRLP } from "@ethereu
 import { Common } from "@ethereumjs/common";
 import { bytesToHex, equalsBytes } from "@ethereumjs/util";
 import { runBlock } from "@ethereumjs/vm";
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { ForkedNewPayloadRequest } from "../spec/newPayloadRequest.ts";
 import { nprRoot } from "../spec/newPayloadRequest.ts";
 import {
@@ -18,7 +17,7 @@ import {
 } from "../spec/stateless.ts";
 import { errorMessage } from "../util/errors.ts";
 import { commonFromGethConfig, type GethChainConfig } from "./common.ts";
-import { createFastVM } from "./crypto.ts";
+import { createFastVM, keccak256 } from "./crypto.ts";
 import { blobHashesOf, blockFromPayload, payloadView } from "./payloadBlock.ts";
 import { checkPublicKeys } from "./publicKeys.ts";
 import {
@@ -204,7 +203,7 @@ export async function validateStatelessBlock(
 
     const db = WitnessNodeDb.fromWitness(witness.state, witness.codes);
     const trie = await trieOver(db, parent.stateRoot, common);
-    // Caches on: first reads still go to the witness trie; writes meet it when flushed at commit.
+    // Caches on: first reads still go to the witness trie; writes meet it at the block's flush.
     const sm = new WitnessStateManager(trie, common, SYSTEM_ADDRESS, insertBeforeDeleteCaches(), {
       unprovenAccountsAbsent: opts.unprovenAccountsAbsent === true,
     });
@@ -241,5 +240,5 @@ export async function validateStatelessBlock(
 
 /** keccak256 of a header's RLP: its block hash. */
 export function headerHash(rlp: Uint8Array): Uint8Array {
-  return keccak_256(rlp);
+  return keccak256(rlp);
 }

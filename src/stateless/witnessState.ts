@@ -160,10 +160,11 @@ export class DeferredStorageStateManager extends MerkleStateManager {
 }
 
 /**
- * MerkleStateManager without caches (every read goes to the trie, so a gap in the witness surfaces
- * where it is used), plus one exception: EthereumJS reads and restores the system address 0xff…fe around
- * its EIP-7002/7251 system calls, which no client's witness proves. Outside transactions only, a missing
- * proof for that address is shadowed in memory; it must end unchanged or the block fails.
+ * The state manager over a witness trie: a first read of each account, slot or code goes to the trie,
+ * so a gap in the witness surfaces where it is used (later reads hit the caches). One exception:
+ * EthereumJS reads and restores the system address 0xff…fe around its EIP-7002/7251 system calls,
+ * which no client's witness proves. Outside transactions only, a missing proof for that address is
+ * shadowed in memory; it must end unchanged or the block fails.
  */
 export class WitnessStateManager extends DeferredStorageStateManager {
   private readonly systemAddressHex: string;
@@ -179,7 +180,7 @@ export class WitnessStateManager extends DeferredStorageStateManager {
    */
   readonly unprovenAbsent: Set<string> | undefined;
 
-  /** `caches` only for comparisons (bench); validation runs uncached so every read meets the witness. */
+  /** Validation passes `insertBeforeDeleteCaches()`; without caches every read and write meets the trie. */
   constructor(
     trie: MerklePatriciaTrie,
     common: Common,
