@@ -24,8 +24,14 @@ import {
   runBlockchainTest,
 } from "./blockchainTest.ts";
 import { commonFromGethConfig, EEST_ZKEVM_V033_EXCLUDED_EIPS, type GethChainConfig } from "./common.ts";
-import { validateStateless, validateStatelessBlock } from "./engine.ts";
-import { isEthrexCache, networkChainConfig, readEthrexCache, readGethBlockPair } from "./fixtureFiles.ts";
+import { type BlockCheckOptions, validateStateless, validateStatelessBlock } from "./engine.ts";
+import {
+  type BlockWithWitness,
+  isEthrexCache,
+  networkChainConfig,
+  readEthrexCache,
+  readGethBlockPair,
+} from "./fixtureFiles.ts";
 
 export interface FileRunOptions {
   /** Network whose config geth RLP pairs are executed with (they carry none). */
@@ -49,28 +55,35 @@ function isZkevmTest(test: BlockchainTest): boolean {
   return test.blocks.some((b) => typeof b.statelessInputBytes === "string");
 }
 
+/** One real block (geth pair or ethrex cache) that the chain accepted: expected valid. */
+async function runChainBlock(
+  file: string,
+  b: BlockWithWitness,
+  opts: BlockCheckOptions = {},
+): Promise<BlockReport> {
+  const t0 = performance.now();
+  const v = await validateStatelessBlock(b.block, b.witness, b.common, opts);
+  const ms = performance.now() - t0;
+  const r = report(
+    file,
+    basename(file),
+    Number(b.block.header.number),
+    bytesToHex(b.block.hash()),
+    true,
+    v.valid,
+    v.gasUsed,
+    ms,
+    v.reason,
+  );
+  if (v.assumedAbsent) r.assumedAbsent = v.assumedAbsent;
+  return r;
+}
+
 export async function* runFile(file: string, opts: FileRunOptions = {}): AsyncGenerator<BlockReport> {
   if (!existsSync(file)) throw new EproofError("BAD_INPUT", `${file}: no such file`);
   if (file.endsWith("-block.rlp")) {
-    const { block, witness, common } = readGethBlockPair(file, networkChainConfig(opts.network ?? "hoodi"));
-    const t0 = performance.now();
-    const v = await validateStatelessBlock(block, witness, common, {
-      unprovenAccountsAbsent: opts.strictGethWitness !== true,
-    });
-    const ms = performance.now() - t0;
-    const r = report(
-      file,
-      basename(file),
-      Number(block.header.number),
-      bytesToHex(block.hash()),
-      true,
-      v.valid,
-      v.gasUsed,
-      ms,
-      v.reason,
-    );
-    if (v.assumedAbsent) r.assumedAbsent = v.assumedAbsent;
-    yield r;
+    const pair = readGethBlockPair(file, networkChainConfig(opts.network ?? "hoodi"));
+    yield await runChainBlock(file, pair, { unprovenAccountsAbsent: opts.strictGethWitness !== true });
     return;
   }
   if (file.endsWith(".ssz")) {
@@ -79,22 +92,7 @@ export async function* runFile(file: string, opts: FileRunOptions = {}): AsyncGe
   }
   const json = readJson(file);
   if (isEthrexCache(json)) {
-    for (const { block, witness, common } of readEthrexCache(json, file)) {
-      const t0 = performance.now();
-      const v = await validateStatelessBlock(block, witness, common);
-      const ms = performance.now() - t0;
-      yield report(
-        file,
-        basename(file),
-        Number(block.header.number),
-        bytesToHex(block.hash()),
-        true,
-        v.valid,
-        v.gasUsed,
-        ms,
-        v.reason,
-      );
-    }
+    for (const b of readEthrexCache(json, file)) yield await runChainBlock(file, b);
     return;
   }
   for (const [name, test] of parseBlockchainTests(json, file)) {
