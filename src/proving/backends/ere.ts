@@ -3,6 +3,7 @@
 import { Agent, request } from "undici";
 import { DEFAULT_PROFILE_NAME, getProfile, type SpecProfile } from "../../spec/profile.ts";
 import { EproofError, errorMessage } from "../../util/errors.ts";
+import { redactUrl } from "../../util/logger.ts";
 import {
   type BackendCapabilities,
   type BackendHealth,
@@ -28,7 +29,7 @@ import {
   PROTOBUF_CONTENT_TYPE,
   parseTwirpError,
 } from "./ereProtocol.ts";
-import { readBodyBounded, redactUrl } from "./httpBody.ts";
+import { parseEndpointUrl, readBodyBounded } from "./httpBody.ts";
 
 export interface EreBackendOpts {
   /** Base URL of the ere-server, e.g. http://10.0.0.5:3000. */
@@ -84,18 +85,10 @@ export class EreBackend implements ProvingBackend {
   private readonly agent: Agent;
 
   constructor(opts: EreBackendOpts) {
-    let parsed: URL;
-    try {
-      parsed = new URL(opts.url);
-    } catch {
-      throw new EproofError("BAD_CONFIG", `ere endpoint "${opts.url}" is not a URL`);
-    }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      throw new EproofError("BAD_CONFIG", `ere endpoint "${redactUrl(opts.url)}" must be http(s)`);
-    }
-    this.url = opts.url.replace(/\/+$/, "");
+    const endpoint = parseEndpointUrl("ere", opts.url);
+    this.url = endpoint.url;
     this.proofType = opts.proofType;
-    this.id = opts.id ?? `ere:${parsed.host}`;
+    this.id = opts.id ?? `ere:${endpoint.host}`;
     this.profile = opts.profile ?? getProfile(DEFAULT_PROFILE_NAME);
     this.chainId = opts.chainId;
     this.timeouts = {

@@ -27,14 +27,19 @@ export async function readBodyBounded(
   return out;
 }
 
-/** The URL without credentials, for logs and error messages. */
-export function redactUrl(url: string): string {
+/** A backend endpoint URL, checked to be http(s), without trailing slashes; its host names the backend. */
+export function parseEndpointUrl(kind: string, url: string): { url: string; host: string } {
+  let parsed: URL;
   try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    return u.toString().replace(/\/$/, "");
+    parsed = new URL(url);
   } catch {
-    return "<invalid url>";
+    // An unparsable value may still hold credentials: show it only when it has no "user@" part.
+    const shown = url.includes("@") ? "" : ` "${url}"`;
+    throw new EproofError("BAD_CONFIG", `${kind} endpoint${shown} is not a URL`);
   }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    // Only the scheme: other schemes keep "user:pass@" in their text, which redaction cannot strip.
+    throw new EproofError("BAD_CONFIG", `${kind} endpoint must be http(s), not ${parsed.protocol}`);
+  }
+  return { url: url.replace(/\/+$/, ""), host: parsed.host };
 }

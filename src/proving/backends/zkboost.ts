@@ -6,6 +6,7 @@ import { SseParser } from "../../beacon/sseParser.ts";
 import { ProofTypeTable } from "../../spec/proofTypes.ts";
 import { EproofError, errorMessage } from "../../util/errors.ts";
 import { bytesEqual, fromHex, toHex } from "../../util/hex.ts";
+import { redactUrl } from "../../util/logger.ts";
 import {
   type BackendCapabilities,
   type BackendHealth,
@@ -17,7 +18,7 @@ import {
   type VerifyRequest,
   type VerifyResult,
 } from "../interface.ts";
-import { readBodyBounded, redactUrl } from "./httpBody.ts";
+import { parseEndpointUrl, readBodyBounded } from "./httpBody.ts";
 
 export interface ZkboostBackendOpts {
   /** Base URL of the zkboost node, e.g. http://127.0.0.1:3000. */
@@ -83,19 +84,14 @@ export class ZkboostBackend implements ProvingBackend {
   private readonly agent: Agent;
 
   constructor(opts: ZkboostBackendOpts) {
-    let parsed: URL;
-    try {
-      parsed = new URL(opts.url);
-    } catch {
-      throw new EproofError("BAD_CONFIG", `zkboost endpoint "${opts.url}" is not a URL`);
-    }
+    const endpoint = parseEndpointUrl("zkboost", opts.url);
     if (opts.proofTypes.length === 0)
       throw new EproofError("BAD_CONFIG", "a zkboost backend needs at least one proof type");
     this.table = opts.table ?? new ProofTypeTable();
     for (const t of opts.proofTypes) this.table.resolve(t);
-    this.url = opts.url.replace(/\/+$/, "");
+    this.url = endpoint.url;
     this.proofTypes = [...opts.proofTypes];
-    this.id = opts.id ?? `zkboost:${parsed.host}`;
+    this.id = opts.id ?? `zkboost:${endpoint.host}`;
     this.timeouts = {
       prove: opts.proveTimeoutMs ?? defaultZkboostBackendOpts.proveTimeoutMs,
       verify: opts.verifyTimeoutMs ?? defaultZkboostBackendOpts.verifyTimeoutMs,
