@@ -69,8 +69,8 @@ const allActive = (n: number): boolean[] => new Array<boolean>(n).fill(true);
 
 const Withdrawal = new ContainerType({ index: u64, validatorIndex: u64, address: bytes20, amount: u64 });
 
-// ---- 0x1400 (EEST zkevm v0.3.3) ----
-const PayloadR0 = new ContainerType({
+/** The payload fields both Amsterdam schemas share, in order, up to the block hash. */
+const payloadHeaderFields = {
   parentHash: bytes32,
   feeRecipient: bytes20,
   stateRoot: bytes32,
@@ -84,6 +84,11 @@ const PayloadR0 = new ContainerType({
   extraData,
   baseFeePerGas: u256,
   blockHash: bytes32,
+};
+
+// ---- 0x1400 (EEST zkevm v0.3.3) ----
+const PayloadR0 = new ContainerType({
+  ...payloadHeaderFields,
   transactions: new ListCompositeType(new ByteListType(2 ** 30), 2 ** 20),
   withdrawals: new ListCompositeType(Withdrawal, 2 ** 16),
   blobGasUsed: u64,
@@ -120,19 +125,7 @@ const ResultR0 = new ContainerType({
 // ---- 0x1501 (execution-specs amsterdam stateless_ssz.py, revision 1) ----
 const PayloadR1 = new ProgressiveContainerType(
   {
-    parentHash: bytes32,
-    feeRecipient: bytes20,
-    stateRoot: bytes32,
-    receiptsRoot: bytes32,
-    logsBloom: bloom,
-    prevRandao: bytes32,
-    blockNumber: u64,
-    gasLimit: u64,
-    gasUsed: u64,
-    timestamp: u64,
-    extraData,
-    baseFeePerGas: u256,
-    blockHash: bytes32,
+    ...payloadHeaderFields,
     transactions: new ProgressiveListCompositeType(new ProgressiveByteListType()),
     withdrawals: new ProgressiveListCompositeType(Withdrawal),
     blobGasUsed: u64,
