@@ -96,6 +96,7 @@ function benchModules(data: NodeWorkerData): P2pModules {
     // A stand-in verifier: zk verification is the proving backends' job, this measures the network.
     proofs: {
       isKnownPayload: (r) => knownRoots.has(toHex(r)),
+      payloadRootOfBlock: () => undefined,
       verifyProof: async () => ({ valid: true, ms: 0 }),
       acceptProof: async () => undefined,
     },
@@ -287,7 +288,11 @@ async function validateThroughput(): Promise<number> {
           return v ? { pubkey: v.pk, active: true } : undefined;
         },
       },
-      proofs: { isKnownPayload: () => true, verifyProof: async () => ({ valid: true, ms: 0 }) },
+      proofs: {
+        isKnownPayload: () => true,
+        payloadRootOfBlock: () => undefined,
+        verifyProof: async () => ({ valid: true, ms: 0 }),
+      },
       domain: { currentDomain: () => DOMAIN },
       clock: systemClock,
       bls,

@@ -14,7 +14,8 @@ export interface ConfigLeaf {
 
 const DESCRIPTIONS: Record<string, string> = {
   network: "network preset (mainnet, sepolia, hoodi) or custom (spec from the beacon node)",
-  profile: "EIP-8025 spec profile: consensus-specs-2026-08, eip-8025-text, consensus-specs-fulu-2025",
+  profile:
+    "EIP-8025 spec profile: consensus-specs-v1.7.0-beta.4 (default), consensus-specs-2026-08, eip-8025-text, consensus-specs-fulu-2025",
   dataDir: "directory for the proof store, peer key and double-sign journal",
   logLevel: "trace | debug | info | warn | error | fatal | silent",
   "beacon.url": "beacon node REST API",
@@ -42,6 +43,8 @@ const DESCRIPTIONS: Record<string, string> = {
   "p2p.discv5Port": "discv5 UDP port",
   "p2p.discovery": "find proof-aware peers with discv5",
   "p2p.maxPeers": "connection limit",
+  "p2p.localProofTypes":
+    "proof types outside the profile's wire set (1-7 under v1.7) that this network gossips, e.g. eproof-reexec on a devnet; peers elsewhere REJECT them",
   "api.enabled": "serve the proof-engine (zkboost-compatible), status, metrics and dashboard HTTP API",
   "api.host": "API listen address (127.0.0.1 unless you mean it)",
   "api.port": "API port",

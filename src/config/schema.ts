@@ -1,6 +1,7 @@
 // The configuration schema: every key a user can set, its default, and its validation.
 // Precedence: defaults < config file < EPROOF_* environment < command-line flags.
 import { z } from "zod";
+import { DEFAULT_PROFILE_NAME } from "../spec/profile.ts";
 
 const url = z.url({ message: "must be a URL such as http://127.0.0.1:5052" });
 const port = z.number().int().min(0).max(65535);
@@ -38,7 +39,7 @@ export const configSchema = z
     /** mainnet | sepolia | hoodi (presets in config/networks/), or custom: spec taken from the beacon node. */
     network: z.string().default("mainnet"),
     /** Spec profile: the EIP-8025 revision eproof speaks (see src/spec/profile.ts). */
-    profile: z.string().default("consensus-specs-2026-08"),
+    profile: z.string().default(DEFAULT_PROFILE_NAME),
     dataDir: z.string().default(".eproof"),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     beacon: z
@@ -92,6 +93,8 @@ export const configSchema = z
         discv5Port: port.default(9401),
         discovery: z.boolean().default(true),
         maxPeers: z.number().int().positive().default(50),
+        /** Proof types outside the profile's wire set that this network gossips (names or ids). */
+        localProofTypes: z.array(z.string()).default([]),
       })
       .strict()
       .prefault({}),

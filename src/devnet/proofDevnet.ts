@@ -191,7 +191,12 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
             beacon: { url: beaconUrl },
             execution: { url: el.rpcUrl, witness: "proof", chainConfigFile },
             proving: { enabled: prover, proofTypes: [CPU_PROOF_TYPE_NAME], backends: [{ kind: "cpu" }] },
-            p2p: { listen: [`/ip4/127.0.0.1/tcp/${p2pPorts[i]}`], discovery: false },
+            // Every devnet node announces eproof's CPU type, so it may travel on this network's gossip.
+            p2p: {
+              listen: [`/ip4/127.0.0.1/tcp/${p2pPorts[i]}`],
+              discovery: false,
+              localProofTypes: [CPU_PROOF_TYPE_NAME],
+            },
             api: { port: 0 },
             gateway: prover
               ? {

@@ -40,7 +40,7 @@ import { type BackendOpts, createBackend } from "../proving/backends/factory.ts"
 import type { PayloadMeta, ProvingBackend } from "../proving/interface.ts";
 import { DefaultProofService } from "../proving/service.ts";
 import { DoubleSignGuard, loadKeystore, ProofSigner } from "../signing/index.ts";
-import { proofContainers } from "../spec/containers.ts";
+import { decodeStoredProof, proofContainers } from "../spec/containers.ts";
 import { type ForkedNewPayloadRequest, nprRoot } from "../spec/newPayloadRequest.ts";
 import { getProfile } from "../spec/profile.ts";
 import { DEFAULT_PROOF_TYPES, ProofTypeTable } from "../spec/proofTypes.ts";
@@ -222,7 +222,7 @@ async function startNodeOrThrow(
       const root = toHex(proof.newPayloadRequestRoot);
       timeline.mark(root, "proved");
       if (!signer) return;
-      const message = containers.ExecutionProof.deserialize(proof.proof);
+      const message = decodeStoredProof(containers, proof.proof, proof.newPayloadRequestRoot);
       const signed = signer.sign(message, payload.slot);
       await store.putProof({
         ...proof,
@@ -398,7 +398,7 @@ async function startNodeOrThrow(
         } else {
           await proofService.notifyPayload(npr, meta);
         }
-        p2p?.onPayloadKnown(event.root);
+        p2p?.onPayloadKnown(event.root, event.blockRoot);
         return;
       }
       case "reorg":
@@ -448,6 +448,7 @@ async function startNodeOrThrow(
           maxConnections: config.p2p.maxPeers,
           dataDir,
           discv5Port: config.p2p.discovery ? config.p2p.discv5Port : undefined,
+          localProofTypes: config.p2p.localProofTypes.map((t) => proofTypes.resolve(t).id),
         },
         {
           logger,

@@ -35,6 +35,11 @@ export interface P2pOpts {
   validatorCacheTtlMs: number;
   /** Bounded dedup sets (seen proof roots, (root, type) and (root, type, validator) keys). */
   seenCacheSize: number;
+  /**
+   * Proof types outside the profile's wire set that this network announces (eproof's CPU type on a
+   * devnet): accepted on gossip and published; any other such type is REJECTed and never sent.
+   */
+  localProofTypes: number[];
 }
 
 export const defaultP2pOpts: P2pOpts = {
@@ -53,6 +58,7 @@ export const defaultP2pOpts: P2pOpts = {
   reqRespTimeoutMs: 10_000,
   validatorCacheTtlMs: 384_000,
   seenCacheSize: 16_384,
+  localProofTypes: [],
 };
 
 /** Why a gossip message was ignored or rejected (labels for metrics and logs). */
@@ -69,6 +75,7 @@ export type GossipRejectReason =
   | "malformed_snappy"
   | "oversize_snappy"
   | "malformed_ssz"
+  | "unsupported_proof_type"
   | "unknown_validator"
   | "inactive_validator"
   | "bad_signature"
@@ -128,7 +135,7 @@ export interface P2pModules {
   validators: ValidatorLookup;
   forkDigest: ForkDigestProvider;
   domain: SigningDomainProvider;
-  proofs: Pick<ProofService, "isKnownPayload" | "verifyProof" | "acceptProof">;
+  proofs: Pick<ProofService, "isKnownPayload" | "verifyProof" | "acceptProof" | "payloadRootOfBlock">;
   store: Pick<ProofStore, "proofsBySlotRange" | "proofsByRoot" | "payloadByBlockRoot" | "getPayload">;
   chain: ChainHeadInfo;
   /** Proof types this node cares about (status messages; empty means all). */
@@ -177,8 +184,8 @@ export interface P2pService {
   /** Fetches proofs by range or by block root from one peer (or any proof-aware peer) and validates them. */
   backfill(req: BackfillRequest, peerId?: string): Promise<BackfillResult>;
   onProofAccepted(listener: (event: ProofAcceptedEvent) => void): () => void;
-  /** The payload of `root` became known: re-validates proofs queued for it. */
-  onPayloadKnown(root: Uint8Array): void;
+  /** The payload of `root` (of block `blockRoot`) became known: re-validates proofs queued for either. */
+  onPayloadKnown(root: Uint8Array, blockRoot?: Uint8Array): void;
   /** ENR text of this node when discovery runs. */
   enr(): string | undefined;
 }

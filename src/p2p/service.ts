@@ -12,7 +12,12 @@ import { BlsBatchVerifier } from "./gossip/blsBatch.ts";
 import { gossipsubOptions, type UndecompressedMarks } from "./gossip/gossipsubConfig.ts";
 import { snappyBlockUncompressedLength } from "./gossip/snappyBlock.ts";
 import { executionProofTopic } from "./gossip/topic.ts";
-import { decodeSignedProof, type GossipVerdict, ProofGossipValidator } from "./gossip/validation.ts";
+import {
+  decodeSignedProof,
+  type GossipVerdict,
+  ProofGossipValidator,
+  proofTypeRule,
+} from "./gossip/validation.ts";
 import {
   type BackfillRequest,
   type BackfillResult,
@@ -64,7 +69,7 @@ class EproofP2p implements P2pService {
   private readonly privateKey: Parameters<typeof createLibp2pNode>[0]["privateKey"];
   private readonly bls: BlsBatchVerifier;
   private readonly validator: ProofGossipValidator;
-  private readonly reqresp: ReqRespNode;
+  private readonly reqresp: ReqRespNode | undefined;
   private readonly listeners = new Set<(event: ProofAcceptedEvent) => void>();
   private discovery: ProofPeerDiscovery | undefined;
   private topic: string;
@@ -94,10 +99,13 @@ class EproofP2p implements P2pService {
       },
       o,
     );
-    this.reqresp = new ReqRespNode(libp2p, m, {
-      rateLimitPerMin: o.reqRespRateLimitPerMin,
-      timeoutMs: o.reqRespTimeoutMs,
-    });
+    // v1.7 removed the EIP-8025 req/resp protocols (#5566): only older profiles serve them.
+    this.reqresp = m.containers.profile.reqResp
+      ? new ReqRespNode(libp2p, m, {
+          rateLimitPerMin: o.reqRespRateLimitPerMin,
+          timeoutMs: o.reqRespTimeoutMs,
+        })
+      : undefined;
     this.topic = executionProofTopic(m.forkDigest.current());
   }
 
@@ -107,7 +115,7 @@ class EproofP2p implements P2pService {
 
   async start(): Promise<void> {
     await this.libp2p.start();
-    await this.reqresp.start();
+    await this.reqresp?.start();
     this.subscribe(this.topic);
     this.unsubscribeFork = this.m.forkDigest.onChange((digest) =>
       this.switchTopic(executionProofTopic(digest)),
@@ -115,8 +123,10 @@ class EproofP2p implements P2pService {
     this.libp2p.addEventListener("peer:identify", (evt) => {
       const { peerId, protocols, connection } = evt.detail;
       // The dialer sends Status to proof-aware peers (those speaking execution_proof_status).
+      const reqresp = this.reqresp;
+      if (!reqresp) return;
       if (connection.direction === "outbound" && protocols.includes(protocolId("execution_proof_status"))) {
-        this.reqresp
+        reqresp
           .requestStatus(peerId.toString())
           .catch((e: unknown) =>
             this.m.logger.debug({ peer: peerId.toString(), err: errorMessage(e) }, "status failed"),
@@ -149,7 +159,7 @@ class EproofP2p implements P2pService {
     this.validator.close();
     this.bls.close();
     await this.discovery?.stop();
-    await this.reqresp.stop().catch(() => undefined);
+    await this.reqresp?.stop().catch(() => undefined);
     await this.libp2p.stop();
   }
 
@@ -169,7 +179,7 @@ class EproofP2p implements P2pService {
         peerId: id,
         addrs: this.libp2p.getConnections(peer).map((c) => c.remoteAddr.toString()),
         score: hasGetScore(pubsub) ? pubsub.getScore(id) : 0,
-        proofAware: this.reqresp.peerStatus.has(id),
+        proofAware: this.reqresp?.peerStatus.has(id) ?? false,
       };
     });
   }
@@ -187,11 +197,22 @@ class EproofP2p implements P2pService {
     return () => this.listeners.delete(listener);
   }
 
-  onPayloadKnown(root: Uint8Array): void {
-    this.validator.onPayloadKnown(root);
+  onPayloadKnown(root: Uint8Array, blockRoot?: Uint8Array): void {
+    this.validator.onPayloadKnown(root, blockRoot);
   }
 
   async publishProof(signed: SignedExecutionProof): Promise<boolean> {
+    const { profile } = this.m.containers;
+    const type = signed.message.proofType;
+    if (proofTypeRule(type, profile.wireProofTypes, this.o.localProofTypes)) {
+      // Peers would REJECT it (and score us down): a local type stays local unless configured.
+      this.m.logger.debug({ proofType: type }, "proof type is not on this network's wire: not gossiped");
+      return false;
+    }
+    if (profile.wire === "envelope" && !signed.message.beaconBlockRoot?.some((b) => b !== 0)) {
+      this.m.logger.debug({ proofType: type }, "proof has no beacon block root: no envelope to gossip");
+      return false;
+    }
     if (this.validator.hasSeen(signed)) return false;
     this.validator.markOwn(signed);
     const ssz = this.m.containers.SignedExecutionProof.serialize(signed);
@@ -201,7 +222,7 @@ class EproofP2p implements P2pService {
 
   async backfill(req: BackfillRequest, peerId?: string): Promise<BackfillResult> {
     const peer = peerId ?? this.pickProofPeer();
-    if (peer === undefined) return { received: 0, accepted: 0, rejected: 0 };
+    if (peer === undefined || !this.reqresp) return { received: 0, accepted: 0, rejected: 0 };
     const chunks =
       req.kind === "range"
         ? await this.reqresp.requestByRange(peer, {
@@ -236,7 +257,7 @@ class EproofP2p implements P2pService {
 
   private pickProofPeer(): string | undefined {
     const connected = new Set(this.libp2p.getPeers().map((p) => p.toString()));
-    for (const id of this.reqresp.peerStatus.keys()) if (connected.has(id)) return id;
+    for (const id of this.reqresp?.peerStatus.keys() ?? []) if (connected.has(id)) return id;
     return connected.values().next().value;
   }
 

@@ -136,6 +136,8 @@ export interface ProofService {
     meta?: Partial<PayloadMeta>,
   ): Promise<Uint8Array>;
   isKnownPayload(root: Uint8Array): boolean;
+  /** The payload root of a known block (what an envelope's beacon_block_root resolves to). */
+  payloadRootOfBlock(blockRoot: Uint8Array): Uint8Array | undefined;
   /** verify_execution_proof: runs the proof type's verifier backend. */
   verifyProof(root: Uint8Array, proofType: number, proofData: Uint8Array): Promise<VerifyResult>;
   /** Stores a proof validated elsewhere (gossip, req/resp) and emits proof_verified when verified. */

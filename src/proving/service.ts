@@ -1,14 +1,14 @@
 // The proof service: owns payloads, proving work and proof state. It registers payloads, fetches
 // their StatelessInput, runs the scheduler's decisions on the backends, stores finished proofs
 // durably, and tells subscribers (SSE, gossip via onProofReady, waiters) what happened.
-import type { ProofContainers } from "../spec/containers.ts";
+import { buildPublicInput, type ProofContainers } from "../spec/containers.ts";
 import { encodeNpr, type ForkedNewPayloadRequest, nprRoot } from "../spec/newPayloadRequest.ts";
 import type { ProofTypeTable } from "../spec/proofTypes.ts";
 import type { PayloadRecord, ProofSource, ProofStore, StoredProof } from "../store/interface.ts";
 import { validateStoredProof } from "../store/recordCodec.ts";
 import type { Clock } from "../util/clock.ts";
 import { EproofError, errorMessage } from "../util/errors.ts";
-import { toHex } from "../util/hex.ts";
+import { fromHex, toHex } from "../util/hex.ts";
 import type { Logger } from "../util/logger.ts";
 import type {
   PayloadMeta,
@@ -147,6 +147,8 @@ export class DefaultProofService implements ProofService {
   private readonly running = new Map<number, RunningAttempt>();
   /** Known payload roots (hex) → slot, insertion-ordered for eviction. */
   private readonly known = new Map<string, number>();
+  /** Block root hex → payload root hex, for envelopes that name the block (bounded like `known`). */
+  private readonly byBlock = new Map<string, string>();
   private readonly listeners = new Set<(event: ProofEvent) => void>();
   private readonly recent: ProofEvent[] = [];
   private readonly waiters = new Map<string, Set<Waiter>>();
@@ -222,7 +224,7 @@ export class DefaultProofService implements ProofService {
       };
     }
     if (effective !== stored) await this.m.store.putPayload(effective);
-    this.remember(rootHex, effective.slot);
+    this.remember(rootHex, effective.slot, effective.blockRoot);
     // A concurrent call for the same payload may have registered it while we awaited the store.
     const raced = this.payloads.get(rootHex);
     if (raced && !raced.dropped) return raced;
@@ -238,7 +240,7 @@ export class DefaultProofService implements ProofService {
     return state;
   }
 
-  private remember(rootHex: string, slot: number): void {
+  private remember(rootHex: string, slot: number, blockRoot?: Uint8Array): void {
     this.known.delete(rootHex);
     this.known.set(rootHex, slot);
     while (this.known.size > this.opts.maxKnownPayloads) {
@@ -246,6 +248,22 @@ export class DefaultProofService implements ProofService {
       if (oldest.done) break;
       this.known.delete(oldest.value);
     }
+    if (blockRoot && !isZero(blockRoot)) {
+      const blockHex = toHex(blockRoot);
+      this.byBlock.delete(blockHex);
+      this.byBlock.set(blockHex, rootHex);
+      while (this.byBlock.size > this.opts.maxKnownPayloads) {
+        const oldest = this.byBlock.keys().next();
+        if (oldest.done) break;
+        this.byBlock.delete(oldest.value);
+      }
+    }
+  }
+
+  payloadRootOfBlock(blockRoot: Uint8Array): Uint8Array | undefined {
+    if (!(blockRoot instanceof Uint8Array) || blockRoot.length !== 32) return undefined;
+    const rootHex = this.byBlock.get(toHex(blockRoot));
+    return rootHex !== undefined && this.known.has(rootHex) ? fromHex(rootHex) : undefined;
   }
 
   async notifyPayload(npr: ForkedNewPayloadRequest, meta?: Partial<PayloadMeta>): Promise<Uint8Array> {
@@ -545,16 +563,14 @@ export class DefaultProofService implements ProofService {
     }
   }
 
-  private buildExecutionProof(root: Uint8Array, proofType: number, proofData: Uint8Array): Uint8Array {
+  private buildExecutionProof(
+    root: Uint8Array,
+    blockRoot: Uint8Array,
+    proofType: number,
+    proofData: Uint8Array,
+  ): Uint8Array {
     const { containers } = this.m;
-    const publicInput =
-      containers.profile.publicInput === "root"
-        ? { newPayloadRequestRoot: root }
-        : {
-            newPayloadRequestRoot: root,
-            successfulValidation: true,
-            chainConfig: { chainId: this.m.chainId ?? 0n },
-          };
+    const publicInput = buildPublicInput(containers.profile, root, this.m.chainId);
     // proof_data is the container's only variable field, so its encoding is the header (with the
     // offset) followed by the raw bytes: serialize the header alone and append, which avoids the
     // generic serializer's per-byte cost on proofs of hundreds of KB.
@@ -562,6 +578,8 @@ export class DefaultProofService implements ProofService {
       proofData: new Uint8Array(0),
       proofType,
       publicInput,
+      // A payload pushed without its block keeps a zero block root: stored, never gossiped as an envelope.
+      beaconBlockRoot: blockRoot,
     });
     const out = new Uint8Array(head.length + proofData.length);
     out.set(head, 0);
@@ -577,7 +595,7 @@ export class DefaultProofService implements ProofService {
         newPayloadRequestRoot: root,
         proofType,
         slot: state.record.slot,
-        proof: this.buildExecutionProof(root, proofType, result.proofData),
+        proof: this.buildExecutionProof(root, state.record.blockRoot, proofType, result.proofData),
         source: "local",
         verified: true,
         receivedAt: this.m.clock.now(),

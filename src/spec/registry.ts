@@ -72,6 +72,7 @@ const TYPES: Record<string, NamedType> = {
   },
   ExecutionProof: plain((p) => proofContainers(p).ExecutionProof),
   SignedExecutionProof: plain((p) => proofContainers(p).SignedExecutionProof),
+  PublicInput: plain((p) => proofContainers(p).PublicInput),
   ProofByRootIdentifier: plain(() => ProofByRootIdentifier as unknown as SszCodec<unknown>),
   ExecutionProofStatus: plain(() => ExecutionProofStatus as unknown as SszCodec<unknown>),
   ExecutionProofsByRangeRequest: plain(() => ExecutionProofsByRangeRequest as unknown as SszCodec<unknown>),

@@ -15,7 +15,7 @@ import {
   interopSecretKey,
   verifyProofSignature,
 } from "../../src/signing/index.ts";
-import { proofContainers } from "../../src/spec/containers.ts";
+import { decodeStoredProof, proofContainers } from "../../src/spec/containers.ts";
 import { nprRoot } from "../../src/spec/newPayloadRequest.ts";
 import { getProfile } from "../../src/spec/profile.ts";
 import { CPU_PROOF_TYPE_ID } from "../../src/spec/proofTypes.ts";
@@ -135,7 +135,7 @@ describe("eproof daemon (startNode) over real HTTP", () => {
     const signed = stored?.signed;
     if (!stored || !signed) throw new Error("no signed proof stored");
     expect(signed.validatorIndex).toBe(0);
-    const message = containers.ExecutionProof.deserialize(stored.proof);
+    const message = decodeStoredProof(containers, stored.proof, stored.newPayloadRequestRoot);
     const domain = executionProofDomainAtSlot(
       customForkConfig(elChainConfig.chainId),
       CUSTOM_GVR,
@@ -202,7 +202,7 @@ describe("eproof daemon (startNode) over real HTTP", () => {
     node = undefined;
 
     if (!after) throw new Error("proof lost");
-    const message = containers.ExecutionProof.deserialize(after.proof);
+    const message = decodeStoredProof(containers, after.proof, after.newPayloadRequestRoot);
     const sameRoot = containers.ExecutionProof.hashTreeRoot(message);
     const other = containers.ExecutionProof.hashTreeRoot({
       ...message,

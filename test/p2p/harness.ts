@@ -25,9 +25,22 @@ import { systemClock } from "../../src/util/clock.ts";
 import { toHex } from "../../src/util/hex.ts";
 import { silentLogger } from "../../src/util/logger.ts";
 
-/** A small proof size bound keeps the oversize test cheap; everything else is the default profile. */
-export const TEST_PROFILE: SpecProfile = { ...getProfile(), name: "test-64k", maxProofSize: 64 * 1024 };
+/**
+ * A small proof size bound keeps the oversize test cheap. TEST_PROFILE is the proof form with
+ * req/resp (consensus-specs 2026-08); ENVELOPE_PROFILE the default v1.7 envelope form.
+ */
+export const TEST_PROFILE: SpecProfile = {
+  ...getProfile("consensus-specs-2026-08"),
+  name: "test-64k",
+  maxProofSize: 64 * 1024,
+};
 export const containers: ProofContainers = proofContainers(TEST_PROFILE);
+export const ENVELOPE_PROFILE: SpecProfile = {
+  ...getProfile("consensus-specs-v1.7.0-beta.4"),
+  name: "test-envelope-64k",
+  maxProofSize: 64 * 1024,
+};
+export const envelopeContainers: ProofContainers = proofContainers(ENVELOPE_PROFILE);
 export const FORK_DIGEST = Uint8Array.of(0xe8, 0x02, 0x50, 0x25);
 export const DOMAIN = new Uint8Array(32).fill(7);
 /** proof_data starting with this byte fails verify_execution_proof in the test proof service. */
@@ -62,15 +75,26 @@ export function signProof(
   validatorIndex: number,
   message: ExecutionProof,
   signWith = validatorIndex,
+  c: ProofContainers = containers,
 ): SignedExecutionProof {
   const v = validators.get(signWith);
   if (!v) throw new Error(`no validator ${signWith}`);
-  const signingRoot = executionProofSigningRoot(message, DOMAIN, containers);
+  const signingRoot = executionProofSigningRoot(message, DOMAIN, c);
   return { message, validatorIndex, signature: signRoot(v.sk, signingRoot) };
 }
 
-export function proof(nprRoot: Uint8Array, proofType: number, data: Uint8Array): ExecutionProof {
-  return { proofData: data, proofType, publicInput: { newPayloadRequestRoot: nprRoot } };
+export function proof(
+  nprRoot: Uint8Array,
+  proofType: number,
+  data: Uint8Array,
+  blockRoot?: Uint8Array,
+): ExecutionProof {
+  return {
+    proofData: data,
+    proofType,
+    publicInput: { newPayloadRequestRoot: nprRoot },
+    beaconBlockRoot: blockRoot,
+  };
 }
 
 export class CountingMetrics implements P2pMetrics {
@@ -118,6 +142,11 @@ export class MemoryProofs {
   isKnownPayload(r: Uint8Array): boolean {
     return this.payloads.has(toHex(r));
   }
+  payloadRootOfBlock(b: Uint8Array): Uint8Array | undefined {
+    for (const p of this.payloads.values())
+      if (toHex(p.blockRoot) === toHex(b)) return p.newPayloadRequestRoot;
+    return undefined;
+  }
   async verifyProof(_r: Uint8Array, _t: number, data: Uint8Array) {
     return { valid: data[0] !== INVALID_PROOF_MARK, ms: 0 };
   }
@@ -152,6 +181,7 @@ export interface TestNode {
 export async function startNode(
   validators: Map<number, TestValidator>,
   opts: Partial<P2pOpts> = {},
+  c: ProofContainers = containers,
 ): Promise<TestNode> {
   const metrics = new CountingMetrics();
   const mem = new MemoryProofs();
@@ -159,7 +189,7 @@ export async function startNode(
     logger: silentLogger(),
     metrics,
     clock: systemClock,
-    containers,
+    containers: c,
     validators: {
       getValidator: async (i) => {
         const v = validators.get(i);

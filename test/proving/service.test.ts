@@ -11,7 +11,7 @@ import {
   type ProofServiceModules,
   type WitnessProvider,
 } from "../../src/proving/service.ts";
-import { proofContainers } from "../../src/spec/containers.ts";
+import { decodeStoredProof, proofContainers } from "../../src/spec/containers.ts";
 import { nprRoot } from "../../src/spec/newPayloadRequest.ts";
 import { getProfile } from "../../src/spec/profile.ts";
 import { CPU_PROOF_TYPE_ID, ProofTypeTable } from "../../src/spec/proofTypes.ts";
@@ -112,7 +112,7 @@ describe("DefaultProofService", () => {
     expect(ready[0]?.proof).toMatchObject({ proofType: CPU, slot: 4242, source: "local", verified: true });
 
     const stored = await svc.getProof(root, CPU);
-    const decoded = containers.ExecutionProof.deserialize(stored?.proof ?? new Uint8Array());
+    const decoded = decodeStoredProof(containers, stored?.proof ?? new Uint8Array(), root);
     expect(decoded.proofType).toBe(CPU);
     expect(decoded.publicInput.newPayloadRequestRoot).toEqual(root);
     const proofData = decoded.proofData;
@@ -297,6 +297,7 @@ describe("DefaultProofService", () => {
         proofData: Uint8Array.of(proofType, 1, 2),
         proofType,
         publicInput: { newPayloadRequestRoot: root },
+        beaconBlockRoot: new Uint8Array(32).fill(9),
       }),
       signed: { validatorIndex, signature: new Uint8Array(96) },
       source: "gossip",
@@ -431,7 +432,7 @@ describe("DefaultProofService with the CPU backend (eproof-reexec) as the only b
     store = await openProofStore(dir);
     const { svc: again } = service([new CpuBackend({ chainConfig })]);
     expect(await again.getProof(root, CPU)).toEqual(stored);
-    const message = containers.ExecutionProof.deserialize(stored?.proof ?? new Uint8Array());
+    const message = decodeStoredProof(containers, stored?.proof ?? new Uint8Array(), root);
     expect(message.publicInput.newPayloadRequestRoot).toEqual(root);
     expect((await again.verifyProof(root, CPU, message.proofData)).valid).toBe(true);
     // The same proof does not verify for another payload.

@@ -31,6 +31,7 @@ function proof(byte = 1): ExecutionProof {
     proofData: new Uint8Array([byte, 2, 3, 4]),
     proofType: 0xf0,
     publicInput: { newPayloadRequestRoot: new Uint8Array(32).fill(0xab) },
+    beaconBlockRoot: new Uint8Array(32).fill(0xbc),
   };
 }
 

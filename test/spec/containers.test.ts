@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
+  buildPublicInput,
+  decodeStoredProof,
   ExecutionProofStatus,
   ExecutionProofsByRangeRequest,
   ExecutionProofsByRootRequest,
+  isResolved,
   ProofByRootIdentifier,
   proofContainers,
 } from "../../src/spec/containers.ts";
@@ -19,10 +22,8 @@ describe("EIP-8025 containers per spec profile", () => {
       const proof = {
         proofData: Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff),
         proofType: 6,
-        publicInput:
-          profile.publicInput === "root"
-            ? { newPayloadRequestRoot: root }
-            : { newPayloadRequestRoot: root, successfulValidation: true, chainConfig: { chainId: 1n } },
+        publicInput: buildPublicInput(profile, root, 1n),
+        beaconBlockRoot: new Uint8Array(32).fill(0x22),
       };
       const signed = { message: proof, validatorIndex: 12345, signature: new Uint8Array(96).fill(3) };
       const bytes = c.SignedExecutionProof.serialize(signed);
@@ -42,6 +43,33 @@ describe("EIP-8025 containers per spec profile", () => {
       );
     });
   }
+
+  it("the envelope form names the block, not the payload: decoded envelopes are unresolved until told", () => {
+    const c = proofContainers(PROFILES["consensus-specs-v1.7.0-beta.4"]);
+    const blockRoot = new Uint8Array(32).fill(0x22);
+    const bytes = c.ExecutionProof.serialize({
+      proofData: Uint8Array.of(1, 2, 3),
+      proofType: 2,
+      publicInput: { newPayloadRequestRoot: root },
+      beaconBlockRoot: blockRoot,
+    });
+    // offset (4) + type (1) + block root (32), then the data: no public input on the wire.
+    expect(bytes.length).toBe(4 + 1 + 32 + 3);
+    const decoded = c.ExecutionProof.deserialize(bytes);
+    expect(isResolved(decoded)).toBe(false);
+    expect(decoded.beaconBlockRoot).toEqual(blockRoot);
+    const stored = decodeStoredProof(c, bytes, root);
+    expect(isResolved(stored)).toBe(true);
+    expect(stored.publicInput.newPayloadRequestRoot).toEqual(root);
+    // Without a block root there is no envelope to send.
+    expect(() =>
+      c.ExecutionProof.serialize({
+        proofData: Uint8Array.of(1),
+        proofType: 2,
+        publicInput: { newPayloadRequestRoot: root },
+      }),
+    ).toThrow(/beacon block root/);
+  });
 
   it("bounded ProofData rejects a proof above MAX_PROOF_SIZE; truncated bytes fail to decode", () => {
     const c = proofContainers(PROFILES["consensus-specs-fulu-2025"]);

@@ -5,7 +5,7 @@ import { HttpError } from "../../http/errors.ts";
 import { sendBytes } from "../../http/respond.ts";
 import type { RouteHandler } from "../../http/server.ts";
 import type { ProofService } from "../../proving/interface.ts";
-import type { ProofContainers } from "../../spec/containers.ts";
+import { decodeStoredProof, type ProofContainers } from "../../spec/containers.ts";
 import type { ProofTypeTable } from "../../spec/proofTypes.ts";
 import { toHex } from "../../util/hex.ts";
 import { parseProofType, parseRoot } from "../params.ts";
@@ -20,7 +20,7 @@ export function getExecutionProofs(deps: {
     const type = parseProofType(ctx.params.proof_type, deps.proofTypes, 404);
     const stored = await deps.proofService.getProof(root, type.id);
     if (!stored) throw HttpError.notFound(`proof not found for root ${toHex(root)} and type ${type.name}`);
-    const proof = deps.containers.ExecutionProof.deserialize(stored.proof);
+    const proof = decodeStoredProof(deps.containers, stored.proof, stored.newPayloadRequestRoot);
     sendBytes(res, proof.proofData);
   };
 }

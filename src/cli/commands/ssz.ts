@@ -1,7 +1,7 @@
 // `eproof ssz root|decode`: hash_tree_root or JSON of an SSZ file (or stdin) of a named EIP-8025 type.
 import { readFileSync } from "node:fs";
 import type { Argv, CommandModule } from "yargs";
-import { getProfile, PROFILES } from "../../spec/profile.ts";
+import { DEFAULT_PROFILE_NAME, getProfile, PROFILES } from "../../spec/profile.ts";
 import { decodeNamed, sszTypeNames } from "../../spec/registry.ts";
 import "../../spec/statelessRegistry.ts";
 import { EproofError, errorMessage } from "../../util/errors.ts";
@@ -51,7 +51,7 @@ function options(y: Argv): Argv<SszArgs> {
     })
     .option("profile", {
       type: "string",
-      default: "consensus-specs-2026-08",
+      default: DEFAULT_PROFILE_NAME,
       describe: `EIP-8025 spec profile: ${Object.keys(PROFILES).join(", ")}`,
     })
     .option("hex", {

@@ -1,7 +1,16 @@
-// Gossip validation of `execution_proof` (digest §3), in spec order, with IGNORE vs REJECT as specified:
-// IGNORE seen proof root → IGNORE unknown payload (queued until known) → IGNORE valid proof already
-// received for (root, type) → IGNORE not first for (root, type, validator) → REJECT inactive validator →
-// REJECT bad signature → REJECT empty/oversize proof_data → REJECT what verify_execution_proof refuses.
+// Gossip validation of `execution_proof`, in spec order, with IGNORE vs REJECT as specified.
+//
+// Envelope form (consensus-specs v1.7.0-beta.4, #5593; the order Prysm implements): REJECT empty
+// proof_data or an unsupported proof_type (before any lookup or hashing) → IGNORE unseen block or
+// payload (queued, bounded) → IGNORE a valid proof of this type already known for the block → IGNORE a
+// seen envelope root → IGNORE a seen (block, type, validator) → REJECT verify_execution_proof_envelope
+// (index, active, signature) → mark seen → REJECT what verify_execution_proof refuses.
+//
+// Proof form (older profiles, digest §3): IGNORE seen proof root → IGNORE unknown payload (queued) →
+// IGNORE valid proof already received for (root, type) → IGNORE not first for (root, type, validator) →
+// REJECT inactive validator → REJECT bad signature → REJECT empty/oversize proof_data → REJECT what
+// verify_execution_proof refuses.
+//
 // The rules are pure functions; the class owns only the dedup caches and the pending queue.
 
 import { ssz } from "@lodestar/types";
@@ -76,10 +85,34 @@ export function proofKeys(signed: SignedExecutionProof, containers: ProofContain
   };
 }
 
+/** REJECT a proof type outside the profile's wire set (plus local types this network announces). */
+export function proofTypeRule(
+  proofType: number,
+  wireTypes: readonly number[] | undefined,
+  localTypes: readonly number[],
+): GossipVerdict | undefined {
+  if (wireTypes === undefined || wireTypes.includes(proofType) || localTypes.includes(proofType))
+    return undefined;
+  return reject("unsupported_proof_type");
+}
+
+/** Dedup keys of the envelope form: the block names the payload. */
+export function envelopeKeys(signed: SignedExecutionProof, containers: ProofContainers): ProofKeys {
+  const proof = signed.message;
+  const proofRootBytes = containers.ExecutionProof.hashTreeRoot(proof);
+  const rootType = `${toHex(proof.beaconBlockRoot ?? new Uint8Array(32))}:${proof.proofType}`;
+  return {
+    proofRootBytes,
+    proofRoot: toHex(proofRootBytes),
+    rootType,
+    rootTypeValidator: `${rootType}:${signed.validatorIndex}`,
+  };
+}
+
 export interface ProofValidatorDeps {
   containers: ProofContainers;
   validators: ValidatorLookup;
-  proofs: Pick<ProofService, "isKnownPayload" | "verifyProof">;
+  proofs: Pick<ProofService, "isKnownPayload" | "verifyProof" | "payloadRootOfBlock">;
   domain: SigningDomainProvider;
   clock: Clock;
   bls: BlsBatchVerifier;
@@ -90,14 +123,19 @@ export interface ProofValidatorOpts {
   pendingQueueTtlMs: number;
   validatorCacheTtlMs: number;
   seenCacheSize: number;
+  /** Proof types outside the profile's wire set that this network announces (eproof's CPU type). */
+  localProofTypes?: readonly number[];
 }
 
 interface PendingProof {
-  signed: SignedExecutionProof;
-  keys: ProofKeys;
+  /** Runs the rest of the validation once the payload is known. */
+  resume: () => Promise<GossipVerdict>;
   settle: (verdict: GossipVerdict) => void;
   expiry: AbortController;
 }
+
+/** Queue key of an envelope waiting for its block (proof-form entries wait on the payload root). */
+const blockKey = (blockRoot: Uint8Array) => `block:${toHex(blockRoot)}`;
 
 interface CachedValidator {
   value: { pubkey: Uint8Array; active: boolean } | undefined;
@@ -133,16 +171,26 @@ export class ProofGossipValidator {
    * settles when `onPayloadKnown` fires for its root (or IGNORE when the queue is full or it expires).
    */
   async validate(signed: SignedExecutionProof): Promise<GossipVerdict> {
+    if (this.deps.containers.profile.wire === "envelope") return this.validateEnvelope(signed);
     const keys = proofKeys(signed, this.deps.containers);
     if (this.seenProofs.has(keys.proofRoot)) return ignore("already_seen");
     const root = signed.message.publicInput.newPayloadRequestRoot;
-    if (!this.deps.proofs.isKnownPayload(root)) return this.enqueue(signed, keys);
+    if (!this.deps.proofs.isKnownPayload(root)) {
+      return this.enqueue(toHex(root), () => this.validateKnownPayload(signed, keys));
+    }
     return this.validateKnownPayload(signed, keys);
+  }
+
+  private keysOf(signed: SignedExecutionProof): ProofKeys {
+    const { containers } = this.deps;
+    return containers.profile.wire === "envelope"
+      ? envelopeKeys(signed, containers)
+      : proofKeys(signed, containers);
   }
 
   /** Marks our own published proof as seen and valid, so echoes of it are ignored. */
   markOwn(signed: SignedExecutionProof): void {
-    const keys = proofKeys(signed, this.deps.containers);
+    const keys = this.keysOf(signed);
     this.seenProofs.add(keys.proofRoot);
     this.validReceived.add(keys.rootType);
     this.firstFromValidator.add(keys.rootTypeValidator);
@@ -150,22 +198,107 @@ export class ProofGossipValidator {
 
   /** True when this exact proof (by hash_tree_root) was already accepted or published here. */
   hasSeen(signed: SignedExecutionProof): boolean {
-    return this.seenProofs.has(proofKeys(signed, this.deps.containers).proofRoot);
+    return this.seenProofs.has(this.keysOf(signed).proofRoot);
   }
 
-  /** Re-validates proofs queued for `root` now that its payload is known. */
-  onPayloadKnown(root: Uint8Array): void {
-    const rootHex = toHex(root);
-    const waiting = this.pending.get(rootHex);
+  /** Re-validates proofs queued for `root` (or for its block) now that its payload is known. */
+  onPayloadKnown(root: Uint8Array, blockRoot?: Uint8Array): void {
+    this.release(toHex(root));
+    if (blockRoot) this.release(blockKey(blockRoot));
+  }
+
+  private release(key: string): void {
+    const waiting = this.pending.get(key);
     if (!waiting) return;
-    this.pending.delete(rootHex);
+    this.pending.delete(key);
     this.pendingCount -= waiting.length;
     for (const entry of waiting) {
       entry.expiry.abort();
       // Settles with the full verdict; a rejection here still penalizes the original sender.
-      this.validateKnownPayload(entry.signed, entry.keys).then(entry.settle, () =>
-        entry.settle(ignore("cannot_verify")),
-      );
+      entry.resume().then(entry.settle, () => entry.settle(ignore("cannot_verify")));
+    }
+  }
+
+  /** The envelope rules (file header), in the merged order. */
+  private async validateEnvelope(signed: SignedExecutionProof): Promise<GossipVerdict> {
+    const proof = signed.message;
+    const { containers, proofs } = this.deps;
+    if (proof.proofData.length === 0) return reject("empty_proof");
+    const typeVerdict = proofTypeRule(
+      proof.proofType,
+      containers.profile.wireProofTypes,
+      this.opts.localProofTypes ?? [],
+    );
+    if (typeVerdict) return typeVerdict;
+    const blockRoot = proof.beaconBlockRoot;
+    if (!blockRoot) return reject("malformed_ssz");
+    const payloadRoot = proofs.payloadRootOfBlock(blockRoot);
+    if (payloadRoot === undefined) {
+      return this.enqueue(blockKey(blockRoot), () => this.validateKnownBlock(signed));
+    }
+    return this.validateKnownBlock(signed);
+  }
+
+  private async validateKnownBlock(signed: SignedExecutionProof): Promise<GossipVerdict> {
+    const proof = signed.message;
+    const { proofs } = this.deps;
+    const blockRoot = proof.beaconBlockRoot ?? new Uint8Array(32);
+    const payloadRoot = proofs.payloadRootOfBlock(blockRoot);
+    if (payloadRoot === undefined) return ignore("payload_unknown");
+    const keys = envelopeKeys(signed, this.deps.containers);
+    const dedup = this.envelopeDedup(keys);
+    if (dedup) return dedup;
+
+    const validator = await this.lookupValidator(signed.validatorIndex);
+    const validatorVerdict = validatorRule(validator);
+    if (validatorVerdict || validator === undefined) return validatorVerdict ?? reject("unknown_validator");
+    if (!(await this.signatureOk(signed, keys, validator.pubkey))) return reject("bad_signature");
+
+    const afterSig = this.envelopeDedup(keys);
+    if (afterSig) return afterSig;
+    this.seenProofs.add(keys.proofRoot);
+    this.firstFromValidator.add(keys.rootTypeValidator);
+
+    const verdict = await this.proofVerdict(payloadRoot, proof);
+    if (verdict) return verdict;
+    if (this.validReceived.has(keys.rootType)) return ignore("valid_already_received");
+    this.validReceived.add(keys.rootType);
+    // PublicInput is rebuilt here, from our own payload, never taken from the sender.
+    proof.publicInput = { newPayloadRequestRoot: payloadRoot };
+    return ACCEPT;
+  }
+
+  private envelopeDedup(keys: ProofKeys): GossipVerdict | undefined {
+    if (this.validReceived.has(keys.rootType)) return ignore("valid_already_received");
+    if (this.seenProofs.has(keys.proofRoot)) return ignore("already_seen");
+    if (this.firstFromValidator.has(keys.rootTypeValidator)) return ignore("not_first_from_validator");
+    return undefined;
+  }
+
+  private async signatureOk(
+    signed: SignedExecutionProof,
+    keys: ProofKeys,
+    pubkey: Uint8Array,
+  ): Promise<boolean> {
+    // compute_signing_root over the message root already hashed for the dedup key (large proofs hash once).
+    const signingRoot = ssz.phase0.SigningData.hashTreeRoot({
+      objectRoot: keys.proofRootBytes,
+      domain: this.deps.domain.currentDomain(),
+    });
+    return this.deps.bls.verify({ pubkey, signingRoot, signature: signed.signature });
+  }
+
+  /** verify_execution_proof: REJECT an invalid proof, IGNORE a type nobody here can verify. */
+  private async proofVerdict(
+    payloadRoot: Uint8Array,
+    proof: SignedExecutionProof["message"],
+  ): Promise<GossipVerdict | undefined> {
+    try {
+      const res = await this.deps.proofs.verifyProof(payloadRoot, proof.proofType, proof.proofData);
+      return res.valid ? undefined : reject("invalid_proof");
+    } catch {
+      // No verifier for this type here: not the sender's fault, and never forwarded as valid.
+      return ignore("cannot_verify");
     }
   }
 
@@ -180,12 +313,11 @@ export class ProofGossipValidator {
     this.pendingCount = 0;
   }
 
-  private enqueue(signed: SignedExecutionProof, keys: ProofKeys): Promise<GossipVerdict> {
+  private enqueue(rootHex: string, resume: () => Promise<GossipVerdict>): Promise<GossipVerdict> {
     if (this.pendingCount >= this.opts.pendingQueueSize) return Promise.resolve(ignore("queue_full"));
-    const rootHex = toHex(signed.message.publicInput.newPayloadRequestRoot);
     return new Promise<GossipVerdict>((resolve) => {
       const expiry = new AbortController();
-      const entry: PendingProof = { signed, keys, settle: resolve, expiry };
+      const entry: PendingProof = { resume, settle: resolve, expiry };
       const list = this.pending.get(rootHex) ?? [];
       list.push(entry);
       this.pending.set(rootHex, list);
@@ -217,14 +349,8 @@ export class ProofGossipValidator {
     const validatorVerdict = validatorRule(validator);
     if (validatorVerdict || validator === undefined) return validatorVerdict ?? reject("unknown_validator");
 
-    const { containers, domain, bls, proofs } = this.deps;
-    // compute_signing_root over the proof root already hashed for the dedup key (400 KiB proofs hash once).
-    const signingRoot = ssz.phase0.SigningData.hashTreeRoot({
-      objectRoot: keys.proofRootBytes,
-      domain: domain.currentDomain(),
-    });
-    const sigOk = await bls.verify({ pubkey: validator.pubkey, signingRoot, signature: signed.signature });
-    if (!sigOk) return reject("bad_signature");
+    const { containers } = this.deps;
+    if (!(await this.signatureOk(signed, keys, validator.pubkey))) return reject("bad_signature");
 
     const afterSig = this.dedupRules(keys);
     if (afterSig) return afterSig;
@@ -235,19 +361,8 @@ export class ProofGossipValidator {
     if (sizeVerdict) return sizeVerdict;
 
     const proof = signed.message;
-    let valid: boolean;
-    try {
-      const res = await proofs.verifyProof(
-        proof.publicInput.newPayloadRequestRoot,
-        proof.proofType,
-        proof.proofData,
-      );
-      valid = res.valid;
-    } catch {
-      // No verifier for this type here: not the sender's fault.
-      return ignore("cannot_verify");
-    }
-    if (!valid) return reject("invalid_proof");
+    const verdict = await this.proofVerdict(proof.publicInput.newPayloadRequestRoot, proof);
+    if (verdict) return verdict;
 
     if (this.seenProofs.has(keys.proofRoot)) return ignore("already_seen");
     if (this.validReceived.has(keys.rootType)) return ignore("valid_already_received");

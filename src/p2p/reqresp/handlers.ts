@@ -1,11 +1,12 @@
 // What the req/resp server answers, over the proof store: by range (slot-ascending, inside the serve
 // range finalized slot..current slot), by block root, and our execution_proof_status.
-import type {
-  ExecutionProofStatusValue,
-  ExecutionProofsByRangeRequestValue,
-  ProofByRootIdentifierValue,
-  ProofContainers,
-  SignedExecutionProof,
+import {
+  decodeStoredProof,
+  type ExecutionProofStatusValue,
+  type ExecutionProofsByRangeRequestValue,
+  type ProofByRootIdentifierValue,
+  type ProofContainers,
+  type SignedExecutionProof,
 } from "../../spec/containers.ts";
 import type { StoredProof } from "../../store/interface.ts";
 import type { P2pModules } from "../interface.ts";
@@ -26,7 +27,7 @@ export function storedToSigned(
 ): SignedExecutionProof | undefined {
   if (!stored.signed) return undefined;
   return {
-    message: containers.ExecutionProof.deserialize(stored.proof),
+    message: decodeStoredProof(containers, stored.proof, stored.newPayloadRequestRoot),
     validatorIndex: stored.signed.validatorIndex,
     signature: stored.signed.signature,
   };

@@ -93,6 +93,7 @@ export async function openRealService(): Promise<RealService> {
           proofData: verified ? validProofData(root) : Uint8Array.of(1, 2, 3),
           proofType,
           publicInput: { newPayloadRequestRoot: root },
+          beaconBlockRoot: new Uint8Array(32).fill(7),
         }),
         signed: { validatorIndex, signature: new Uint8Array(96) },
         source: "gossip",
