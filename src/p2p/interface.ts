@@ -5,6 +5,7 @@ import type { ProofContainers, SignedExecutionProof } from "../spec/containers.t
 import type { ProofStore } from "../store/interface.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import type { GossipVerdict } from "./gossip/validation.ts";
 
 export interface P2pOpts {
   /** Multiaddrs to listen on (TCP). */
@@ -163,8 +164,8 @@ export type BackfillRequest =
 
 export interface ProofAcceptedEvent {
   signed: SignedExecutionProof;
-  source: "gossip" | "reqresp";
-  /** Peer the proof came from. */
+  source: "gossip" | "reqresp" | "api";
+  /** Peer the proof came from ("api" for a beacon-API submission). */
   from: string;
 }
 
@@ -174,6 +175,13 @@ export interface P2pService {
   stop(): Promise<void>;
   /** Publishes a signed proof once; a second call with the same proof is a no-op returning false. */
   publishProof(signed: SignedExecutionProof): Promise<boolean>;
+  /**
+   * A proof submitted through the beacon API: the gossip validation incl. verification, except that a
+   * proof whose block (payload) is not known is answered at once (IGNORE payload_unknown), never queued,
+   * and a verified proof of its type already stored is IGNORE valid_already_received. On accept: stored
+   * (source "api") and published. Throws only when eproof itself fails (beacon node, store, gossip).
+   */
+  submitProof(signed: SignedExecutionProof): Promise<GossipVerdict>;
   peers(): PeerSummary[];
   /** Peers subscribed to the current execution_proof topic. */
   gossipPeers(): string[];

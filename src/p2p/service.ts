@@ -220,6 +220,43 @@ class EproofP2p implements P2pService {
     return true;
   }
 
+  async submitProof(signed: SignedExecutionProof): Promise<GossipVerdict> {
+    const { profile } = this.m.containers;
+    const proof = signed.message;
+    let payloadRoot: Uint8Array | undefined;
+    if (profile.wire === "envelope") {
+      // The rules that come before the block lookup, in their gossip order (pure, cheap).
+      if (proof.proofData.length === 0) return { result: "reject", reason: "empty_proof" };
+      const typeVerdict = proofTypeRule(proof.proofType, profile.wireProofTypes, this.o.localProofTypes);
+      if (typeVerdict) return typeVerdict;
+      if (!proof.beaconBlockRoot) return { result: "reject", reason: "malformed_ssz" };
+      payloadRoot = this.m.proofs.payloadRootOfBlock(proof.beaconBlockRoot);
+    } else {
+      const root = proof.publicInput.newPayloadRequestRoot;
+      payloadRoot = this.m.proofs.isKnownPayload(root) ? root : undefined;
+    }
+    // A submitter wants an answer: an unknown block is a failure now, not a queued wait.
+    if (payloadRoot === undefined) return { result: "ignore", reason: "payload_unknown" };
+    // Also after a restart (empty dedup caches): a verified proof of this type is never replaced.
+    const stored = await this.m.store.proofsByRoot(payloadRoot);
+    if (stored.some((p) => p.proofType === proof.proofType && p.verified)) {
+      return { result: "ignore", reason: "valid_already_received" };
+    }
+    const verdict = await this.validator.validate(signed);
+    if (verdict.result !== "accept") return verdict;
+    await this.accepted(signed, "api", "api");
+    try {
+      await this.libp2p.services.pubsub.publish(
+        this.topic,
+        this.m.containers.SignedExecutionProof.serialize(signed),
+      );
+    } catch (e) {
+      // Stored and valid: peers still get it by gossip from whoever else has it; say why we could not.
+      this.m.logger.warn({ err: errorMessage(e) }, "publishing a submitted proof failed");
+    }
+    return verdict;
+  }
+
   async backfill(req: BackfillRequest, peerId?: string): Promise<BackfillResult> {
     const peer = peerId ?? this.pickProofPeer();
     if (peer === undefined || !this.reqresp) return { received: 0, accepted: 0, rejected: 0 };
@@ -324,7 +361,7 @@ class EproofP2p implements P2pService {
 
   private async accepted(
     signed: SignedExecutionProof,
-    source: "gossip" | "reqresp",
+    source: ProofAcceptedEvent["source"],
     from: string,
   ): Promise<void> {
     const root = signed.message.publicInput.newPayloadRequestRoot;
