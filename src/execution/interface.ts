@@ -8,7 +8,9 @@ import type { GethChainConfig } from "../stateless/common.ts";
 export type WitnessMethod =
   | "debug_executionWitnessByBlockHash"
   | "debug_executionWitness"
-  | "eth_getProof_fallback";
+  | "eth_getProof_fallback"
+  /** Delivered by the EL in its engine_newPayloadWithWitnessV5 answer (through the gateway). */
+  | "engine_newPayloadWithWitnessV5";
 
 export interface WitnessRequest {
   blockHash: Uint8Array;
