@@ -132,7 +132,10 @@ describe("engine witness RLP", () => {
 /** A fallback source that records its requests and answers with a fixed witness. */
 class RecordingSource implements WitnessSource {
   readonly requests: WitnessRequest[] = [];
-  constructor(private readonly witness: ExecutionWitnessValue) {}
+  private readonly witness: ExecutionWitnessValue;
+  constructor(witness: ExecutionWitnessValue) {
+    this.witness = witness;
+  }
   async fetchWitness(req: WitnessRequest): Promise<FetchedWitness> {
     this.requests.push(req);
     return { witness: this.witness, method: "debug_executionWitness", ms: 1 };
