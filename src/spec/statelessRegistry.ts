@@ -9,6 +9,7 @@ import {
   decodeValidationResult,
   encodeStatelessInput,
   encodeValidationResult,
+  isMalformedInputResult43,
   type StatelessNpr,
   statelessNprRoot,
 } from "./stateless.ts";
@@ -26,13 +27,14 @@ function nprJson(npr: StatelessNpr): unknown {
 registerSszType("StatelessInput", {
   forked: false,
   decode(bytes) {
-    const { schemaId, value } = decodeStatelessInput(bytes);
+    const { schemaId, value, revision } = decodeStatelessInput(bytes);
     const nprRoot = statelessNprRoot(value.newPayloadRequest);
     return {
       // The guest commits to the NPR root: that is the root a StatelessInput is known by.
       root: nprRoot,
       json: {
         schema_id: `0x${schemaId.toString(16).padStart(4, "0")}`,
+        ...(revision ? { revision } : {}),
         new_payload_request_root: toHex(nprRoot),
         new_payload_request: nprJson(value.newPayloadRequest),
         witness: {
@@ -43,7 +45,7 @@ registerSszType("StatelessInput", {
         chain_config: chainConfigJson(value.chainConfig),
         public_keys: value.publicKeys.map(toHex),
       },
-      reencoded: encodeStatelessInput(value, schemaId),
+      reencoded: encodeStatelessInput(value, schemaId, revision),
     };
   },
 });
@@ -52,16 +54,24 @@ registerSszType("StatelessValidationResult", {
   forked: false,
   decode(bytes) {
     const value = decodeValidationResult(bytes);
-    // The 41-byte form is what every schema but Amsterdam revision 1 writes.
+    // By length: 41 bytes is every schema but 0x1501, 43 bytes 0x1501 in v0.8.4 / v21.0.1 (both write
+    // the same result), anything else 0x1501 in its 2026-08 form.
+    const is43 = bytes.length === 43;
     const schemaId = bytes.length === 41 ? 0x1400 : 0x1501;
     return {
       root: value.newPayloadRequestRoot,
       json: {
         new_payload_request_root: toHex(value.newPayloadRequestRoot),
         successful_validation: value.successfulValidation,
-        chain_config: chainConfigJson(value.chainConfig),
+        ...(is43
+          ? {
+              chain_id: value.chainConfig.chainId,
+              schema_id: `0x${(value.schemaId ?? 0).toString(16).padStart(4, "0")}`,
+              malformed_input: isMalformedInputResult43(bytes),
+            }
+          : { chain_config: chainConfigJson(value.chainConfig) }),
       },
-      reencoded: encodeValidationResult(value, schemaId),
+      reencoded: encodeValidationResult(value, schemaId, is43 ? "v0.8.4" : undefined),
     };
   },
 });
