@@ -1,8 +1,9 @@
 // Options, shared services and metrics of the proof-engine API (zkboost v0.7 compatible) and the
 // status API. One listener serves both; defaults match the config schema (`api.*`).
 
+import type { GossipVerdict } from "../p2p/gossip/validation.ts";
 import type { ProofService } from "../proving/interface.ts";
-import type { ProofContainers } from "../spec/containers.ts";
+import type { ProofContainers, SignedExecutionProof } from "../spec/containers.ts";
 import type { ProofTypeTable } from "../spec/proofTypes.ts";
 import type { ProofStore } from "../store/interface.ts";
 import type { Clock } from "../util/clock.ts";
@@ -50,6 +51,23 @@ export interface ApiMetrics {
   recordSseClients(count: number): void;
 }
 
+/** What POST /eth/v1/beacon/execution_proofs hands each envelope to (the p2p service). */
+export interface ExecutionProofSubmitter {
+  /** Gossip validation incl. verification; on accept the proof is stored and published. */
+  submitProof(signed: SignedExecutionProof): Promise<GossipVerdict>;
+}
+
+/** The beacon-API execution_proofs endpoints (Lighthouse's EIP-8025 shape, envelope profiles only). */
+export interface ExecutionProofsApiModule {
+  /**
+   * Resolved on every POST: the p2p service once it runs (the API starts first). Undefined: POST
+   * answers 501, as Lighthouse does without a proof engine; GET still serves the store.
+   */
+  submitter: () => ExecutionProofSubmitter | undefined;
+  /** Block root of our chain head, for block_id `head`; without it `head` is a 404. */
+  head?: () => Uint8Array | undefined;
+}
+
 export interface ApiModules {
   logger: Logger;
   proofService: ProofService;
@@ -60,4 +78,6 @@ export interface ApiModules {
   metrics?: ApiMetrics;
   clock?: Clock;
   onForkchoiceUpdated?: (fcu: ForkchoiceNotification) => void | Promise<void>;
+  /** POST/GET /eth/v1/beacon/execution_proofs; without it GET serves the store and POST is a 501. */
+  executionProofs?: ExecutionProofsApiModule;
 }

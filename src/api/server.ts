@@ -1,9 +1,16 @@
 // The API listener: zkboost-v0.7-compatible proof-engine endpoints under /v1, the push
 // equivalents (notify_new_payload, notify_forkchoice_updated), the status API under
-// /eth/v1/eproof and /health. Other modules mount more routes via `http.route(...)`.
-import type { RouteHandler } from "../http/server.ts";
+// /eth/v1/eproof, the beacon-API execution proof endpoints under /eth/v1/beacon and /health. Other
+// modules mount more routes via `http.route(...)`.
+import type { RouteHandler, RouteOpts } from "../http/server.ts";
 import { type HttpMethod, HttpServer } from "../http/server.ts";
 import { proofContainers } from "../spec/containers.ts";
+import {
+  EXECUTION_PROOFS_ROUTES,
+  executionProofsBodyLimit,
+  getExecutionProofsByBlock,
+  postExecutionProofs,
+} from "./eth/executionProofs.ts";
 import { getPayloadStatus } from "./eth/getPayloadStatus.ts";
 import { getVerifiedHead } from "./eth/getVerifiedHead.ts";
 import { getHealth } from "./health.ts";
@@ -27,6 +34,8 @@ export const API_ROUTES = {
   forkchoiceUpdatedNotifications: "/v1/forkchoice_updated_notifications",
   payloadStatus: "/eth/v1/eproof/payloads/{id}",
   verifiedHead: "/eth/v1/eproof/head",
+  beaconExecutionProofs: EXECUTION_PROOFS_ROUTES.post,
+  beaconExecutionProofsByBlock: EXECUTION_PROOFS_ROUTES.get,
   health: "/health",
 } as const;
 
@@ -53,8 +62,8 @@ export function createApiServer(opts: Partial<ApiOpts>, modules: ApiModules): Ap
   });
   const base = { proofService: modules.proofService, proofTypes: modules.proofTypes };
   const metrics = modules.metrics;
-  const add = (method: HttpMethod, path: string, handler: RouteHandler): void => {
-    http.route(method, path, metrics ? timed(path, handler, metrics.recordApiRequest) : handler);
+  const add = (method: HttpMethod, path: string, handler: RouteHandler, routeOpts?: RouteOpts): void => {
+    http.route(method, path, metrics ? timed(path, handler, metrics.recordApiRequest) : handler, routeOpts);
   };
 
   add("POST", API_ROUTES.proofRequests, postExecutionProofRequests(base));
@@ -87,6 +96,23 @@ export function createApiServer(opts: Partial<ApiOpts>, modules: ApiModules): Ap
     getPayloadStatus({ store: modules.store, proofTypes: modules.proofTypes, rule }),
   );
   add("GET", API_ROUTES.verifiedHead, getVerifiedHead({ tracker, proofTypes: modules.proofTypes }));
+  // Beacon-API execution proofs (Lighthouse's EIP-8025 shape): 501 under profiles without envelopes.
+  const containers = modules.containers ?? proofContainers();
+  add(
+    "POST",
+    API_ROUTES.beaconExecutionProofs,
+    postExecutionProofs({
+      containers,
+      submitter: modules.executionProofs?.submitter ?? (() => undefined),
+      logger: modules.logger,
+    }),
+    { maxBodyBytes: executionProofsBodyLimit(containers) },
+  );
+  add(
+    "GET",
+    API_ROUTES.beaconExecutionProofsByBlock,
+    getExecutionProofsByBlock({ containers, store: modules.store, head: modules.executionProofs?.head }),
+  );
   add("GET", API_ROUTES.health, getHealth());
 
   return {
