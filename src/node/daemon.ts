@@ -360,7 +360,7 @@ async function startNodeOrThrow(
 
   async function pruneBefore(slot: number): Promise<void> {
     const pruned = await proofService.pruneBefore(slot);
-    signer?.guard.pruneBefore(slot);
+    signer?.guard.finalized(slot);
     if (pruned > 0) logger.debug({ slot, pruned }, "pruned proofs below the finalized slot");
   }
 

@@ -124,7 +124,7 @@ describe("double-sign guard", () => {
     expect(() => restarted.sign({ ...proof(2), proofType: 6 }, 10)).not.toThrow();
   });
 
-  it("survives a torn last line and prunes finalized slots", () => {
+  it("survives a torn last line, and a record appended after it survives the next restart", () => {
     const dir = tmp();
     const guard = new DoubleSignGuard(dir);
     guard.check(new Uint8Array(32).fill(1), 1, new Uint8Array(32).fill(2), 5);
@@ -134,9 +134,41 @@ describe("double-sign guard", () => {
     const reopened = new DoubleSignGuard(dir);
     expect(reopened.size()).toBe(2);
     expect(() => reopened.check(new Uint8Array(32).fill(1), 1, new Uint8Array(32).fill(9), 5)).toThrow();
-    expect(reopened.pruneBefore(10)).toBe(1);
+    reopened.check(new Uint8Array(32).fill(5), 1, new Uint8Array(32).fill(6), 60);
     reopened.close();
-    expect(new DoubleSignGuard(dir).size()).toBe(1);
+    const again = new DoubleSignGuard(dir);
+    expect(again.size()).toBe(3);
+    expect(() => again.check(new Uint8Array(32).fill(5), 1, new Uint8Array(32).fill(7), 60)).toThrow(
+      /refusing to sign a second/,
+    );
+    again.close();
+  });
+
+  it("never forgets a pair on finality, and refuses new pairs at or below the finalized slot", () => {
+    const dir = tmp();
+    const a = new Uint8Array(32).fill(1);
+    const b = new Uint8Array(32).fill(3);
+    const guard = new DoubleSignGuard(dir);
+    guard.check(a, 1, new Uint8Array(32).fill(2), 5);
+    guard.finalized(64);
+    expect(guard.size()).toBe(1);
+    guard.close();
+
+    // Restart: the pair signed before finality is still held, and so is the floor.
+    const reopened = new DoubleSignGuard(dir);
+    expect(reopened.size()).toBe(1);
+    expect(reopened.finalizedSlot()).toBe(64);
+    expect(() => reopened.check(a, 1, new Uint8Array(32).fill(9), 5)).toThrow(/refusing to sign a second/);
+    // The very proof signed before may be signed again (same BLS signature).
+    expect(() => reopened.check(a, 1, new Uint8Array(32).fill(2), 5)).not.toThrow();
+    // Nothing new for a finalized slot (the floor itself included), whatever slot is claimed later.
+    expect(() => reopened.check(b, 1, new Uint8Array(32).fill(4), 64)).toThrow(/finalized/);
+    expect(() => reopened.check(b, 1, new Uint8Array(32).fill(4), 65)).not.toThrow();
+    // A lower finality never lowers the floor.
+    reopened.finalized(10);
+    expect(reopened.finalizedSlot()).toBe(64);
+    reopened.close();
+    expect(new DoubleSignGuard(dir).size()).toBe(2);
   });
 });
 
