@@ -1,6 +1,7 @@
 // Options, shared services and metrics of the Engine API gateway. Defaults match the config
 // schema (`gateway.*`): 127.0.0.1:9551, proofs-or-el, k = 1, a 4 s proof budget.
 import type { ForkchoiceNotification } from "../api/options.ts";
+import type { PayloadWitnessSink } from "../execution/engineWitness.ts";
 import type { ProofService } from "../proving/interface.ts";
 import type { ProofStore } from "../store/interface.ts";
 import type { Clock } from "../util/clock.ts";
@@ -46,6 +47,13 @@ export interface GatewayOpts {
   /** Block hashes remembered for forkchoiceUpdated (hash → NPR root). */
   headIndexSize: number;
   corsOrigins: readonly string[];
+  /**
+   * Send engine_newPayloadV5 upstream as engine_newPayloadWithWitnessV5 and hand the witness to
+   * `modules.payloadWitness` (needs both an upstream and that sink).
+   */
+  witnessFromEngine: boolean;
+  /** After the upstream answered -32601 to the witness method, how long before it is tried again. */
+  witnessReprobeMs: number;
 }
 
 export const defaultGatewayOpts: GatewayOpts = {
@@ -60,6 +68,8 @@ export const defaultGatewayOpts: GatewayOpts = {
   maxBatchSize: 32,
   headIndexSize: 1024,
   corsOrigins: [],
+  witnessFromEngine: true,
+  witnessReprobeMs: 3_600_000,
 };
 
 export const defaultUpstreamTimeoutMs = 8_000;
@@ -86,4 +96,6 @@ export interface GatewayModules {
   signal?: AbortSignal;
   /** Each forkchoiceUpdated state (the node may wire it to pruning). */
   onForkchoiceUpdated?: (fcu: ForkchoiceNotification) => void | Promise<void>;
+  /** Receives the witnesses of engine_newPayloadWithWitnessV5 answers (e.g. an EngineWitnessCache). */
+  payloadWitness?: PayloadWitnessSink;
 }

@@ -7,6 +7,7 @@ import { EproofError } from "../util/errors.ts";
 import { HeadIndex } from "./headIndex.ts";
 import { readJwtSecret } from "./jwt.ts";
 import type { MethodContext } from "./methods/context.ts";
+import { WithWitnessProbe } from "./methods/withWitness.ts";
 import {
   defaultGatewayOpts,
   defaultUpstreamTimeoutMs,
@@ -86,6 +87,13 @@ export function createGateway(opts: Partial<GatewayOpts>, modules: GatewayModule
           },
           () => Math.floor(clock.now() / 1000),
         );
+        // One probe per upstream client: a restart (new client) asks the EL again.
+        if (o.witnessFromEngine && modules.payloadWitness) {
+          methods.witness = {
+            sink: modules.payloadWitness,
+            probe: new WithWitnessProbe(o.witnessReprobeMs, () => clock.now()),
+          };
+        }
       }
       methods.verified.attach(modules.proofService);
       const { port } = await http.start();

@@ -12,6 +12,7 @@ import type { GatewayMetrics, GatewayMode } from "../options.ts";
 import type { ProofRule } from "../proofRule.ts";
 import type { UpstreamAnswer, UpstreamClient } from "../upstream.ts";
 import type { VerifiedIndex } from "../verifiedIndex.ts";
+import type { EngineWitnessPath } from "./withWitness.ts";
 
 export interface MethodContext {
   proofService: ProofService;
@@ -28,6 +29,8 @@ export interface MethodContext {
   metrics?: GatewayMetrics;
   signal?: AbortSignal;
   onForkchoiceUpdated?: (fcu: ForkchoiceNotification) => void | Promise<void>;
+  /** Set with an upstream and a witness sink: engine_newPayloadV5 goes up as the witness variant. */
+  witness?: EngineWitnessPath;
 }
 
 /** Forwards the call upstream; an unreachable upstream is an RpcError, an upstream error is passed through. */

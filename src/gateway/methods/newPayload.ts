@@ -1,7 +1,8 @@
 // engine_newPayloadV1..V5: VALID only when the payload's NPR has k verified proofs (waiting up to
 // the budget); otherwise SYNCING (proofs-only) or the upstream execution client's own answer
-// (proofs-or-el). A missing proof never makes a payload INVALID.
-import { nprRoot } from "../../spec/newPayloadRequest.ts";
+// (proofs-or-el). A missing proof never makes a payload INVALID. V5 payloads go upstream as
+// engine_newPayloadWithWitnessV5 when a witness sink is wired (see withWitness.ts).
+import { type ForkedNewPayloadRequest, nprRoot } from "../../spec/newPayloadRequest.ts";
 import { errorMessage } from "../../util/errors.ts";
 import { toHex } from "../../util/hex.ts";
 import {
@@ -14,7 +15,9 @@ import type { JsonRpcRequest } from "../jsonRpc.ts";
 import { RpcError, UpstreamUnavailable } from "../jsonRpc.ts";
 import type { NewPayloadVerdict } from "../options.ts";
 import { ruleHolds } from "../proofRule.ts";
-import { callUpstream, type MethodContext, mirrorUpstream, unwrapUpstream } from "./context.ts";
+import type { UpstreamAnswer } from "../upstream.ts";
+import { type MethodContext, unwrapUpstream } from "./context.ts";
+import { newPayloadUpstream, wantsWitness } from "./withWitness.ts";
 
 export interface PayloadStatus {
   status: "VALID" | "INVALID" | "SYNCING" | "ACCEPTED";
@@ -31,19 +34,13 @@ export async function newPayload(ctx: MethodContext, req: JsonRpcRequest): Promi
   const version = newPayloadVersion(req.method);
   if (version === undefined) throw RpcError.methodNotFound(req.method);
 
+  let npr: ForkedNewPayloadRequest | undefined;
   let root: Uint8Array | undefined;
   let blockHash: Uint8Array | undefined;
   try {
-    const npr = nprFromEngineParams(version, req.params);
+    npr = nprFromEngineParams(version, req.params);
     root = nprRoot(npr);
     blockHash = npr.value.executionPayload.blockHash;
-    ctx.heads.set(blockHash, root);
-    // Registering the payload lets gossip for it be accepted; the answer does not wait for it.
-    if (!ctx.proofService.isKnownPayload(root)) {
-      ctx.proofService
-        .notifyPayload(npr, { blockHash })
-        .catch((e: unknown) => ctx.logger.warn({ err: errorMessage(e) }, "notifyPayload failed"));
-    }
   } catch (e) {
     if (e instanceof InvalidEngineParams) {
       done("invalid_params");
@@ -54,10 +51,33 @@ export async function newPayload(ctx: MethodContext, req: JsonRpcRequest): Promi
     ctx.logger.debug({ method: req.method, reason: e.message }, "no NewPayloadRequest for payload");
   }
 
-  if (root && blockHash) {
+  // proofs-or-el with mirroring sends the payload upstream whatever the proofs say. When that call
+  // brings the witness, it starts now (before the payload is registered for proving, so the witness
+  // source knows to wait for it): proving this payload needs what it returns.
+  let early: Promise<UpstreamAnswer> | undefined;
+  if (ctx.upstream && ctx.mode === "proofs-or-el" && ctx.mirrorToUpstream && wantsWitness(ctx, req, npr)) {
+    early = newPayloadUpstream(ctx, req, npr);
+    early.catch(() => undefined); // observed below (fallback) or by mirror()
+  }
+  const mirror = (): void => {
+    if (!ctx.upstream || !ctx.mirrorToUpstream) return;
+    (early ?? newPayloadUpstream(ctx, req, npr)).catch((e: unknown) =>
+      ctx.logger.debug({ method: req.method, err: errorMessage(e) }, "background upstream call failed"),
+    );
+  };
+
+  if (npr && root && blockHash) {
+    ctx.heads.set(blockHash, root);
+    // Registering the payload lets gossip for it be accepted; the answer does not wait for it.
+    if (!ctx.proofService.isKnownPayload(root)) {
+      ctx.proofService
+        .notifyPayload(npr, { blockHash })
+        .catch((e: unknown) => ctx.logger.warn({ err: errorMessage(e) }, "notifyPayload failed"));
+    }
+
     const hash = toHex(blockHash);
     if (ctx.verified.holds(root, ctx.rule)) {
-      mirrorUpstream(ctx, req);
+      mirror();
       done("VALID");
       return { status: "VALID", latestValidHash: hash, validationError: null } satisfies PayloadStatus;
     }
@@ -70,7 +90,7 @@ export async function newPayload(ctx: MethodContext, req: JsonRpcRequest): Promi
     );
     if (ruleHolds(proofs, ctx.rule)) {
       for (const p of proofs) ctx.verified.add(root, p.proofType);
-      mirrorUpstream(ctx, req);
+      mirror();
       done("VALID");
       ctx.logger.debug(
         { root: toHex(root), blockHash: hash, proofs: proofs.length },
@@ -82,7 +102,7 @@ export async function newPayload(ctx: MethodContext, req: JsonRpcRequest): Promi
 
   if (ctx.mode === "proofs-or-el" && ctx.upstream) {
     try {
-      const result = unwrapUpstream(await callUpstream(ctx, req));
+      const result = unwrapUpstream(await (early ?? newPayloadUpstream(ctx, req, npr)));
       done("upstream");
       return result;
     } catch (e) {
