@@ -1,9 +1,12 @@
 // Beacon API client over undici: genesis, spec, fork schedule, headers, finality, blocks (SSZ first,
-// JSON fallback) and a per-epoch validator cache for gossip validation.
+// JSON fallback), a per-epoch validator cache for gossip validation, and the submission of our signed
+// execution proof envelopes (POST /eth/v1/beacon/execution_proofs, eth-act Lighthouse's EIP-8025 API).
 import { request } from "undici";
 import { z } from "zod";
+import { type ProofContainers, proofContainers, type SignedExecutionProof } from "../spec/containers.ts";
+import { MAX_EXECUTION_PROOFS_PER_PAYLOAD } from "../spec/profile.ts";
 import type { Clock } from "../util/clock.ts";
-import { errorMessage } from "../util/errors.ts";
+import { EproofError, errorMessage } from "../util/errors.ts";
 import { fromHex } from "../util/hex.ts";
 import { redactUrl } from "../util/logger.ts";
 import { blockRootOf, type DecodedBlock, decodeSignedBlockJson, decodeSignedBlockSsz } from "./blockToNpr.ts";
@@ -79,6 +82,27 @@ const validatorsSchema = z.object({
   ),
 });
 
+/** The beacon API's error body; an indexed 400 lists which envelopes failed and why. */
+const indexedErrorSchema = z.object({
+  code: z.number().optional(),
+  message: z.string().optional(),
+  failures: z.array(z.object({ index: z.union([z.number(), z.string()]), message: z.string() })).optional(),
+});
+
+export const EXECUTION_PROOFS_PATH = "/eth/v1/beacon/execution_proofs";
+/** How much of an error body is read and quoted (a hostile node cannot make us buffer more). */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** The beacon node refused a submission: `failures` name the envelopes (by index) and its reasons. */
+export class ExecutionProofSubmitError extends UpstreamError {
+  readonly failures: { index: number; message: string }[];
+  constructor(message: string, status: number, failures: { index: number; message: string }[]) {
+    super("beacon", "http_status", message, { status });
+    this.name = "ExecutionProofSubmitError";
+    this.failures = failures;
+  }
+}
+
 interface RawResponse {
   status: number;
   contentType: string;
@@ -99,10 +123,17 @@ export class HttpBeaconClient implements BeaconClient {
   private slotTiming?: { secondsPerSlot: number; slotsPerEpoch: number };
   private readonly validators = new Map<number, { info: ValidatorInfo; epoch: number }>();
 
-  constructor(opts: Partial<HttpBeaconClientOpts> & { baseUrl: string }, modules: { clock: Clock }) {
+  private readonly containers: ProofContainers;
+
+  constructor(
+    opts: Partial<HttpBeaconClientOpts> & { baseUrl: string },
+    /** `containers`: the profile whose envelopes submitExecutionProofs encodes (default: the default profile). */
+    modules: { clock: Clock; containers?: ProofContainers },
+  ) {
     this.opts = { ...defaultHttpBeaconClientOpts, ...opts };
     this.base = this.opts.baseUrl.replace(/\/+$/, "");
     this.clock = modules.clock;
+    this.containers = modules.containers ?? proofContainers();
   }
 
   get url(): string {
@@ -346,4 +377,115 @@ export class HttpBeaconClient implements BeaconClient {
     const [info] = await this.getValidators([index], [], "head", signal);
     return info;
   }
+
+  /**
+   * POSTs 1..4 envelopes as SSZ `List[SignedExecutionProofEnvelope, 4]` (as zkboost's submitter does).
+   * 2xx: the node published them or already knew them. Otherwise an ExecutionProofSubmitError with
+   * the node's message and its per-index failures. User:password in the base URL is sent as HTTP
+   * Basic auth, never logged or quoted.
+   */
+  async submitExecutionProofs(
+    envelopes: readonly SignedExecutionProof[],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    if (this.containers.profile.wire !== "envelope") {
+      throw new EproofError(
+        "BAD_CONFIG",
+        `spec profile ${this.containers.profile.name} has no execution proof envelopes to submit`,
+      );
+    }
+    if (envelopes.length === 0) return;
+    if (envelopes.length > MAX_EXECUTION_PROOFS_PER_PAYLOAD) {
+      throw new EproofError(
+        "BAD_INPUT",
+        `at most ${MAX_EXECUTION_PROOFS_PER_PAYLOAD} execution proofs per submission, got ${envelopes.length}`,
+      );
+    }
+    const body = encodeEnvelopeList(envelopes, this.containers);
+    const { url, authorization } = splitCredentials(`${this.base}${EXECUTION_PROOFS_PATH}`);
+    const where = redactUrl(url);
+    const headers: Record<string, string> = {
+      "content-type": "application/octet-stream",
+      accept: "application/json",
+    };
+    if (authorization) headers.authorization = authorization;
+    const deadline = startDeadline(this.clock, this.opts.requestTimeoutMs, signal);
+    let status: number;
+    let text: string;
+    try {
+      const res = await request(url, { method: "POST", headers, body, signal: deadline.signal });
+      status = res.statusCode;
+      text = status >= 200 && status < 300 ? "" : await readBounded(res.body);
+      if (status >= 200 && status < 300) await res.body.dump();
+    } catch (e) {
+      throw classifyFetchError("beacon", url, e, deadline.timedOut());
+    } finally {
+      deadline.clear();
+    }
+    if (status >= 200 && status < 300) return;
+    throw submitError(where, status, text);
+  }
+}
+
+/** The SSZ list of variable-size envelopes: one little-endian u32 offset each, then the envelopes. */
+function encodeEnvelopeList(
+  envelopes: readonly SignedExecutionProof[],
+  containers: ProofContainers,
+): Uint8Array {
+  const parts = envelopes.map((e) => containers.SignedExecutionProof.serialize(e));
+  let pos = parts.length * 4;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, pos));
+  const view = new DataView(out.buffer);
+  parts.forEach((p, i) => {
+    view.setUint32(i * 4, pos, true);
+    out.set(p, pos);
+    pos += p.length;
+  });
+  return out;
+}
+
+/** undici ignores user:password in a URL: it becomes a Basic Authorization header instead. */
+function splitCredentials(raw: string): { url: string; authorization?: string } {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new EproofError("BAD_CONFIG", `beacon URL is not a valid URL: ${redactUrl(raw)}`);
+  }
+  if (!u.username && !u.password) return { url: raw };
+  const user = decodeURIComponent(u.username);
+  const pass = decodeURIComponent(u.password);
+  u.username = "";
+  u.password = "";
+  return { url: u.toString(), authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}` };
+}
+
+async function readBounded(body: AsyncIterable<Uint8Array> & { destroy(): unknown }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const take = chunk.subarray(0, MAX_ERROR_BODY_BYTES - size);
+    chunks.push(Buffer.from(take));
+    size += take.length;
+    if (size >= MAX_ERROR_BODY_BYTES) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function submitError(where: string, status: number, text: string): ExecutionProofSubmitError {
+  let parsed: z.infer<typeof indexedErrorSchema> | undefined;
+  try {
+    const result = indexedErrorSchema.safeParse(JSON.parse(text));
+    if (result.success) parsed = result.data;
+  } catch {
+    parsed = undefined;
+  }
+  const failures = (parsed?.failures ?? []).map((f) => ({ index: Number(f.index), message: f.message }));
+  const reason = parsed?.message ?? (text.trim().slice(0, 200) || "no message");
+  const listed = failures.map((f) => `[${f.index}] ${f.message}`).join("; ");
+  const message = `beacon ${where} refused execution proofs: HTTP ${status}: ${reason}${listed ? ` (${listed})` : ""}`;
+  return new ExecutionProofSubmitError(message, status, failures);
 }

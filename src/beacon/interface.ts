@@ -1,5 +1,6 @@
 // The beacon side's contract: the typed chain events the rest of eproof consumes, the Beacon API
 // client surface, the metrics the follower records and the follower's options with defaults.
+import type { SignedExecutionProof } from "../spec/containers.ts";
 import type { ForkedNewPayloadRequest } from "../spec/newPayloadRequest.ts";
 
 /**
@@ -121,6 +122,11 @@ export interface BeaconClient {
   getExecutionPayloadEnvelope?(blockRoot: Uint8Array, signal?: AbortSignal): Promise<unknown | undefined>;
   /** Per-epoch cached validator lookup for gossip validation. */
   getValidator(index: number, signal?: AbortSignal): Promise<ValidatorInfo | undefined>;
+  /**
+   * POST /eth/v1/beacon/execution_proofs (eth-act Lighthouse, EIP-8025): 1..4 signed envelopes as SSZ.
+   * Resolves when the node took all of them (published or already known); throws otherwise.
+   */
+  submitExecutionProofs?(envelopes: readonly SignedExecutionProof[], signal?: AbortSignal): Promise<void>;
 }
 
 export type Upstream = "beacon" | "beacon_events" | "execution";
