@@ -15,7 +15,11 @@ export type NprRootForm = "consensus" | "execution";
 /** Revisions of the 0x1501 StatelessInput (see spec/stateless.ts). */
 export type StatelessRevisionName = "amsterdam-2026-08" | "v0.8.4" | "v21.0.1";
 export type StdinFraming = "u32le_length_prefix" | "raw";
-export type PublicValuesForm = "ssz_result" | "sha256_root_flag";
+/**
+ * `ssz_result`: the 41-byte {root, flag, ChainConfig{chain_id}}; `ssz_result_43`: tests-zkevm v0.8.4 /
+ * v21.0.1's {root, flag, chain_id u64, schema_id u16}; `sha256_root_flag`: sha256(root ‖ 0x01).
+ */
+export type PublicValuesForm = "ssz_result" | "ssz_result_43" | "sha256_root_flag";
 
 export interface SpecProfile {
   readonly name: string;
@@ -58,7 +62,8 @@ export const PROFILES: Readonly<Record<string, SpecProfile>> = {
     publicInput: "progressive",
     statelessSchemaId: 0x1501,
     stdinFraming: "raw",
-    publicValues: "ssz_result",
+    // ere-guests v0.17 (tests-zkevm v0.8.4) write the 43-byte StatelessValidationResult.
+    publicValues: "ssz_result_43",
     wire: "envelope",
     reqResp: false,
     // The spec text hashes its own 4-field NPR; the guests (and Lighthouse, Prysm) commit to the EL one.

@@ -1,10 +1,19 @@
 // What a zkVM guest reads and writes, per spec profile: `input_stdin` framing and the expected
-// public values (SSZ StatelessValidationResult or sha256(root ‖ 0x01)), zero-padded. Pure.
+// public values (SSZ StatelessValidationResult in its 41- or 43-byte form, or sha256(root ‖ 0x01)),
+// zero-padded. Pure.
 import { createHash } from "node:crypto";
 import { BooleanType, ContainerType } from "@chainsafe/ssz";
 import { ssz } from "@lodestar/types";
 import { PublicChainConfig } from "../../spec/containers.ts";
 import type { PublicValuesForm, StdinFraming } from "../../spec/profile.ts";
+import {
+  decodeResult43,
+  encodeResult43,
+  isMalformedInputResult43,
+  RESULT_43_BYTES,
+  SCHEMA_AMSTERDAM_R1,
+  type StatelessResult43Value,
+} from "../../spec/stateless.ts";
 import { EproofError } from "../../util/errors.ts";
 import { toHex } from "../../util/hex.ts";
 
@@ -33,11 +42,15 @@ export function frameStdin(statelessInput: Uint8Array, framing: StdinFraming): U
   return out;
 }
 
-/** The bytes a guest proving a valid payload with this root commits to (before padding). */
+/**
+ * The bytes a guest proving a valid payload with this root commits to (before padding). `schemaId` only
+ * enters the 43-byte form (tests-zkevm v0.8.4 / v21.0.1 guests echo the input's schema id, 0x1501).
+ */
 export function expectedPublicValues(
   form: PublicValuesForm,
   newPayloadRequestRoot: Uint8Array,
   chainId: bigint,
+  schemaId: number = SCHEMA_AMSTERDAM_R1,
 ): Uint8Array {
   if (newPayloadRequestRoot.length !== 32) {
     throw new EproofError(
@@ -49,6 +62,9 @@ export function expectedPublicValues(
     return new Uint8Array(
       createHash("sha256").update(newPayloadRequestRoot).update(Uint8Array.of(1)).digest(),
     );
+  }
+  if (form === "ssz_result_43") {
+    return encodeResult43({ newPayloadRequestRoot, successfulValidation: true, chainId, schemaId });
   }
   return StatelessValidationResultType.serialize({
     newPayloadRequestRoot,
@@ -71,4 +87,30 @@ export function publicValuesMismatch(publicValues: Uint8Array, expected: Uint8Ar
     if (publicValues[i] !== 0) return `public values have non-zero bytes after the result (offset ${i})`;
   }
   return undefined;
+}
+
+/** A guest's 43-byte output: the result, or the all-zero sentinel it writes for an undecodable input. */
+export type GuestResult43 =
+  | { malformedInput: true }
+  | { malformedInput: false; result: StatelessResult43Value };
+
+/**
+ * Decodes the first 43 bytes of public values (the rest must be zero padding) as the v0.8.4 / v21.0.1
+ * result; 43 zero bytes are the malformed-input sentinel. Anything else malformed is SSZ_DECODE.
+ */
+export function decodeGuestResult43(publicValues: Uint8Array): GuestResult43 {
+  if (publicValues.length < RESULT_43_BYTES) {
+    throw new EproofError(
+      "SSZ_DECODE",
+      `public values are ${publicValues.length} bytes, a StatelessValidationResult is ${RESULT_43_BYTES}`,
+    );
+  }
+  for (let i = RESULT_43_BYTES; i < publicValues.length; i++) {
+    if (publicValues[i] !== 0) {
+      throw new EproofError("SSZ_DECODE", `public values have non-zero bytes after the result (offset ${i})`);
+    }
+  }
+  const head = publicValues.subarray(0, RESULT_43_BYTES);
+  if (isMalformedInputResult43(head)) return { malformedInput: true };
+  return { malformedInput: false, result: decodeResult43(head) };
 }
