@@ -269,7 +269,7 @@ async function startNodeOrThrow(
         containers,
         metrics,
         clock,
-        onForkchoiceUpdated: async (fcu) => pruneToFinalizedHash(fcu.finalizedBlockHash),
+        // No onForkchoiceUpdated: pruning follows only the beacon node's finality (the follower).
       },
     );
     const serveMetrics = metricsHandler(metrics);
@@ -312,7 +312,6 @@ async function startNodeOrThrow(
         metrics,
         clock,
         signal,
-        onForkchoiceUpdated: async (fcu) => pruneToFinalizedHash(fcu.finalizedBlockHash),
       },
     );
     gatewayPort = (await gateway.start()).port;
@@ -352,11 +351,6 @@ async function startNodeOrThrow(
     checkHealth().catch((e) => logger.debug({ err: errorMessage(e) }, "health check failed"));
   }, HEALTH_INTERVAL_MS);
   signal.addEventListener("abort", () => clearInterval(healthTimer), { once: true });
-
-  async function pruneToFinalizedHash(hash: Uint8Array): Promise<void> {
-    const payload = await store.payloadByBlockHash(hash);
-    if (payload) await pruneBefore(payload.slot);
-  }
 
   async function pruneBefore(slot: number): Promise<void> {
     const pruned = await proofService.pruneBefore(slot);

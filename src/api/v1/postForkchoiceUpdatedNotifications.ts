@@ -1,6 +1,7 @@
 // POST /v1/forkchoice_updated_notifications — JSON {head_block_hash, safe_block_hash,
 // finalized_block_hash}: the proof engine's notify_forkchoice_updated for clients that push.
-// The node wires the callback to retention (pruning below finality).
+// Unauthenticated, so nothing here is trusted: the node never prunes proofs or the double-sign
+// journal on it (only the beacon node's finalized checkpoints, via the chain follower, do).
 import type { IncomingMessage } from "node:http";
 import { HttpError } from "../../http/errors.ts";
 import { sendJson } from "../../http/respond.ts";

@@ -1,0 +1,150 @@
+// Fault regressions of the daemon over real HTTP on a real data dir: an unauthenticated forkchoice
+// notification must not prune proofs or the double-sign journal (only beacon-confirmed finality
+// does), and a block handed to proving but not yet proved is proved after a restart.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { configSchema, type EproofConfig } from "../../src/config/schema.ts";
+import { type EproofNode, startNode } from "../../src/node/daemon.ts";
+import { DoubleSignGuard, interopSecretKey } from "../../src/signing/index.ts";
+import { decodeStoredProof, proofContainers } from "../../src/spec/containers.ts";
+import { encodeNpr, nprRoot } from "../../src/spec/newPayloadRequest.ts";
+import { getProfile } from "../../src/spec/profile.ts";
+import { CPU_PROOF_TYPE_ID } from "../../src/spec/proofTypes.ts";
+import type { StoredProof } from "../../src/store/interface.ts";
+import { toHex } from "../../src/util/hex.ts";
+import { createLogger, silentLogger } from "../../src/util/logger.ts";
+import { BeaconTestServer, FIXTURES, fuluBlockAround, zkboostNpr } from "../beacon/beaconTestServer.ts";
+import { RpcTestServer } from "../execution/rpcTestServer.ts";
+import { CustomSpecBeacon } from "./support/customSpecBeacon.ts";
+
+const zkDir = new URL("zkboost-devnet/", FIXTURES);
+const witness: unknown = JSON.parse(readFileSync(new URL("execution_witness.json", zkDir), "utf8"));
+const elChainConfig = JSON.parse(readFileSync(new URL("chain_config.json", zkDir), "utf8")) as {
+  chainId: number;
+};
+
+const npr = zkboostNpr();
+const root = nprRoot({ fork: "fulu", value: npr });
+const SLOT = 1;
+const containers = proofContainers(getProfile());
+const WITNESS = "debug_executionWitnessByBlockHash";
+
+describe("eproof daemon under faults (real HTTP, real data dir, real restarts)", () => {
+  const chain = new BeaconTestServer();
+  const beacon = new CustomSpecBeacon(() => chain.url, elChainConfig.chainId);
+  const el = new RpcTestServer();
+  const dirs: string[] = [];
+  let node: EproofNode | undefined;
+
+  const config = (dataDir: string): EproofConfig =>
+    configSchema.parse({
+      network: "custom",
+      dataDir,
+      logLevel: "silent",
+      beacon: { url: beacon.url },
+      execution: { url: el.url, witness: "debug" },
+      proving: { proofTypes: ["eproof-reexec"], backends: [{ kind: "cpu" }], deadlineMs: 60_000 },
+      p2p: { enabled: false },
+      api: { port: 0 },
+    });
+  const start = async (dataDir: string) => {
+    node = await startNode(config(dataDir), {
+      logger: process.env.DAEMON_TEST_LOG ? createLogger({ level: "debug" }) : silentLogger(),
+      signingKey: { secretKey: interopSecretKey(0), validatorIndex: 0 },
+    });
+    return node;
+  };
+  const stop = async () => {
+    await node?.stop();
+    node = undefined;
+  };
+  const freshDir = () => {
+    const d = mkdtempSync(join(tmpdir(), "eproof-faults-"));
+    dirs.push(d);
+    return d;
+  };
+  /** Starts a node, shows it the head and resolves with its first published (signed) proof. */
+  const proveHead = async (n: EproofNode): Promise<StoredProof> => {
+    const published = new Promise<StoredProof>((resolve) => n.onPublished((p) => resolve(p)));
+    await n.ready;
+    await chain.waitForConnections(1);
+    chain.sendHead(chain.headRoot);
+    return published;
+  };
+
+  beforeAll(async () => {
+    await chain.start();
+    await beacon.start();
+    await el.start();
+    el.handlers.set(WITNESS, (p) => (p[0] === toHex(npr.executionPayload.blockHash) ? witness : null));
+    el.handlers.set("debug_chainConfig", () => elChainConfig);
+    el.handlers.set("eth_blockNumber", () => "0x1");
+    chain.addBlock(fuluBlockAround(npr, SLOT, npr.parentBeaconBlockRoot));
+  });
+
+  afterEach(async () => {
+    await stop();
+    el.hang.delete(WITNESS);
+  });
+
+  afterAll(async () => {
+    await el.stop();
+    await beacon.stop();
+    await chain.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("an unauthenticated forkchoice notification naming a far block prunes neither proofs nor the journal", async () => {
+    const dataDir = freshDir();
+    const n = await start(dataDir);
+    const proof = await proveHead(n);
+    expect(toHex(proof.newPayloadRequestRoot)).toBe(toHex(root));
+    const api = `http://127.0.0.1:${n.apiPort}`;
+
+    // Anyone on the API port can register a payload with any slot, then call it "finalized".
+    const bait = structuredClone(npr);
+    bait.executionPayload.blockHash = new Uint8Array(32).fill(0xee);
+    const notified = await fetch(`${api}/v1/new_payload_notifications?slot=1000000`, {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: Buffer.from(encodeNpr({ fork: "fulu", value: bait })),
+    });
+    expect(notified.status).toBe(200);
+    const hash = toHex(bait.executionPayload.blockHash);
+    const fcu = await fetch(`${api}/v1/forkchoice_updated_notifications`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ head_block_hash: hash, safe_block_hash: hash, finalized_block_hash: hash }),
+    });
+    expect(fcu.status).toBe(200);
+
+    expect((await n.store.getProof(root, CPU_PROOF_TYPE_ID))?.signed?.validatorIndex).toBe(0);
+    await stop();
+
+    // After a restart the proof is still served and the journal still refuses a different proof.
+    const again = await start(dataDir);
+    expect((await again.store.getProof(root, CPU_PROOF_TYPE_ID))?.signed?.validatorIndex).toBe(0);
+    const served = await fetch(
+      `http://127.0.0.1:${again.apiPort}/v1/execution_proofs/${toHex(root)}/${CPU_PROOF_TYPE_ID}`,
+    );
+    expect(served.status).toBe(200);
+    await stop();
+    const message = decodeStoredProof(containers, proof.proof, proof.newPayloadRequestRoot);
+    const different = containers.ExecutionProof.hashTreeRoot({
+      ...message,
+      proofData: new Uint8Array([9, 9, 9]),
+    });
+    const guard = new DoubleSignGuard(dataDir);
+    try {
+      expect(() => guard.check(root, CPU_PROOF_TYPE_ID, different, SLOT)).toThrow(
+        /refusing to sign a second/,
+      );
+      // Nor did the call raise the journal's finality floor (that would refuse every later signature).
+      expect(guard.finalizedSlot() ?? -1).toBeLessThan(SLOT);
+    } finally {
+      guard.close();
+    }
+  }, 60_000);
+});
