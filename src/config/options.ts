@@ -45,6 +45,8 @@ const DESCRIPTIONS: Record<string, string> = {
   "p2p.maxPeers": "connection limit",
   "p2p.localProofTypes":
     "proof types outside the profile's wire set (1-7 under v1.7) that this network gossips, e.g. eproof-reexec on a devnet; peers elsewhere REJECT them",
+  "p2p.blsWorkers":
+    "worker threads that verify gossip BLS signature batches, so a batch never blocks the API or the gateway (0: on the main thread)",
   "api.enabled": "serve the proof-engine (zkboost-compatible), status, metrics and dashboard HTTP API",
   "api.host": "API listen address (127.0.0.1 unless you mean it)",
   "api.port": "API port",

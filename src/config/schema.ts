@@ -95,6 +95,8 @@ export const configSchema = z
         maxPeers: z.number().int().positive().default(50),
         /** Proof types outside the profile's wire set that this network gossips (names or ids). */
         localProofTypes: z.array(z.string()).default([]),
+        /** Worker threads verifying gossip signatures off the event loop (0: on it). */
+        blsWorkers: z.number().int().min(0).max(16).default(1),
       })
       .strict()
       .prefault({}),

@@ -28,6 +28,8 @@ export interface P2pOpts {
   /** Signature sets collected before one batch verification, and the longest wait for a batch to fill. */
   blsBatchSize: number;
   blsBatchWaitMs: number;
+  /** Worker threads that verify signature batches off the event loop; 0 verifies on it. */
+  blsWorkers: number;
   /** Req/resp: requests per peer per minute, per protocol. */
   reqRespRateLimitPerMin: number;
   /** Req/resp: time allowed for a whole request/response exchange. */
@@ -55,6 +57,7 @@ export const defaultP2pOpts: P2pOpts = {
   pendingQueueTtlMs: 12_000,
   blsBatchSize: 32,
   blsBatchWaitMs: 5,
+  blsWorkers: 1,
   reqRespRateLimitPerMin: 60,
   reqRespTimeoutMs: 10_000,
   validatorCacheTtlMs: 384_000,

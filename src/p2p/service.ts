@@ -87,7 +87,11 @@ class EproofP2p implements P2pService {
     this.libp2p = libp2p;
     this.marks = marks;
     this.privateKey = privateKey;
-    this.bls = new BlsBatchVerifier({ maxBatch: o.blsBatchSize, maxWaitMs: o.blsBatchWaitMs });
+    this.bls = new BlsBatchVerifier({
+      maxBatch: o.blsBatchSize,
+      maxWaitMs: o.blsBatchWaitMs,
+      workers: o.blsWorkers,
+    });
     this.validator = new ProofGossipValidator(
       {
         containers: m.containers,

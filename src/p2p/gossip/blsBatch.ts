@@ -1,36 +1,49 @@
-// Buffers signature sets and verifies them together (random linear combination, as Lodestar batches
-// gossip signatures): ~4x the throughput of one-by-one verification. A failed batch falls back to
-// verifying each set alone so one bad signature never fails its neighbours. Validator public keys are
-// deserialized (and subgroup-checked) once and cached. Signatures are only decompressed on parse and
-// subgroup-checked inside the batch call, where blst does it for a fraction of a standalone check.
-import { PublicKey, Signature, verify, verifyMultipleAggregateSignatures } from "@chainsafe/blst";
+// Buffers signature sets and verifies them together (see signatureSets.ts). With `workers > 0` the
+// batches run on worker threads, so an 8–25 ms batch never blocks gossip, the API or the gateway and
+// decoding overlaps with verification; a worker that dies has its batches verified on the event loop.
+import { Worker } from "node:worker_threads";
 import type { SignatureSet } from "../../signing/bls.ts";
-import { toHex } from "../../util/hex.ts";
-import { BoundedMap } from "../boundedSet.ts";
+import type { BlsWorkerRequest, BlsWorkerResponse } from "./blsWorker.ts";
+import { SignatureSetVerifier } from "./signatureSets.ts";
 
 interface PendingSet {
   set: SignatureSet;
   resolve: (valid: boolean) => void;
 }
 
-interface ParsedSet {
-  msg: Uint8Array;
-  pk: PublicKey;
-  sig: Signature;
-  resolve: (valid: boolean) => void;
+interface PoolWorker {
+  worker: Worker;
+  inflight: Map<number, PendingSet[]>;
+}
+
+export interface BlsBatchOpts {
+  maxBatch: number;
+  maxWaitMs: number;
+  pubkeyCacheSize?: number;
+  /** Worker threads for verification; 0 verifies on the calling thread. */
+  workers?: number;
 }
 
 export class BlsBatchVerifier {
   private readonly maxBatch: number;
   private readonly maxWaitMs: number;
-  private readonly pubkeys: BoundedMap<string, PublicKey>;
+  private readonly local: SignatureSetVerifier;
+  private readonly pool: PoolWorker[] = [];
   private buffer: PendingSet[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private nextId = 0;
+  private closed = false;
 
-  constructor(opts: { maxBatch: number; maxWaitMs: number; pubkeyCacheSize?: number }) {
+  constructor(opts: BlsBatchOpts) {
     this.maxBatch = Math.max(1, opts.maxBatch);
     this.maxWaitMs = Math.max(0, opts.maxWaitMs);
-    this.pubkeys = new BoundedMap(opts.pubkeyCacheSize ?? 65_536);
+    this.local = new SignatureSetVerifier(opts.pubkeyCacheSize);
+    for (let i = 0; i < Math.max(0, Math.floor(opts.workers ?? 0)); i++) this.spawn();
+  }
+
+  /** Worker threads currently serving batches. */
+  get workers(): number {
+    return this.pool.length;
   }
 
   verify(set: SignatureSet): Promise<boolean> {
@@ -41,7 +54,7 @@ export class BlsBatchVerifier {
     });
   }
 
-  /** Verifies everything buffered now. */
+  /** Sends everything buffered now to verification. */
   flush(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
@@ -49,53 +62,62 @@ export class BlsBatchVerifier {
     }
     const batch = this.buffer;
     this.buffer = [];
-    const parsed: ParsedSet[] = [];
-    for (const p of batch) {
-      const set = this.parse(p);
-      // Bytes that are no valid key or signature fail on their own.
-      if (set) parsed.push(set);
-      else p.resolve(false);
-    }
-    if (parsed.length === 0) return;
-    if (parsed.length > 1 && this.batchValid(parsed)) {
-      for (const p of parsed) p.resolve(true);
+    if (batch.length === 0) return;
+    const target = this.leastBusy();
+    if (!target) {
+      this.verifyHere(batch);
       return;
     }
-    for (const p of parsed) p.resolve(this.oneValid(p));
+    const id = this.nextId++;
+    target.inflight.set(id, batch);
+    target.worker.postMessage({ id, sets: batch.map((p) => p.set) } satisfies BlsWorkerRequest);
   }
 
+  /** Verifies what is buffered, then stops the workers (batches in flight are finished here). */
   close(): void {
     this.flush();
-  }
-
-  private parse(p: PendingSet): ParsedSet | undefined {
-    try {
-      const key = toHex(p.set.pubkey);
-      let pk = this.pubkeys.get(key);
-      if (!pk) {
-        pk = PublicKey.fromBytes(p.set.pubkey, true);
-        this.pubkeys.set(key, pk);
-      }
-      const sig = Signature.fromBytes(p.set.signature, false);
-      return { msg: p.set.signingRoot, pk, sig, resolve: p.resolve };
-    } catch {
-      return undefined;
+    this.closed = true;
+    for (const w of this.pool.splice(0)) {
+      void w.worker.terminate();
+      for (const batch of w.inflight.values()) this.verifyHere(batch);
+      w.inflight.clear();
     }
   }
 
-  private batchValid(sets: ParsedSet[]): boolean {
-    try {
-      return verifyMultipleAggregateSignatures(sets, false, true);
-    } catch {
-      return false;
-    }
+  private verifyHere(batch: PendingSet[]): void {
+    settle(batch, this.local.verifyAll(batch.map((p) => p.set)));
   }
 
-  private oneValid(s: ParsedSet): boolean {
-    try {
-      return verify(s.msg, s.pk, s.sig, false, true);
-    } catch {
-      return false;
-    }
+  private leastBusy(): PoolWorker | undefined {
+    let best: PoolWorker | undefined;
+    for (const w of this.pool) if (!best || w.inflight.size < best.inflight.size) best = w;
+    return best;
   }
+
+  private spawn(): void {
+    const worker = new Worker(new URL("./blsWorker.ts", import.meta.url));
+    worker.unref(); // an idle verifier never keeps the process alive
+    const entry: PoolWorker = { worker, inflight: new Map() };
+    worker.on("message", (res: BlsWorkerResponse) => {
+      const batch = entry.inflight.get(res.id);
+      if (!batch) return;
+      entry.inflight.delete(res.id);
+      settle(batch, res.verdicts);
+    });
+    const retire = () => {
+      const at = this.pool.indexOf(entry);
+      if (at >= 0) this.pool.splice(at, 1);
+      for (const batch of entry.inflight.values()) this.verifyHere(batch);
+      entry.inflight.clear();
+    };
+    worker.on("error", retire);
+    worker.on("exit", () => {
+      if (!this.closed) retire();
+    });
+    this.pool.push(entry);
+  }
+}
+
+function settle(batch: PendingSet[], verdicts: readonly boolean[]): void {
+  for (const [i, p] of batch.entries()) p.resolve(verdicts[i] === true);
 }

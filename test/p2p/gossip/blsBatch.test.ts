@@ -77,3 +77,21 @@ describe("BlsBatchVerifier", () => {
     bls.close();
   });
 });
+
+describe("BlsBatchVerifier on worker threads", () => {
+  it("gives the same verdicts as on the event loop, and finishes batches when closed", async () => {
+    const bls = new BlsBatchVerifier({ maxBatch: 4, maxWaitMs: 1, workers: 2 });
+    expect(bls.workers).toBe(2);
+    const s = sets(12);
+    const wrong = (i: number) => i % 5 === 2;
+    const verdicts = await Promise.all(
+      s.map((set, i) => bls.verify(wrong(i) ? { ...set, signingRoot: new Uint8Array(32) } : set)),
+    );
+    expect(verdicts).toEqual(s.map((_, i) => !wrong(i)));
+    expect(bls.workers).toBe(2); // no worker failed over to the event loop
+    const late = bls.verify(s[0] as (typeof s)[number]);
+    bls.close();
+    expect(await late).toBe(true);
+    expect(bls.workers).toBe(0);
+  });
+});
