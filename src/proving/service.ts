@@ -2,7 +2,8 @@
 // their StatelessInput, runs the scheduler's decisions on the backends, stores finished proofs
 // durably, and tells subscribers (SSE, gossip via onProofReady, waiters) what happened.
 import { buildPublicInput, type ProofContainers } from "../spec/containers.ts";
-import { encodeNpr, type ForkedNewPayloadRequest, nprRoot } from "../spec/newPayloadRequest.ts";
+import { encodeNpr, type ForkedNewPayloadRequest } from "../spec/newPayloadRequest.ts";
+import { payloadRequestRoot } from "../spec/payloadRoot.ts";
 import type { ProofTypeTable } from "../spec/proofTypes.ts";
 import type { PayloadRecord, ProofSource, ProofStore, StoredProof } from "../store/interface.ts";
 import { validateStoredProof } from "../store/recordCodec.ts";
@@ -193,7 +194,7 @@ export class DefaultProofService implements ProofService {
     let root: Uint8Array;
     let bytes: Uint8Array;
     try {
-      root = nprRoot(npr);
+      root = payloadRequestRoot(npr, this.m.containers.profile);
       bytes = encodeNpr(npr);
     } catch (e) {
       throw new EproofError("BAD_INPUT", `not a ${npr.fork} NewPayloadRequest: ${errorMessage(e)}`);
