@@ -4,11 +4,14 @@
 import type { Common } from "@ethereumjs/common";
 import type { PayloadEvent } from "../beacon/interface.ts";
 import type { ForkedNewPayloadRequest } from "../spec/newPayloadRequest.ts";
-import type { SpecProfile } from "../spec/profile.ts";
+import type { SpecProfile, StatelessRevisionName } from "../spec/profile.ts";
 import {
+  type ChainConfigValue,
   type ExecutionWitnessValue,
   encodeStatelessInput,
+  executionNprFromGloas,
   SCHEMA_AMSTERDAM_R1,
+  type StatelessNpr,
   schemaIdForFork,
   statelessNprRoot,
 } from "../spec/stateless.ts";
@@ -31,15 +34,19 @@ export type WitnessCheckMode = "always" | "fallback" | "never";
 
 /**
  * The schema a fork's input is written with. Pre-Amsterdam forks use the CL-typed schemas of
- * spec/stateless.ts (Cancun/Prague/Osaka); Gloas would need the Amsterdam NPR of the profile, which
- * this module does not build from a CL payload yet.
+ * spec/stateless.ts (Shanghai … Osaka); Gloas uses 0x1501 with the execution layer's NPR, in the body
+ * revision the profile names (`statelessRevision`). Profiles whose guests read another schema
+ * (0x1400) have no Gloas input.
  */
 export function statelessSchemaFor(fork: ForkedNewPayloadRequest["fork"], profile: SpecProfile): number {
   if (fork === "gloas") {
-    throw new EproofError(
-      "UNKNOWN_FORK",
-      `a Gloas StatelessInput needs the Amsterdam NPR (schema 0x${profile.statelessSchemaId.toString(16)}), which eproof does not yet derive from a CL payload`,
-    );
+    if (profile.statelessSchemaId !== SCHEMA_AMSTERDAM_R1) {
+      throw new EproofError(
+        "UNKNOWN_FORK",
+        `profile ${profile.name} writes schema 0x${profile.statelessSchemaId.toString(16)}, which has no Gloas (Amsterdam) input; 0x1501 does`,
+      );
+    }
+    return SCHEMA_AMSTERDAM_R1;
   }
   return schemaIdForFork(fork);
 }
@@ -52,32 +59,55 @@ export interface AssembleArgs {
   schemaId: number;
   /** Keys recovered earlier (e.g. while the witness was in flight); recovered here when absent. */
   publicKeys?: Uint8Array[];
+  /** Body revision of a 0x1501 input (the profile's `statelessRevision`); default "v0.8.4". */
+  revision?: StatelessRevisionName;
 }
 
 export interface AssembledInput {
   bytes: Uint8Array;
+  /** The root the guest commits to: the CL NPR root before Amsterdam, the execution-layer one after. */
   root: Uint8Array;
   publicKeys: Uint8Array[];
 }
 
-/** Pure assembly (no I/O): keys recovered from the payload's transactions, then encoded. */
+/** Whether inputs of this schema/revision carry transaction public keys (v21.0.1 dropped them). */
+export function carriesPublicKeys(schemaId: number, revision: StatelessRevisionName | undefined): boolean {
+  return !(schemaId === SCHEMA_AMSTERDAM_R1 && revision === "v21.0.1");
+}
+
+/**
+ * Pure assembly (no I/O): keys recovered from the payload's transactions, then encoded. For 0x1501 the
+ * Gloas consensus NPR is converted to the execution layer's, which is both what the input carries and
+ * whose root is returned.
+ */
 export function assembleStatelessInput(args: AssembleArgs): AssembledInput {
+  const chainConfig: ChainConfigValue = { chainId: Number(args.common.chainId()) };
+  let npr: StatelessNpr;
+  let revision: StatelessRevisionName | undefined;
   if (args.schemaId === SCHEMA_AMSTERDAM_R1) {
-    throw new EproofError(
-      "UNKNOWN_FORK",
-      "schema 0x1501 needs an Amsterdam NPR; a CL NPR cannot be written with it",
-    );
+    if (args.npr.fork !== "gloas") {
+      throw new EproofError(
+        "UNKNOWN_FORK",
+        `schema 0x1501 carries an Amsterdam (Gloas) NPR, not a ${args.npr.fork} one`,
+      );
+    }
+    revision = args.revision ?? "v0.8.4";
+    npr = { schema: "amsterdam-r1", value: executionNprFromGloas(args.npr) };
+    if (revision === "amsterdam-2026-08") {
+      // That revision's ChainConfig names the active fork's activation.
+      const ts = args.common.hardforkTimestamp("amsterdam");
+      if (ts !== null && ts !== undefined) chainConfig.activation = { timestamp: Number(ts) };
+    }
+  } else {
+    npr = { schema: "cl", npr: args.npr };
   }
-  const publicKeys = args.publicKeys ?? recoverPublicKeys(args.npr, args.common);
-  const npr = { schema: "cl" as const, npr: args.npr };
+  const publicKeys = carriesPublicKeys(args.schemaId, revision)
+    ? (args.publicKeys ?? recoverPublicKeys(args.npr, args.common))
+    : [];
   const bytes = encodeStatelessInput(
-    {
-      newPayloadRequest: npr,
-      witness: args.witness,
-      chainConfig: { chainId: Number(args.common.chainId()) },
-      publicKeys,
-    },
+    { newPayloadRequest: npr, witness: args.witness, chainConfig, publicKeys },
     args.schemaId,
+    revision,
   );
   return { bytes, root: statelessNprRoot(npr), publicKeys };
 }
@@ -140,10 +170,11 @@ export class StatelessInputBuilder {
       { blockHash: event.blockHash, blockNumber: event.blockNumber, npr: event.npr },
       signal,
     );
-    // Signature recovery is the CPU-heavy part: do it while the EL is answering.
-    let publicKeys: Uint8Array[];
+    // Signature recovery is the CPU-heavy part: do it while the EL is answering (when the input has keys).
+    const revision = this.opts.profile.statelessRevision;
+    let publicKeys: Uint8Array[] = [];
     try {
-      publicKeys = recoverPublicKeys(event.npr, common);
+      if (carriesPublicKeys(schemaId, revision)) publicKeys = recoverPublicKeys(event.npr, common);
     } catch (e) {
       witnessInFlight.catch(() => undefined);
       throw e;
@@ -156,6 +187,7 @@ export class StatelessInputBuilder {
       common,
       schemaId,
       publicKeys,
+      revision,
     });
     const mustCheck =
       this.opts.witnessCheck === "always" ||

@@ -13,21 +13,28 @@ import {
   RpcChainConfigSource,
   RpcWitnessSource,
 } from "../../src/execution/rpcWitnessSource.ts";
-import { StatelessInputBuilder, statelessSchemaFor } from "../../src/execution/statelessInput.ts";
-import { nprRoot } from "../../src/spec/newPayloadRequest.ts";
+import {
+  assembleStatelessInput,
+  StatelessInputBuilder,
+  statelessSchemaFor,
+} from "../../src/execution/statelessInput.ts";
+import { type ForkedNewPayloadRequest, nprRoot } from "../../src/spec/newPayloadRequest.ts";
 import { getProfile } from "../../src/spec/profile.ts";
 import {
   decodeStatelessInput,
+  gloasNprFromExecution,
+  SCHEMA_AMSTERDAM_R1,
   SCHEMA_OSAKA_CL,
   SCHEMA_PRAGUE_CL,
   SCHEMA_SHANGHAI_CL,
 } from "../../src/spec/stateless.ts";
+import { commonForTest, parseBlockchainTests } from "../../src/stateless/blockchainTest.ts";
 import { commonFromGethConfig } from "../../src/stateless/common.ts";
 import { validateStateless, validateStatelessBlock } from "../../src/stateless/engine.ts";
 import { blockFromPayload, payloadView } from "../../src/stateless/payloadBlock.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { EproofError } from "../../src/util/errors.ts";
-import { toHex } from "../../src/util/hex.ts";
+import { fromHex, toHex } from "../../src/util/hex.ts";
 import { silentLogger } from "../../src/util/logger.ts";
 import { FIXTURES, fuluBlockAround, zkboostNpr } from "../beacon/beaconTestServer.ts";
 import { type BlockFixture, hoodi1151683, hoodi1265656, type RpcWitnessJson } from "./hoodiFixtures.ts";
@@ -235,11 +242,78 @@ describe("chain config and schema choice", () => {
     });
   });
 
-  it("writes pre-Amsterdam forks (Capella too) with the CL schemas and refuses Gloas clearly", () => {
+  it("writes pre-Amsterdam forks (Capella too) with the CL schemas, Gloas with 0x1501", () => {
     expect(statelessSchemaFor("fulu", getProfile())).toBe(SCHEMA_OSAKA_CL);
     expect(statelessSchemaFor("electra", getProfile())).toBe(SCHEMA_PRAGUE_CL);
-    expect(() => statelessSchemaFor("gloas", getProfile())).toThrow(/Amsterdam NPR/);
     expect(statelessSchemaFor("capella", getProfile())).toBe(SCHEMA_SHANGHAI_CL);
-    expect(() => statelessSchemaFor("gloas", getProfile())).toThrow(EproofError);
+    expect(statelessSchemaFor("gloas", getProfile())).toBe(SCHEMA_AMSTERDAM_R1);
+    expect(statelessSchemaFor("gloas", getProfile("consensus-specs-2026-08"))).toBe(SCHEMA_AMSTERDAM_R1);
+  });
+
+  it("refuses Gloas clearly under a profile whose guests read 0x1400", () => {
+    expect(() => statelessSchemaFor("gloas", getProfile("consensus-specs-fulu-2025"))).toThrow(EproofError);
+    expect(() => statelessSchemaFor("gloas", getProfile("consensus-specs-fulu-2025"))).toThrow(/0x1501/);
   });
 });
+
+describe("Amsterdam (0x1501) assembly from a Gloas consensus NPR", () => {
+  const INTEROP = new URL("../../../shared/fixtures/interop/", import.meta.url).pathname;
+  const EL_ROOT = "0xda0926e5c936988bfbbbc293a2aa9ae2bd90203a70498bf223584e6cc8e4fd4d";
+
+  function fixture(revision: "v0.8.4" | "v21.0.1") {
+    const file = `${INTEROP}tests-zkevm-${revision}/eip6110_invalid_deposit_layout.json`;
+    const [entry] = parseBlockchainTests(JSON.parse(readFileSync(file, "utf8")), file);
+    if (!entry) throw new Error("no test");
+    const test = entry[1];
+    const input = fromHex(test.blocks[0]?.statelessInputBytes ?? "0x");
+    const { value } = decodeStatelessInput(input, revision);
+    if (value.newPayloadRequest.schema !== "amsterdam-r1") throw new Error("wrong family");
+    const gloas = gloasNprFromExecution(value.newPayloadRequest.value);
+    return { input, value, gloas, common: commonForTest(test) };
+  }
+
+  it.each(["v0.8.4", "v21.0.1"] as const)(
+    "%s: rebuilds the fixture's input byte for byte and returns the EL root",
+    (revision) => {
+      const f = fixture(revision);
+      const out = assembleStatelessInput({
+        npr: { fork: "gloas", value: f.gloas },
+        witness: f.value.witness,
+        common: f.common,
+        schemaId: statelessSchemaFor("gloas", getProfile()),
+        revision,
+      });
+      expect(toHex(out.root)).toBe(EL_ROOT);
+      // The consensus type's own root is a different one.
+      expect(toHex(nprRoot({ fork: "gloas", value: f.gloas }))).not.toBe(EL_ROOT);
+      expect(out.publicKeys.length).toBe(revision === "v0.8.4" ? 1 : 0);
+      expect(toHex(out.bytes)).toBe(toHex(f.input));
+    },
+  );
+
+  it("writes the 2026-08 revision with Amsterdam's activation time, and refuses a Fulu NPR", () => {
+    const f = fixture("v0.8.4");
+    const out = assembleStatelessInput({
+      npr: { fork: "gloas", value: f.gloas },
+      witness: f.value.witness,
+      common: f.common,
+      schemaId: SCHEMA_AMSTERDAM_R1,
+      revision: "amsterdam-2026-08",
+    });
+    const back = decodeStatelessInput(out.bytes, "amsterdam-2026-08");
+    expect(back.value.chainConfig).toEqual({ chainId: 1, activation: { timestamp: 0 } });
+    expect(toHex(out.root)).toBe(EL_ROOT);
+    expect(() =>
+      assembleStatelessInput({
+        npr: zkboostNprForked(),
+        witness: f.value.witness,
+        common: f.common,
+        schemaId: SCHEMA_AMSTERDAM_R1,
+      }),
+    ).toThrow(EproofError);
+  });
+});
+
+function zkboostNprForked(): ForkedNewPayloadRequest {
+  return { fork: "fulu", value: zkboostNpr() as unknown as ForkedNewPayloadRequest["value"] };
+}
