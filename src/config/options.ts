@@ -45,6 +45,10 @@ const DESCRIPTIONS: Record<string, string> = {
   "p2p.maxPeers": "connection limit",
   "p2p.localProofTypes":
     "proof types outside the profile's wire set (1-7 under v1.7) that this network gossips, e.g. eproof-reexec on a devnet; peers elsewhere REJECT them",
+  "beacon.submitProofs":
+    "also POST our signed proofs to the beacon node's /eth/v1/beacon/execution_proofs (eth-act Lighthouse's EIP-8025 API; envelope profiles only)",
+  "gateway.witnessFromEngine":
+    "send engine_newPayloadV5 upstream as engine_newPayloadWithWitnessV5 and prove from its witness (no debug_executionWitness round trip); an EL without it (-32601) gets the plain call",
   "p2p.blsWorkers":
     "worker threads that verify gossip BLS signature batches, so a batch never blocks the API or the gateway (0: on the main thread)",
   "api.enabled": "serve the proof-engine (zkboost-compatible), status, metrics and dashboard HTTP API",

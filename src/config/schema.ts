@@ -46,6 +46,8 @@ export const configSchema = z
       .object({
         url: url.default("http://127.0.0.1:5052"),
         timeoutMs: z.number().int().positive().default(10_000),
+        /** Also POST our signed envelopes to the node's /eth/v1/beacon/execution_proofs. */
+        submitProofs: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
@@ -129,6 +131,8 @@ export const configSchema = z
         /** Upstream execution client Engine API (with its own JWT secret file). */
         upstreamUrl: url.optional(),
         upstreamJwtSecretFile: z.string().optional(),
+        /** Ask the upstream for engine_newPayloadWithWitnessV5 and prove from that witness. */
+        witnessFromEngine: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

@@ -31,6 +31,7 @@ export function gatewayOptsFromConfig(config: EproofConfig, table: ProofTypeTabl
     k: g.k,
     allowedProofTypes: resolveTypes(g.allowedProofTypes, table),
     waitMs: g.waitMs,
+    witnessFromEngine: g.witnessFromEngine,
     upstream: g.upstreamUrl
       ? { url: g.upstreamUrl, jwtSecretFile: g.upstreamJwtSecretFile, timeoutMs: defaultUpstreamTimeoutMs }
       : undefined,

@@ -20,6 +20,7 @@ import {
   dashboardRoutes,
   fleetMetricsWithDashboard,
 } from "../dashboard/index.ts";
+import { EngineWitnessCache } from "../execution/engineWitness.ts";
 import type { ChainConfigSource, WitnessSource } from "../execution/interface.ts";
 import { JsonRpcClient } from "../execution/jsonRpcClient.ts";
 import { ProofWitnessBuilder } from "../execution/proofWitnessBuilder.ts";
@@ -31,6 +32,7 @@ import {
 } from "../execution/rpcWitnessSource.ts";
 import { StatelessInputBuilder } from "../execution/statelessInput.ts";
 import { GpuSampler } from "../fleet/sampler.ts";
+import { apiOptsFromConfig, gatewayOptsFromConfig } from "../gateway/fromConfig.ts";
 import { createGateway, type Gateway } from "../gateway/server.ts";
 import { BlockTimeline, createMetrics, type EproofMetrics, metricsHandler } from "../metrics/index.ts";
 import { ForkSchedule } from "../p2p/forkSchedule.ts";
@@ -41,8 +43,9 @@ import type { PayloadMeta, ProvingBackend } from "../proving/interface.ts";
 import { DefaultProofService } from "../proving/service.ts";
 import { DoubleSignGuard, loadKeystore, ProofSigner } from "../signing/index.ts";
 import { decodeStoredProof, proofContainers } from "../spec/containers.ts";
-import { type ForkedNewPayloadRequest, nprRoot } from "../spec/newPayloadRequest.ts";
-import { getProfile } from "../spec/profile.ts";
+import type { ForkedNewPayloadRequest } from "../spec/newPayloadRequest.ts";
+import { payloadRequestRoot } from "../spec/payloadRoot.ts";
+import { getProfile, type SpecProfile } from "../spec/profile.ts";
 import { DEFAULT_PROOF_TYPES, ProofTypeTable } from "../spec/proofTypes.ts";
 import type { GethChainConfig } from "../stateless/common.ts";
 import type { PayloadRecord, ProofStore, StoredProof } from "../store/interface.ts";
@@ -125,7 +128,6 @@ async function startNodeOrThrow(
   const preset = config.network === "custom" ? undefined : loadNetworkPreset(config.network);
   const proofTypes = new ProofTypeTable(config.proofTypes ?? preset?.proofTypes ?? DEFAULT_PROOF_TYPES);
   const provedTypes = config.proving.proofTypes.map((t) => proofTypes.resolve(t).id);
-  const allowedTypes = config.gateway.allowedProofTypes.map((t) => proofTypes.resolve(t).id);
 
   const metrics = createMetrics({ gpuPrices: config.metrics.gpuPrices, proofTypes, clock });
   const dashboard = new DashboardState({ budgetMs: config.proving.deadlineMs });
@@ -150,7 +152,12 @@ async function startNodeOrThrow(
   const chainConfigSource: ChainConfigSource = config.execution.chainConfigFile
     ? new FileChainConfigSource(config.execution.chainConfigFile)
     : new RpcChainConfigSource(rpc);
-  const witnessSource = makeWitnessSource(config, rpc, chainConfigSource, { clock, logger, metrics });
+  // Witnesses the gateway got with engine_newPayloadWithWitnessV5 first; the EL's debug API otherwise.
+  const engineWitnesses = new EngineWitnessCache(
+    makeWitnessSource(config, rpc, chainConfigSource, { clock, logger, metrics }),
+    { clock, metrics },
+  );
+  const witnessSource: WitnessSource = engineWitnesses;
   const inputBuilder = new StatelessInputBuilder(
     { profile, witnessCheck: "fallback" },
     { witnessSource, chainConfigSource, clock, logger, metrics },
@@ -168,7 +175,8 @@ async function startNodeOrThrow(
   const payloadEvents = new Map<string, PayloadEvent>();
   const inputListeners = new Set<(root: Uint8Array, bytes: number) => void>();
   const witnessProvider = async (npr: ForkedNewPayloadRequest, meta: PayloadMeta, s: AbortSignal) => {
-    const event = payloadEvents.get(toHex(nprRoot(npr))) ?? payloadEventFromNpr(npr, meta);
+    const event =
+      payloadEvents.get(toHex(payloadRequestRoot(npr, profile))) ?? payloadEventFromNpr(npr, meta, profile);
     if (!chainConfig) await loadChainConfig();
     const ready = await inputBuilder.build(event, s);
     timeline.mark(toHex(event.root), "input");
@@ -205,6 +213,17 @@ async function startNodeOrThrow(
   const signer = await makeSigner(config, modules, dataDir, containers, () => schedule);
   opened.push(() => signer?.guard.close());
 
+  const beacon = new HttpBeaconClient(
+    { baseUrl: config.beacon.url, requestTimeoutMs: config.beacon.timeoutMs },
+    { clock, containers },
+  );
+  const chainListeners = new Set<(event: ChainEvent) => void>();
+  // The newest block with a payload: `head` for GET /eth/v1/beacon/execution_proofs/head.
+  let apiHead: Uint8Array | undefined;
+  chainListeners.add((e) => {
+    if (e.type === "payload") apiHead = e.blockRoot;
+  });
+
   const proofService = new DefaultProofService({
     store,
     backends,
@@ -230,6 +249,17 @@ async function startNodeOrThrow(
       });
       timeline.mark(root, "signed");
       if (p2p) await p2p.publishProof(signed);
+      if (config.beacon.submitProofs && signed.message.beaconBlockRoot?.some((b) => b !== 0)) {
+        // Beside a Lighthouse/Prysm node that gossips proofs itself; a refusal costs only this copy.
+        beacon
+          .submitExecutionProofs([signed], signal)
+          .catch((e: unknown) =>
+            logger.warn(
+              { err: errorMessage(e), proofType: proof.proofType },
+              "beacon node refused our execution proof",
+            ),
+          );
+      }
       timeline.proofPublished(root, proofTypes.nameOf(proof.proofType));
       metrics.recordGossipPublished(proof.proofType);
       for (const l of publishedListeners) l(proof, payload);
@@ -252,26 +282,17 @@ async function startNodeOrThrow(
   let api: ApiServer | undefined;
   let apiPort: number | undefined;
   if (config.api.enabled) {
-    api = createApiServer(
-      {
-        host: config.api.host,
-        port: config.api.port,
-        corsOrigins: config.api.corsOrigins,
-        maxBodyBytes: config.api.maxBodyBytes,
-        k: config.gateway.k,
-        allowedProofTypes: allowedTypes,
-      },
-      {
-        logger,
-        proofService,
-        store,
-        proofTypes,
-        containers,
-        metrics,
-        clock,
-        // No onForkchoiceUpdated: pruning follows only the beacon node's finality (the follower).
-      },
-    );
+    api = createApiServer(apiOptsFromConfig(config, proofTypes), {
+      logger,
+      proofService,
+      store,
+      proofTypes,
+      containers,
+      metrics,
+      clock,
+      // No onForkchoiceUpdated: pruning follows only the beacon node's finality (the follower).
+      executionProofs: { submitter: () => p2p, head: () => apiHead },
+    });
     const serveMetrics = metricsHandler(metrics);
     const serveDashboard = dashboardRouteHandler(createDashboardHandler({ state: dashboard }));
     api.http.route("GET", "/metrics", async (req, res) => serveMetrics(req, res));
@@ -288,32 +309,15 @@ async function startNodeOrThrow(
   let gateway: Gateway | undefined;
   let gatewayPort: number | undefined;
   if (config.gateway.enabled) {
-    gateway = createGateway(
-      {
-        host: config.gateway.host,
-        port: config.gateway.port,
-        jwtSecretFile: config.gateway.jwtSecretFile,
-        mode: config.gateway.mode,
-        k: config.gateway.k,
-        allowedProofTypes: allowedTypes,
-        waitMs: config.gateway.waitMs,
-        upstream: config.gateway.upstreamUrl
-          ? {
-              url: config.gateway.upstreamUrl,
-              jwtSecretFile: config.gateway.upstreamJwtSecretFile,
-              timeoutMs: 8_000,
-            }
-          : undefined,
-      },
-      {
-        logger,
-        proofService,
-        store,
-        metrics,
-        clock,
-        signal,
-      },
-    );
+    gateway = createGateway(gatewayOptsFromConfig(config, proofTypes), {
+      logger,
+      proofService,
+      store,
+      metrics,
+      clock,
+      signal,
+      payloadWitness: engineWitnesses,
+    });
     gatewayPort = (await gateway.start()).port;
     opened.push(() => gateway?.stop());
     logger.info(
@@ -321,12 +325,6 @@ async function startNodeOrThrow(
       "Engine API gateway listening",
     );
   }
-
-  const beacon = new HttpBeaconClient(
-    { baseUrl: config.beacon.url, requestTimeoutMs: config.beacon.timeoutMs },
-    { clock },
-  );
-  const chainListeners = new Set<(event: ChainEvent) => void>();
 
   // Upstream health for eproof_upstream_up and the scheduler (an unhealthy prover gets no work).
   const checkHealth = async () => {
@@ -358,7 +356,12 @@ async function startNodeOrThrow(
     if (pruned > 0) logger.debug({ slot, pruned }, "pruned proofs below the finalized slot");
   }
 
-  async function onChainEvent(event: ChainEvent): Promise<void> {
+  async function onChainEvent(chainEvent: ChainEvent): Promise<void> {
+    // The follower roots payloads in the consensus form; proofs use the profile's (the guests') form.
+    const event: ChainEvent =
+      chainEvent.type === "payload"
+        ? { ...chainEvent, root: payloadRequestRoot(chainEvent.npr as ForkedNewPayloadRequest, profile) }
+        : chainEvent;
     for (const l of chainListeners) l(event);
     switch (event.type) {
       case "payload": {
@@ -386,13 +389,16 @@ async function startNodeOrThrow(
           seenAt: event.seenAt,
         };
         const npr = event.npr as ForkedNewPayloadRequest;
+        let requested: Uint8Array | undefined;
         if (config.proving.enabled && provedTypes.length > 0) {
           timeline.mark(root, "requested");
-          await proofService.requestProofs(npr, provedTypes, meta);
+          requested = await proofService.requestProofs(npr, provedTypes, meta);
         } else {
           await proofService.notifyPayload(npr, meta);
         }
         p2p?.onPayloadKnown(event.root, event.blockRoot);
+        // Resolving late keeps the follower's resume slot below this block until its proofs are durable.
+        if (requested) await proofService.whenSettled(requested, provedTypes);
         return;
       }
       case "reorg":
@@ -443,6 +449,7 @@ async function startNodeOrThrow(
           dataDir,
           discv5Port: config.p2p.discovery ? config.p2p.discv5Port : undefined,
           localProofTypes: config.p2p.localProofTypes.map((t) => proofTypes.resolve(t).id),
+          blsWorkers: config.p2p.blsWorkers,
         },
         {
           logger,
@@ -489,11 +496,11 @@ async function startNodeOrThrow(
       { baseUrl: config.beacon.url, requestTimeoutMs: config.beacon.timeoutMs },
       { beacon, clock, logger, metrics, lastSlot: new FileLastSlotStore(join(dataDir, "last-slot")) },
     );
-    follower.on((event) => {
+    follower.on((event) =>
       onChainEvent(event).catch((e) =>
         logger.error({ err: errorMessage(e), type: event.type }, "chain event failed"),
-      );
-    });
+      ),
+    );
     followerRun = follower.run(signal).catch((e) => {
       if (!signal.aborted) logger.error({ err: errorMessage(e) }, "chain follower stopped");
     });
@@ -713,12 +720,16 @@ async function connectBeacon(
 }
 
 /** A payload that arrived without a chain event (zkboost API, gateway): enough for the witness fetch. */
-function payloadEventFromNpr(npr: ForkedNewPayloadRequest, meta: PayloadMeta): PayloadEvent {
+function payloadEventFromNpr(
+  npr: ForkedNewPayloadRequest,
+  meta: PayloadMeta,
+  profile: SpecProfile,
+): PayloadEvent {
   const payload = npr.value.executionPayload;
   return {
     type: "payload",
     npr,
-    root: nprRoot(npr),
+    root: payloadRequestRoot(npr, profile),
     slot: meta.slot,
     blockRoot: meta.blockRoot,
     blockHash: payload.blockHash,
