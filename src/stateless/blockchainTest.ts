@@ -41,6 +41,8 @@ export interface BlockReport {
   reason?: string;
   /** Accounts read as absent without proof under geth's witness rule (geth ExtWitness files only). */
   assumedAbsent?: string[];
+  /** EEST zkevm files: the input's schema id and, for 0x1501, its body revision ("0x1501 v0.8.4"). */
+  schema?: string;
 }
 
 /** A report plus what produced it, for tests that tamper with the witness afterwards. */

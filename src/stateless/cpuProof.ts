@@ -4,7 +4,11 @@
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from "node:zlib";
 import { Common } from "@ethereumjs/common";
 import type { VerifyResult } from "../proving/interface.ts";
-import { decodeStatelessInput, type StatelessInputValue } from "../spec/stateless.ts";
+import {
+  decodeStatelessInput,
+  type StatelessInputValue,
+  type StatelessRevisionName,
+} from "../spec/stateless.ts";
 import { EproofError, errorMessage } from "../util/errors.ts";
 import { bytesEqual, toHex } from "../util/hex.ts";
 import { type GethChainConfig, knownChainConfig } from "./common.ts";
@@ -13,9 +17,9 @@ import { type StatelessOutcome, validateStateless } from "./engine.ts";
 /** Largest StatelessInput a proof may decompress to (the SSZ schema allows far more; memory does not). */
 export const MAX_REEXEC_INPUT_BYTES = 256 * 1024 * 1024;
 
-/** proof_data for a schema-prefixed StatelessInput (checked to decode first). */
-export function proveReexec(statelessInput: Uint8Array): Uint8Array {
-  decodeStatelessInput(statelessInput);
+/** proof_data for a schema-prefixed StatelessInput (checked to decode first, in `revision` if given). */
+export function proveReexec(statelessInput: Uint8Array, revision?: StatelessRevisionName): Uint8Array {
+  decodeStatelessInput(statelessInput, revision);
   return new Uint8Array(
     brotliCompressSync(statelessInput, {
       params: {
@@ -67,12 +71,14 @@ export interface ReexecVerification extends VerifyResult {
 
 /**
  * Verifies an `eproof-reexec` proof: valid only when the re-executed NPR root equals `expectedRoot` and
- * the validation succeeded. Never throws for bad proof bytes; the reason says what failed.
+ * the validation succeeded. A 0x1501 input is read in `revision`, or in whichever revision decodes.
+ * Never throws for bad proof bytes; the reason says what failed.
  */
 export async function verifyReexec(
   proofData: Uint8Array,
   expectedRoot: Uint8Array,
   chainConfig?: ChainConfigSource,
+  revision?: StatelessRevisionName,
 ): Promise<ReexecVerification> {
   const t0 = performance.now();
   const fail = (reason: string, outcome?: StatelessOutcome): ReexecVerification => {
@@ -81,7 +87,7 @@ export async function verifyReexec(
     return r;
   };
   try {
-    const { value } = decodeStatelessInput(openReexecProof(proofData));
+    const { value } = decodeStatelessInput(openReexecProof(proofData), revision);
     const outcome = await validateStateless({
       npr: value.newPayloadRequest,
       witness: value.witness,

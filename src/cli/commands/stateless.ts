@@ -36,6 +36,7 @@ function jsonLine(r: BlockReport): string {
   };
   if (r.reason !== undefined) o.reason = r.reason;
   if (r.assumedAbsent) o.assumedAbsent = r.assumedAbsent;
+  if (r.schema !== undefined) o.schema = r.schema;
   return JSON.stringify(o);
 }
 
@@ -62,7 +63,10 @@ export const statelessCommand: CommandModule<object, StatelessArgs> = {
         demandOption: true,
         describe:
           "Block files: EF BlockchainTest JSON (witness recorded from the pre-state), EEST zkevm fixtures " +
-          "(statelessInputBytes checked against statelessOutputBytes), ethrex-replay cache JSON, geth " +
+          "(statelessInputBytes decoded in whichever schema/revision they are — 0x1400, or 0x1501 as " +
+          "2026-08, tests-zkevm v0.8.4 or v21.0.1 — re-executed, and the result we would write checked " +
+          "byte for byte against statelessOutputBytes, incl. the 43-byte form and its all-zero " +
+          "malformed-input sentinel), ethrex-replay cache JSON, geth " +
           "<n>-block.rlp (with <n>-witness.rlp beside it), or a NewPayloadRequest .ssz with " +
           "execution_witness.json and chain_config.json beside it",
       })
@@ -70,7 +74,8 @@ export const statelessCommand: CommandModule<object, StatelessArgs> = {
         type: "boolean",
         default: false,
         describe:
-          'One JSON object per block: {"file","test","block","hash","expected","valid","ok","gasUsed","ms","reason"?}',
+          'One JSON object per block: {"file","test","block","hash","expected","valid","ok","gasUsed","ms",' +
+          '"reason"?,"assumedAbsent"?,"schema"?} (schema: an EEST zkevm input\'s schema id and revision)',
       })
       .option("network", {
         type: "string",

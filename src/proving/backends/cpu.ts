@@ -1,6 +1,7 @@
 // The CPU proving backend: proves and verifies eproof's own proof type `eproof-reexec` (0xF0) on this
 // machine, no GPU. Proving checks the payload by re-executing it, then ships the compressed input;
 // verifying re-executes it again from the proof alone.
+import type { StatelessRevisionName } from "../../spec/profile.ts";
 import { CPU_PROOF_TYPE_ID } from "../../spec/proofTypes.ts";
 import { decodeStatelessInput, encodeValidationResult } from "../../spec/stateless.ts";
 import {
@@ -29,6 +30,11 @@ export interface CpuBackendOpts {
   id?: string;
   /** Fork schedule(s) to execute with; default: the networks eproof ships (Hoodi). */
   chainConfig?: ChainConfigSource;
+  /**
+   * Body revision of 0x1501 inputs (the profile's `statelessRevision`); unset: found by decoding (see
+   * STATELESS_REVISION_TRY_ORDER). Public values follow it: 43 bytes for v0.8.4 / v21.0.1.
+   */
+  statelessRevision?: StatelessRevisionName;
 }
 
 export class CpuBackend implements ProvingBackend {
@@ -36,11 +42,13 @@ export class CpuBackend implements ProvingBackend {
   readonly kind = "cpu" as const;
   private readonly proofType: number;
   private readonly chainConfig: ChainConfigSource | undefined;
+  private readonly revision: StatelessRevisionName | undefined;
 
   constructor(opts: CpuBackendOpts = {}) {
     this.proofType = opts.proofType ?? CPU_PROOF_TYPE_ID;
     this.id = opts.id ?? "cpu";
     this.chainConfig = opts.chainConfig;
+    this.revision = opts.statelessRevision;
   }
 
   capabilities(): BackendCapabilities {
@@ -58,11 +66,11 @@ export class CpuBackend implements ProvingBackend {
     }
     let decoded: ReturnType<typeof decodeStatelessInput>;
     try {
-      decoded = decodeStatelessInput(req.statelessInput);
+      decoded = decodeStatelessInput(req.statelessInput, this.revision);
     } catch (e) {
       throw new ProveFailure("internal_error", `StatelessInput does not decode: ${errorMessage(e)}`);
     }
-    const { schemaId, value } = decoded;
+    const { schemaId, value, revision } = decoded;
     let outcome: Awaited<ReturnType<typeof validateStateless>>;
     try {
       outcome = await validateStateless({
@@ -83,10 +91,10 @@ export class CpuBackend implements ProvingBackend {
     if (!outcome.valid)
       throw new ProveFailure("proving_error", `payload does not validate: ${outcome.reason ?? ""}`);
     if (req.signal?.aborted) throw new ProveFailure("proving_timeout", "prove aborted");
-    const proofData = proveReexec(req.statelessInput);
+    const proofData = proveReexec(req.statelessInput, revision);
     return {
       proofData,
-      publicValues: encodeValidationResult(outcome.result, schemaId),
+      publicValues: encodeValidationResult(outcome.result, schemaId, revision),
       timings: { totalMs: performance.now() - t0, provingMs: outcome.ms },
     };
   }
@@ -99,7 +107,7 @@ export class CpuBackend implements ProvingBackend {
         ms: 0,
       };
     }
-    const r = await verifyReexec(req.proofData, req.newPayloadRequestRoot, this.chainConfig);
+    const r = await verifyReexec(req.proofData, req.newPayloadRequestRoot, this.chainConfig, this.revision);
     const out: VerifyResult = { valid: r.valid, ms: r.ms };
     if (r.reason !== undefined) out.reason = r.reason;
     return out;

@@ -3,18 +3,24 @@ import { join } from "node:path";
 import { brotliCompressSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CpuBackend } from "../../../src/proving/backends/cpu.ts";
+import { expectedPublicValues } from "../../../src/proving/backends/ereGuestIo.ts";
 import { ProveFailure } from "../../../src/proving/interface.ts";
 import { decodeNprAnyFork, nprRoot } from "../../../src/spec/newPayloadRequest.ts";
 import { CPU_PROOF_TYPE_ID } from "../../../src/spec/proofTypes.ts";
 import {
+  decodeStatelessInput,
   decodeValidationResult,
   encodeStatelessInput,
+  encodeValidationResult,
+  SCHEMA_AMSTERDAM_R1,
   SCHEMA_OSAKA_CL,
+  statelessNprRoot,
   witnessFromRpcJson,
 } from "../../../src/spec/stateless.ts";
-import type { GethChainConfig } from "../../../src/stateless/common.ts";
+import { commonForTest, parseBlockchainTests } from "../../../src/stateless/blockchainTest.ts";
+import { EEST_ZKEVM_V033_EXCLUDED_EIPS, type GethChainConfig } from "../../../src/stateless/common.ts";
 import { openReexecProof, proveReexec, verifyReexec } from "../../../src/stateless/cpuProof.ts";
-import { toHex } from "../../../src/util/hex.ts";
+import { fromHex, toHex } from "../../../src/util/hex.ts";
 
 const ZK = new URL("../../../../shared/fixtures/zkboost-devnet/", import.meta.url).pathname;
 
@@ -122,4 +128,120 @@ describe("eproof-reexec on the CPU backend (zkboost devnet block)", () => {
     expect(r.valid).toBe(false);
     expect(r.reason).toMatch(/no chain config for chain id 3151908/);
   });
+});
+
+describe("eproof-reexec on Amsterdam 0x1501 inputs (tests-zkevm v0.8.4 / v21.0.1)", () => {
+  const EEST = new URL(
+    "../../../../shared/fixtures/eest-zkevm/for_amsterdam/amsterdam/eip8025_optional_proofs/witness_bytecodes_system_contracts/witness_codes_empty_block_has_system_contracts.json",
+    import.meta.url,
+  ).pathname;
+  const INTEROP = new URL("../../../../shared/fixtures/interop/", import.meta.url).pathname;
+
+  /** A valid Amsterdam block (EEST zkevm v0.3.3, schema 0x1400) rewritten as a 0x1501 input. */
+  function validAmsterdam(revision: "v0.8.4" | "v21.0.1") {
+    const [entry] = parseBlockchainTests(JSON.parse(readFileSync(EEST, "utf8")), EEST);
+    if (!entry) throw new Error("no test");
+    const test = entry[1];
+    const r0 = decodeStatelessInput(fromHex(test.blocks[0]?.statelessInputBytes ?? "0x")).value;
+    if (r0.newPayloadRequest.schema !== "amsterdam-r0") throw new Error("not 0x1400");
+    const p = r0.newPayloadRequest.value;
+    expect(p.executionRequests.length).toBe(0);
+    const npr = {
+      schema: "amsterdam-r1" as const,
+      value: {
+        executionPayload: p.executionPayload,
+        versionedHashes: p.versionedHashes,
+        parentBeaconBlockRoot: p.parentBeaconBlockRoot,
+        executionRequests: {
+          deposits: [],
+          withdrawals: [],
+          consolidations: [],
+          builderDeposits: [],
+          builderExits: [],
+        },
+      },
+    };
+    const input = encodeStatelessInput(
+      { ...r0, newPayloadRequest: npr, publicKeys: revision === "v21.0.1" ? [] : r0.publicKeys },
+      SCHEMA_AMSTERDAM_R1,
+      revision,
+    );
+    return {
+      input,
+      root: statelessNprRoot(npr),
+      common: commonForTest(test, EEST_ZKEVM_V033_EXCLUDED_EIPS),
+      chainId: r0.chainConfig.chainId,
+    };
+  }
+
+  it.each(["v0.8.4", "v21.0.1"] as const)(
+    "%s: proves a valid block with the 43-byte result and verifies it",
+    async (revision) => {
+      const a = validAmsterdam(revision);
+      for (const backend of [
+        new CpuBackend({ chainConfig: a.common }),
+        new CpuBackend({ chainConfig: a.common, statelessRevision: revision }),
+      ]) {
+        const p = await backend.prove({
+          proofType: CPU_PROOF_TYPE_ID,
+          statelessInput: a.input,
+          newPayloadRequestRoot: a.root,
+        });
+        expect(p.publicValues.length).toBe(43);
+        expect(toHex(p.publicValues)).toBe(
+          toHex(expectedPublicValues("ssz_result_43", a.root, BigInt(a.chainId))),
+        );
+        const ok = await backend.verify({
+          proofType: CPU_PROOF_TYPE_ID,
+          proofData: p.proofData,
+          newPayloadRequestRoot: a.root,
+        });
+        expect(ok).toMatchObject({ valid: true });
+      }
+    },
+  );
+
+  it("refuses an input of another revision than the configured one", async () => {
+    const a = validAmsterdam("v0.8.4");
+    const backend = new CpuBackend({ chainConfig: a.common, statelessRevision: "v21.0.1" });
+    await expect(
+      backend.prove({ proofType: CPU_PROOF_TYPE_ID, statelessInput: a.input, newPayloadRequestRoot: a.root }),
+    ).rejects.toBeInstanceOf(ProveFailure);
+    const r = await backend.verify({
+      proofType: CPU_PROOF_TYPE_ID,
+      proofData: proveReexec(a.input),
+      newPayloadRequestRoot: a.root,
+    });
+    expect(r.valid).toBe(false);
+    expect(r.reason).toMatch(/v21\.0\.1/);
+  });
+
+  it.each(["v0.8.4", "v21.0.1"] as const)(
+    "%s fixture: the invalid block re-executes to successful_validation = false, written as statelessOutputBytes",
+    async (revision) => {
+      const file = join(INTEROP, `tests-zkevm-${revision}`, "eip6110_invalid_deposit_layout.json");
+      const [entry] = parseBlockchainTests(JSON.parse(readFileSync(file, "utf8")), file);
+      if (!entry) throw new Error("no test");
+      const block = entry[1].blocks[0];
+      const input = fromHex(block?.statelessInputBytes ?? "0x");
+      const common = commonForTest(entry[1]);
+      const root = fromHex("0xda0926e5c936988bfbbbc293a2aa9ae2bd90203a70498bf223584e6cc8e4fd4d");
+      const r = await verifyReexec(proveReexec(input), root, common);
+      expect(r.valid).toBe(false);
+      expect(r.reason).toMatch(/deposit/);
+      expect(r.outcome?.result.successfulValidation).toBe(false);
+      const out = r.outcome?.result;
+      if (!out) throw new Error("no outcome");
+      expect(toHex(encodeValidationResult(out, SCHEMA_AMSTERDAM_R1, revision))).toBe(
+        block?.statelessOutputBytes,
+      );
+      await expect(
+        new CpuBackend({ chainConfig: common }).prove({
+          proofType: CPU_PROOF_TYPE_ID,
+          statelessInput: input,
+          newPayloadRequestRoot: root,
+        }),
+      ).rejects.toMatchObject({ reason: "proving_error" });
+    },
+  );
 });
