@@ -15,6 +15,7 @@ import {
 } from "../../src/execution/rpcWitnessSource.ts";
 import {
   assembleStatelessInput,
+  checkWitness,
   StatelessInputBuilder,
   statelessSchemaFor,
 } from "../../src/execution/statelessInput.ts";
@@ -290,6 +291,22 @@ describe("Amsterdam (0x1501) assembly from a Gloas consensus NPR", () => {
       expect(toHex(out.bytes)).toBe(toHex(f.input));
     },
   );
+
+  it("re-executes the Gloas consensus NPR on its witness: the fixture block is invalid", async () => {
+    const f = fixture("v21.0.1");
+    const outcome = await validateStateless({
+      npr: { fork: "gloas", value: f.gloas },
+      witness: f.value.witness,
+      chainConfig: f.common,
+    });
+    expect(outcome.valid).toBe(false);
+    expect(outcome.reason).toMatch(/deposit/);
+    await expect(
+      checkWitness({ fork: "gloas", value: f.gloas }, f.value.witness, f.common),
+    ).rejects.toMatchObject({
+      code: "BAD_INPUT",
+    });
+  });
 
   it("writes the 2026-08 revision with Amsterdam's activation time, and refuses a Fulu NPR", () => {
     const f = fixture("v0.8.4");

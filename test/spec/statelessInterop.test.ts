@@ -23,6 +23,9 @@ import {
   statelessNprRoot,
   witnessFromRpcJson,
 } from "../../src/spec/stateless.ts";
+import "../../src/spec/statelessRegistry.ts";
+import { getProfile } from "../../src/spec/profile.ts";
+import { decodeNamed } from "../../src/spec/registry.ts";
 import { EproofError } from "../../src/util/errors.ts";
 import { bytesEqual, fromHex, toHex } from "../../src/util/hex.ts";
 
@@ -242,5 +245,23 @@ describe("eth-act/ere-guests progressive roots and output layout", () => {
     notZero[42] = 0x15;
     expect(isMalformedInputResult43(notZero)).toBe(false);
     expect(isMalformedInputResult43(new Uint8Array(41))).toBe(false);
+  });
+});
+
+describe("named types (eproof ssz)", () => {
+  it.each(["v0.8.4", "v21.0.1"] as const)("%s input and output decode and re-encode exactly", (revision) => {
+    const block = fixtureBlock(revision);
+    const input = fromHex(block.statelessInputBytes);
+    const d = decodeNamed("StatelessInput", input, undefined, getProfile());
+    expect(toHex(d.root)).toBe(EXPECTED_ROOT);
+    expect((d.json as { revision: string }).revision).toBe(revision);
+    expect(toHex(d.reencoded)).toBe(toHex(input));
+    const output = fromHex(block.statelessOutputBytes);
+    const r = decodeNamed("StatelessValidationResult", output, undefined, getProfile());
+    expect(r.json).toMatchObject({ chain_id: 1, schema_id: "0x1501", malformed_input: false });
+    expect(toHex(r.reencoded)).toBe(toHex(output));
+    const zero = decodeNamed("StatelessValidationResult", new Uint8Array(43), undefined, getProfile());
+    expect(zero.json).toMatchObject({ malformed_input: true, schema_id: "0x0000" });
+    expect(toHex(zero.reencoded)).toBe(toHex(new Uint8Array(43)));
   });
 });
