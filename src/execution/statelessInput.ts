@@ -141,9 +141,12 @@ export interface StatelessInputBuilderModules {
   metrics?: ExecutionMetrics;
 }
 
+// Witnesses the EL produced itself (its debug API, or with the payload through the Engine API) are
+// trusted as the EL's own; rebuilt ones (eth_getProof) are re-executed first.
 const DEBUG_METHODS: readonly WitnessMethod[] = [
   "debug_executionWitnessByBlockHash",
   "debug_executionWitness",
+  "engine_newPayloadWithWitnessV5",
 ];
 
 /** Turns payload events into StatelessInputs: witness fetch, optional check, assembly. */

@@ -187,7 +187,9 @@ async function startNodeOrThrow(
   const backends: ProvingBackend[] = [];
   const endpointGpus: Record<string, number[]> = {};
   for (const b of config.proving.backends) {
-    const backend = await createBackend(backendOpts(b, proofTypes, () => chainConfig, preset?.chainId));
+    const backend = await createBackend(
+      backendOpts(b, proofTypes, () => chainConfig, preset?.chainId, profile),
+    );
     backends.push(backend);
     if (b.kind === "ere" && b.gpus.length > 0) endpointGpus[backend.id] = b.gpus;
   }
@@ -586,6 +588,7 @@ function backendOpts(
   table: ProofTypeTable,
   chainConfig: () => GethChainConfig | undefined,
   presetChainId: number | undefined,
+  profile: SpecProfile,
 ): BackendOpts {
   switch (b.kind) {
     case "cpu":
@@ -593,6 +596,7 @@ function backendOpts(
         kind: "cpu",
         options: {
           proofType: table.resolve("eproof-reexec").id,
+          statelessRevision: profile.statelessRevision,
           chainConfig: (chainId: number) => {
             const c = chainConfig();
             return c && Number(c.chainId) === chainId ? c : undefined;
@@ -605,6 +609,8 @@ function backendOpts(
         url: b.url,
         proofType: table.resolve(b.proofType).id,
         name: b.name,
+        // Input framing and the guest's public values follow the configured profile.
+        profile,
         // The guest commits to the chain id: the network preset's, else the execution client's chain config.
         chainId: BigInt(presetChainId ?? chainConfig()?.chainId ?? 1),
         proveTimeoutMs: b.timeoutMs,

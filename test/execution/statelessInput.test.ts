@@ -232,6 +232,26 @@ describe("fallback witness checks", () => {
     const ready = await make(true).build(ev);
     expect(ready.witnessMethod).toBe("eth_getProof_fallback");
   });
+
+  it("trusts a witness the EL returned with the payload (engine_newPayloadWithWitnessV5) as its debug API's", async () => {
+    const ev = zkboostEvent();
+    const bad = { state: [], codes: [], headers: [] };
+    const make = (method: "engine_newPayloadWithWitnessV5" | "eth_getProof_fallback") =>
+      new StatelessInputBuilder(
+        { profile: getProfile(), witnessCheck: "fallback" },
+        {
+          witnessSource: { fetchWitness: async () => ({ witness: bad, method, ms: 0 }) },
+          chainConfigSource: { chainConfig: async () => zkConfig },
+          clock: systemClock,
+          logger: silentLogger(),
+        },
+      );
+    // Not re-executed under `fallback` (the empty witness would fail), unlike a rebuilt one.
+    expect((await make("engine_newPayloadWithWitnessV5").build(ev)).witnessMethod).toBe(
+      "engine_newPayloadWithWitnessV5",
+    );
+    await expect(make("eth_getProof_fallback").build(ev)).rejects.toMatchObject({ code: "BAD_INPUT" });
+  });
 });
 
 describe("chain config and schema choice", () => {
