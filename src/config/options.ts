@@ -30,6 +30,8 @@ const DESCRIPTIONS: Record<string, string> = {
   "proving.proofTypes": "proof types to produce per payload, names or ids (at most 4)",
   "proving.deadlineMs": "proving deadline after the block is seen (ms)",
   "proving.hedge": "start a second endpoint when the first is predicted to miss the deadline",
+  "proving.statelessRevision":
+    "StatelessInput 0x1501 body your guests read: v0.8.4 (with public keys, ere-guests v0.17) or v21.0.1 (without); default: the profile's",
   "proving.backends":
     'proving backends as JSON, e.g. [{"kind":"cpu"},{"kind":"ere","url":"http://gpu0:3000","proofType":"reth-zisk"}]',
   "signing.keystore": "EIP-2335 keystore of the validator that signs proofs",

@@ -72,6 +72,8 @@ export const configSchema = z
         deadlineMs: z.number().int().positive().default(10_000),
         hedge: z.boolean().default(true),
         backends: z.array(backendSchema).default([{ kind: "cpu" }]),
+        /** 0x1501 body revision the guests read; default: the profile's. */
+        statelessRevision: z.enum(["v0.8.4", "v21.0.1", "amsterdam-2026-08"]).optional(),
       })
       .strict()
       .prefault({}),

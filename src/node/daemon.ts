@@ -123,7 +123,10 @@ async function startNodeOrThrow(
 
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const profile = getProfile(config.profile);
+  const baseProfile = getProfile(config.profile);
+  const profile: SpecProfile = config.proving.statelessRevision
+    ? { ...baseProfile, statelessRevision: config.proving.statelessRevision }
+    : baseProfile;
   const containers = proofContainers(profile);
   const preset = config.network === "custom" ? undefined : loadNetworkPreset(config.network);
   const proofTypes = new ProofTypeTable(config.proofTypes ?? preset?.proofTypes ?? DEFAULT_PROOF_TYPES);
