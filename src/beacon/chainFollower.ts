@@ -2,6 +2,9 @@
 // finalized). It owns its state (tracked canonical blocks, the resume slot); one worker processes
 // the newest head only, walking parent links back to the last known block, so gaps after a stream
 // drop, an outage or a restart are filled newest-first, and a branch switch is a reorg event.
+// The resume slot it saves only covers blocks whose proofs are durable: a payload event's listener
+// may return a promise, and until it settles the block holds the resume slot below itself (as does a
+// block whose body could not be fetched), so after a crash the walk reaches it again.
 import type { gloas } from "@lodestar/types";
 import type { Clock } from "../util/clock.ts";
 import { errorMessage } from "../util/errors.ts";
@@ -71,6 +74,13 @@ export class ChainFollower {
   private slotsPerEpoch = 32;
   private lastFinalizedEpoch = -1;
   private pendingHead?: string;
+  /** Blocks whose proofs are not durable yet (key → slot; the token tells re-emissions apart). */
+  private readonly unsettled = new Map<string, { slot: number; token: number }>();
+  private nextToken = 0;
+  /** The slot the resume file holds. */
+  private savedSlot?: number;
+  private saving: Promise<void> = Promise.resolve();
+  private signal?: AbortSignal;
   private worker?: Promise<void>;
   /** Gloas payload reveals for blocks already tracked, emitted one after another. */
   private payloadRetries: Promise<void> = Promise.resolve();
@@ -94,7 +104,9 @@ export class ChainFollower {
 
   /** Follows the chain until `signal` aborts. Upstream failures are logged and retried, never thrown. */
   async run(signal: AbortSignal): Promise<void> {
+    this.signal = signal;
     this.lastProcessedSlot = await this.m.lastSlot.load();
+    this.savedSlot = this.lastProcessedSlot;
     await this.loadSlotsPerEpoch(signal);
     const stream = new BeaconEventStream(
       {
@@ -119,6 +131,7 @@ export class ChainFollower {
       signal,
     );
     await this.idle();
+    await this.saving;
   }
 
   /** Resolves when no head is pending or being processed (tests, shutdown). */
@@ -275,7 +288,10 @@ export class ChainFollower {
     const slot = epoch * this.slotsPerEpoch;
     this.m.metrics?.recordFinalizedEpoch(epoch);
     for (const [root, b] of this.tracked) if (b.slot < slot) this.tracked.delete(root);
+    // Below finality proofs are pruned anyway: an unproved block there no longer holds the resume slot.
+    for (const [key, u] of this.unsettled) if (u.slot < slot) this.unsettled.delete(key);
     this.emit({ type: "finalized", epoch, root: Buffer.from(rootHex.slice(2), "hex"), slot });
+    void this.persist();
   }
 
   /**
@@ -347,17 +363,64 @@ export class ChainFollower {
       if (signal.aborted) return;
       await this.emitBlock(h, signal);
     }
-    if (this.lastProcessedSlot === undefined || head.slot > this.lastProcessedSlot) {
+    if (this.lastProcessedSlot === undefined || head.slot > this.lastProcessedSlot)
       this.lastProcessedSlot = head.slot;
+    await this.persist();
+  }
+
+  /**
+   * The slot to resume after: the processed head, or just below the lowest block whose proofs are not
+   * durable yet; undefined when nothing can be claimed.
+   */
+  private resumeSlot(): number | undefined {
+    const head = this.lastProcessedSlot;
+    if (head === undefined) return undefined;
+    let lowest: number | undefined;
+    for (const u of this.unsettled.values()) if (lowest === undefined || u.slot < lowest) lowest = u.slot;
+    const slot = lowest === undefined ? head : Math.min(head, lowest - 1);
+    return slot >= 0 ? slot : undefined;
+  }
+
+  /** Writes the resume slot when it changed; serialized, and never after the run was stopped. */
+  private persist(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      if (this.signal?.aborted) return;
+      const slot = this.resumeSlot();
+      if (slot === undefined || slot === this.savedSlot) return;
       try {
-        await this.m.lastSlot.save(head.slot);
+        await this.m.lastSlot.save(slot);
+        this.savedSlot = slot;
       } catch (e) {
-        this.m.logger.warn(
-          { err: errorMessage(e), slot: head.slot },
-          "could not persist the last processed slot",
-        );
+        this.m.logger.warn({ err: errorMessage(e), slot }, "could not persist the resume slot");
       }
+    });
+    return this.saving;
+  }
+
+  /** Holds the resume slot below `slot` until released (proofs durable, orphaned or finalized). */
+  private hold(key: string, slot: number): number {
+    const token = ++this.nextToken;
+    this.unsettled.set(key, { slot, token });
+    return token;
+  }
+
+  private release(key: string, token: number): void {
+    if (this.unsettled.get(key)?.token !== token) return;
+    this.unsettled.delete(key);
+    void this.persist();
+  }
+
+  /** A payload went out: it holds the resume slot until every promise its listeners returned settled. */
+  private awaitDurable(key: string, slot: number, results: unknown[]): void {
+    const pending = results.filter(
+      (r): r is PromiseLike<unknown> => typeof (r as PromiseLike<unknown>)?.then === "function",
+    );
+    const token = this.hold(key, slot);
+    if (pending.length === 0) {
+      this.release(key, token);
+      return;
     }
+    Promise.allSettled(pending).then(() => this.release(key, token));
   }
 
   /** Whether `key` is the tip or one of its tracked ancestors. */
@@ -385,6 +448,7 @@ export class ChainFollower {
       if (!b || b.slot <= join.slot) break;
       if (b.emitted) orphaned.push(Buffer.from(key.slice(2), "hex"));
       this.tracked.delete(key);
+      this.unsettled.delete(key);
       key = b.parentRoot;
     }
     const depth = orphaned.length;
@@ -427,6 +491,8 @@ export class ChainFollower {
     } catch (e) {
       if (!signal.aborted) this.upstreamFailure(e, `fetching block ${key} (slot ${h.slot})`);
       this.tracked.delete(key);
+      // Seen but not handed over: after a restart the walk must reach it again.
+      this.hold(key, h.slot);
       return;
     }
     if (!fetched) {
@@ -443,12 +509,16 @@ export class ChainFollower {
       this.upstreamFailure(e, `building the NewPayloadRequest of block ${key} (slot ${h.slot})`);
       return;
     }
-    if (!built) return;
+    if (!built) {
+      // A Gloas block still waiting for its payload: it is not proved yet either.
+      if (fetched.fork === "gloas") this.hold(key, h.slot);
+      return;
+    }
     this.m.metrics?.recordStage("npr_build", this.m.clock.now() - t1);
     const tracked = this.tracked.get(key);
     if (tracked) tracked.emitted = true;
     this.m.metrics?.recordPayloadEmitted(built.npr.fork);
-    this.emit({
+    const results = this.emit({
       type: "payload",
       npr: built.npr,
       root: built.root,
@@ -459,6 +529,7 @@ export class ChainFollower {
       blockNumber: built.blockNumber,
       seenAt: this.seenAt.get(key) ?? t0,
     });
+    this.awaitDurable(key, fetched.slot, results);
   }
 
   private async buildNpr(fetched: FetchedBlock, signal: AbortSignal): Promise<BuiltNpr | undefined> {
@@ -475,14 +546,23 @@ export class ChainFollower {
     return buildGloasNpr(fetched.signedBlock as gloas.SignedBeaconBlock, envelope);
   }
 
-  private emit(event: ChainEvent): void {
+  /** Calls every listener; returns what they returned (promises for payload events, or undefined). */
+  private emit(event: ChainEvent): unknown[] {
+    const results: unknown[] = [];
     for (const l of this.listeners) {
       try {
-        l(event);
+        const r = l(event);
+        if (r instanceof Promise) {
+          r.catch((e: unknown) =>
+            this.m.logger.error({ err: errorMessage(e), event: event.type }, "chain event listener failed"),
+          );
+        }
+        results.push(r);
       } catch (e) {
         this.m.logger.error({ err: errorMessage(e), event: event.type }, "chain event listener threw");
       }
     }
+    return results;
   }
 
   private upstreamFailure(e: unknown, what: string): void {

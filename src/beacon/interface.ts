@@ -43,7 +43,12 @@ export interface FinalizedEvent {
 
 export type ChainEvent = PayloadEvent | ReorgEvent | FinalizedEvent;
 
-export type ChainEventListener = (event: ChainEvent) => void;
+/**
+ * A listener may return a promise for a payload event: the follower keeps its resume slot below that
+ * block until the promise settles (its proofs are stored or failed), so a crash before then re-emits it.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: a listener returns nothing, or a promise to wait for.
+export type ChainEventListener = (event: ChainEvent) => void | Promise<unknown>;
 
 export interface Genesis {
   genesisTime: number;

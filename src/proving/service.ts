@@ -145,6 +145,8 @@ export class DefaultProofService implements ProofService {
   private readonly payloads = new Map<string, PayloadState>();
   /** (root, type) requested and not yet resolved, from the witness phase on: duplicates are accepted once. */
   private readonly inflight = new Set<string>();
+  /** (root, type) jobs from request until stored and handed to onProofReady, or failed (whenSettled). */
+  private readonly unsettled = new Map<string, { done: Promise<void>; resolve: () => void }>();
   private readonly running = new Map<number, RunningAttempt>();
   /** Known payload roots (hex) → slot, insertion-ordered for eviction. */
   private readonly known = new Map<string, number>();
@@ -321,6 +323,7 @@ export class DefaultProofService implements ProofService {
         continue;
       }
       this.inflight.add(key);
+      this.openJob(key);
       state.pending.add(t);
       fresh.push(t);
     }
@@ -332,6 +335,34 @@ export class DefaultProofService implements ProofService {
       });
     } else this.forgetIfIdle(state);
     return root;
+  }
+
+  /**
+   * Resolves once every job for `root` among `proofTypes` requested so far is settled: its proof stored
+   * and handed to onProofReady (signed, published), or failed. Work cut off by close() never settles.
+   */
+  async whenSettled(root: Uint8Array, proofTypes: readonly number[]): Promise<void> {
+    const rootHex = toHex(root);
+    await Promise.all(proofTypes.map((t) => this.unsettled.get(jobKey(rootHex, t))?.done));
+  }
+
+  private openJob(key: string): void {
+    if (this.unsettled.has(key)) return;
+    let resolve = () => {};
+    const done = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.unsettled.set(key, { done, resolve });
+  }
+
+  private settleJob(rootHex: string, proofType: number): void {
+    // A job abandoned by close() is not settled: its block must be proved after the restart.
+    if (this.closed) return;
+    const key = jobKey(rootHex, proofType);
+    const job = this.unsettled.get(key);
+    if (!job) return;
+    this.unsettled.delete(key);
+    job.resolve();
   }
 
   private statelessInput(state: PayloadState): Promise<Uint8Array> {
@@ -637,11 +668,13 @@ export class DefaultProofService implements ProofService {
         );
       }
     }
+    this.settleJob(toHex(root), proofType);
   }
 
   private fail(state: PayloadState, proofType: number, reason: ProofFailureReason, error: string): void {
     const root = state.record.newPayloadRequestRoot;
     this.resolve(state, proofType);
+    this.settleJob(toHex(root), proofType);
     this.m.metrics?.recordProofFailure(proofType, reason);
     this.m.logger.warn({ root: toHex(root), proofType, reason, err: error }, "proof failed");
     this.emit({

@@ -1,6 +1,10 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ssz } from "@lodestar/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChainFollower } from "../../src/beacon/chainFollower.ts";
+import { FileLastSlotStore } from "../../src/beacon/fileLastSlotStore.ts";
 import { HttpBeaconClient } from "../../src/beacon/httpBeaconClient.ts";
 import type {
   ChainEvent,
@@ -103,7 +107,9 @@ describe("ChainFollower against a Beacon API server", () => {
       { baseUrl: server.url, reconnectInitialMs: 5, reconnectMaxMs: 20, maxGapSlots: 16 },
       { beacon, clock: systemClock, logger: silentLogger(), metrics, lastSlot: store, random: () => 0.5 },
     );
-    follower.on((e) => events.push(e));
+    follower.on((e) => {
+      events.push(e);
+    });
     running = follower.run(ctrl.signal);
     return follower;
   }
@@ -276,5 +282,62 @@ describe("ChainFollower against a Beacon API server", () => {
     server.sendHead(second ?? "");
     await until(() => payloads().length === 2, "second payload");
     expect(metrics.errors.filter((e) => e === "beacon_events:malformed")).toHaveLength(2);
+  });
+
+  it("saves a resume slot only below blocks whose proofs are not durable, and re-emits them after a restart", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "eproof-follower-"));
+    const path = join(dir, "last-slot");
+    try {
+      chain(1, 4, npr.parentBeaconBlockRoot);
+      await new FileLastSlotStore(path).save(0);
+      const beacon = new HttpBeaconClient(
+        { baseUrl: server.url, requestTimeoutMs: 5000 },
+        { clock: systemClock },
+      );
+      const follow = (onPayload: (e: PayloadEvent) => Promise<void> | undefined) => {
+        const f = new ChainFollower(
+          { baseUrl: server.url, reconnectInitialMs: 5, reconnectMaxMs: 20, maxGapSlots: 16 },
+          { beacon, clock: systemClock, logger: silentLogger(), lastSlot: new FileLastSlotStore(path) },
+        );
+        f.on((e) => (e.type === "payload" ? onPayload(e) : undefined));
+        return f;
+      };
+      const saved = () => Number(readFileSync(path, "utf8"));
+
+      // First run: the listener's promise is the block's proofs; slot 2's never become durable.
+      const durable = new Map<number, () => void>();
+      const first = follow(
+        (e) =>
+          new Promise<void>((resolve) => {
+            durable.set(e.slot, resolve);
+          }),
+      );
+      const run1 = first.run(ctrl.signal);
+      await until(() => durable.size === 4, "slots 1-4 handed over");
+      expect(saved()).toBe(0);
+      durable.get(4)?.();
+      durable.get(1)?.();
+      await until(() => saved() === 1, "the resume slot to reach 1");
+      durable.get(3)?.();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(saved()).toBe(1);
+      // kill: the process goes away with slot 2 unproved.
+      ctrl.abort();
+      await run1;
+
+      // Restart: everything above the saved slot is handed over again, slot 2 included.
+      ctrl = new AbortController();
+      const again: number[] = [];
+      const second = follow((e) => {
+        again.push(e.slot);
+        return Promise.resolve();
+      });
+      running = second.run(ctrl.signal);
+      await until(() => again.length === 3, "slots 2-4 re-emitted");
+      expect(again.sort()).toEqual([2, 3, 4]);
+      await until(() => saved() === 4, "the resume slot to reach the head");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

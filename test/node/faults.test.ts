@@ -147,4 +147,39 @@ describe("eproof daemon under faults (real HTTP, real data dir, real restarts)",
       guard.close();
     }
   }, 60_000);
+
+  it("a block handed to proving but not proved when the node stops is proved after the restart", async () => {
+    const dataDir = freshDir();
+    // The EL never answers the witness: the block is handed over, its proof cannot be made yet.
+    el.hang.add(WITNESS);
+    const witnessCalls = () => el.calls.filter((c) => c.method === WITNESS).length;
+    const before = witnessCalls();
+    const n = await start(dataDir);
+    await n.ready;
+    await chain.waitForConnections(1);
+    chain.sendHead(chain.headRoot);
+    while (witnessCalls() === before) await new Promise((r) => setTimeout(r, 20));
+    expect(await n.store.getProof(root, CPU_PROOF_TYPE_ID)).toBeUndefined();
+    await stop();
+    // The resume point must not claim the unproved block (a kill -9 leaves the same file behind).
+    const saved = (() => {
+      try {
+        return Number(readFileSync(join(dataDir, "last-slot"), "utf8"));
+      } catch {
+        return undefined;
+      }
+    })();
+    expect(saved === undefined || saved < SLOT).toBe(true);
+
+    el.hang.delete(WITNESS);
+    const again = await start(dataDir);
+    const published = new Promise<StoredProof>((resolve) => again.onPublished((p) => resolve(p)));
+    await again.ready;
+    const proof = await Promise.race([
+      published,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 20_000)),
+    ]);
+    expect(proof && toHex(proof.newPayloadRequestRoot)).toBe(toHex(root));
+    expect((await again.store.getProof(root, CPU_PROOF_TYPE_ID))?.signed?.validatorIndex).toBe(0);
+  }, 60_000);
 });
