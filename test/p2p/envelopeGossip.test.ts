@@ -3,13 +3,11 @@
 // rebuilt from our own payload, peer scores, the CPU type kept off the wire, and an old-profile node
 // and a new-profile node refusing each other's messages without a crash.
 
-import { generateKeyPair } from "@libp2p/crypto/keys";
 import { multiaddr } from "@multiformats/multiaddr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gossipsubOptions } from "../../src/p2p/gossip/gossipsubConfig.ts";
 import { compressSnappyBlock } from "../../src/p2p/gossip/snappyBlock.ts";
 import { executionProofTopic } from "../../src/p2p/gossip/topic.ts";
-import { createLibp2pNode, type EproofLibp2p } from "../../src/p2p/node.ts";
+import type { EproofLibp2p } from "../../src/p2p/node.ts";
 import { CPU_PROOF_TYPE_ID } from "../../src/spec/proofTypes.ts";
 import { toHex } from "../../src/util/hex.ts";
 import {
@@ -21,6 +19,7 @@ import {
   proof,
   root,
   signProof,
+  startHostile,
   startNode,
   type TestNode,
   waitFor,
@@ -36,25 +35,6 @@ const block = (i: number) => root(100 + i);
 const envelope = (i: number, type: number, data: Uint8Array, signer: number, signWith = signer) =>
   signProof(validators, signer, proof(root(i), type, data, block(i)), signWith, c);
 const wire = (s: ReturnType<typeof envelope>) => compressSnappyBlock(c.SignedExecutionProof.serialize(s));
-
-async function startHostile(): Promise<EproofLibp2p> {
-  const opts = gossipsubOptions({
-    maxSignedProofBytes: c.maxSignedProofBytes,
-    marks: new WeakSet(),
-    ipColocationWhitelist: ["127.0.0.1"],
-    topics: [topic],
-  });
-  const node = await createLibp2pNode({
-    privateKey: await generateKeyPair("secp256k1"),
-    listen: ["/ip4/127.0.0.1/tcp/0"],
-    announce: [],
-    maxConnections: 10,
-    gossipsub: { ...opts, dataTransform: undefined, msgIdFn: undefined, emitSelf: false },
-  });
-  await node.start();
-  node.services.pubsub.subscribe(topic);
-  return node;
-}
 
 const send = (data: Uint8Array) => hostile.services.pubsub.publish(topic, data);
 const n0 = (): TestNode => {
@@ -77,7 +57,7 @@ beforeAll(async () => {
     n.mem.addPayload(root(1), 10, block(1));
     n.mem.addPayload(root(2), 11, block(2));
   }
-  hostile = await startHostile();
+  hostile = await startHostile(topic, c.maxSignedProofBytes);
   const target = nodes[0]?.p2p.multiaddrs()[0];
   if (target) await hostile.dial(multiaddr(target));
   await waitFor(() => nodes.every((n) => n.p2p.gossipPeers().length >= 2));

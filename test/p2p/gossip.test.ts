@@ -1,12 +1,10 @@
 // A 5-node eproof network on 127.0.0.1 plus a hostile raw gossipsub peer: propagation, the dedup rules,
 // every REJECT rule with the sender's score dropping, the pending-payload queue, and backfill.
 
-import { generateKeyPair } from "@libp2p/crypto/keys";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gossipsubOptions } from "../../src/p2p/gossip/gossipsubConfig.ts";
 import { compressSnappyBlock } from "../../src/p2p/gossip/snappyBlock.ts";
 import { executionProofTopic } from "../../src/p2p/gossip/topic.ts";
-import { createLibp2pNode, type EproofLibp2p } from "../../src/p2p/node.ts";
+import type { EproofLibp2p } from "../../src/p2p/node.ts";
 import {
   containers,
   FORK_DIGEST,
@@ -15,6 +13,7 @@ import {
   proof,
   root,
   signProof,
+  startHostile,
   startNode,
   type TestNode,
   waitFor,
@@ -24,26 +23,6 @@ const validators = makeValidators(8); // validator 7 is inactive
 const topic = executionProofTopic(FORK_DIGEST);
 const nodes: TestNode[] = [];
 let hostile: EproofLibp2p;
-
-/** A raw gossipsub peer that publishes bytes exactly as given (no snappy, no validation). */
-async function startHostile(): Promise<EproofLibp2p> {
-  const opts = gossipsubOptions({
-    maxSignedProofBytes: containers.maxSignedProofBytes,
-    marks: new WeakSet(),
-    ipColocationWhitelist: ["127.0.0.1"],
-    topics: [topic],
-  });
-  const node = await createLibp2pNode({
-    privateKey: await generateKeyPair("secp256k1"),
-    listen: ["/ip4/127.0.0.1/tcp/0"],
-    announce: [],
-    maxConnections: 10,
-    gossipsub: { ...opts, dataTransform: undefined, msgIdFn: undefined, emitSelf: false },
-  });
-  await node.start();
-  node.services.pubsub.subscribe(topic);
-  return node;
-}
 
 function hostileScoreAt(n: TestNode): number {
   const me = hostile.peerId.toString();
@@ -68,7 +47,7 @@ beforeAll(async () => {
     n.mem.addPayload(root(1), 10, root(101));
     n.mem.addPayload(root(2), 11, root(102));
   }
-  hostile = await startHostile();
+  hostile = await startHostile(topic, containers.maxSignedProofBytes);
   const target = nodes[0]?.p2p.multiaddrs()[0];
   if (target) await hostile.dial((await import("@multiformats/multiaddr")).multiaddr(target));
   await waitFor(() => nodes.every((n) => n.p2p.gossipPeers().length >= 2));

@@ -1,6 +1,8 @@
 // Test network harness: real libp2p nodes on 127.0.0.1 with in-test stand-ins for the beacon node's
 // validator set, the proof service and the store (maps), and real BLS keys from fixed seeds.
 import { SecretKey } from "@chainsafe/blst";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { gossipsubOptions } from "../../src/p2p/gossip/gossipsubConfig.ts";
 import type {
   GossipIgnoreReason,
   GossipRejectReason,
@@ -10,6 +12,7 @@ import type {
   P2pService,
   ReqRespMethod,
 } from "../../src/p2p/interface.ts";
+import { createLibp2pNode, type EproofLibp2p } from "../../src/p2p/node.ts";
 import { createP2p } from "../../src/p2p/service.ts";
 import { signRoot } from "../../src/signing/bls.ts";
 import { executionProofSigningRoot } from "../../src/signing/domain.ts";
@@ -220,4 +223,24 @@ export async function waitFor(cond: () => boolean, timeoutMs = 10_000, stepMs = 
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/** A raw gossipsub peer on `topic` that publishes bytes exactly as given (no snappy, no validation). */
+export async function startHostile(topic: string, maxSignedProofBytes: number): Promise<EproofLibp2p> {
+  const opts = gossipsubOptions({
+    maxSignedProofBytes,
+    marks: new WeakSet(),
+    ipColocationWhitelist: ["127.0.0.1"],
+    topics: [topic],
+  });
+  const node = await createLibp2pNode({
+    privateKey: await generateKeyPair("secp256k1"),
+    listen: ["/ip4/127.0.0.1/tcp/0"],
+    announce: [],
+    maxConnections: 10,
+    gossipsub: { ...opts, dataTransform: undefined, msgIdFn: undefined, emitSelf: false },
+  });
+  await node.start();
+  node.services.pubsub.subscribe(topic);
+  return node;
 }
