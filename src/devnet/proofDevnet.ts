@@ -6,10 +6,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { decodeEnvelopeListSsz } from "../api/eth/envelopeCodec.ts";
 import { HttpBeaconClient } from "../beacon/httpBeaconClient.ts";
 import { configSchema, type EproofConfig } from "../config/schema.ts";
 import { type EproofNode, startNode } from "../node/daemon.ts";
 import { interopSecretKey } from "../signing/interopKeys.ts";
+import { proofContainers } from "../spec/containers.ts";
+import { getProfile } from "../spec/profile.ts";
 import { CPU_PROOF_TYPE_ID, CPU_PROOF_TYPE_NAME } from "../spec/proofTypes.ts";
 import { systemClock } from "../util/clock.ts";
 import { errorMessage } from "../util/errors.ts";
@@ -69,8 +72,12 @@ export interface DevnetSummary {
   nodes: number;
   txs: number;
   gas: number;
-  /** Proofs a late backfill by range fetched from the prover over req/resp. */
-  servedByReqResp: number;
+  /**
+   * Proofs a late joiner fetched from the prover again: over req/resp (by range) where the profile
+   * has it, else through the beacon-API (GET from the prover, POST to the verifier, accepted).
+   */
+  servedToLateJoiner: number;
+  lateJoinerPath: "reqresp" | "beacon-api";
   p50ProveMs: number | null;
   maxProveMs: number | null;
   p50VerifyMs: number | null;
@@ -340,7 +347,8 @@ function tally(
     nodes: nodes.length,
     txs: kept.reduce((sum, b) => sum + b.txs, 0),
     gas: kept.reduce((sum, b) => sum + b.gasUsed, 0),
-    servedByReqResp: 0,
+    servedToLateJoiner: 0,
+    lateJoinerPath: "beacon-api",
     p50ProveMs: median(proveMs),
     maxProveMs: proveMs.at(-1) ?? null,
     p50VerifyMs: median(verifyMs),
@@ -391,22 +399,7 @@ async function summarize(
   }
   const proveMs = proved.map((b) => (b.provedAt ?? 0) - b.seenAt).sort((a, b) => a - b);
   const verifyMs = verified.map((b) => Math.max(...b.verifiedAt.values()) - b.seenAt).sort((a, b) => a - b);
-  // Req/resp: the last verifier asks the prover for every slot by range, as a late joiner would.
-  let servedByReqResp = 0;
-  const last = nodes.at(-1);
-  const proverId = nodes[0]?.p2p()?.peerId;
-  if (last && proverId && canonical.length > 0) {
-    const start = Math.min(...canonical.map((b) => b.slot));
-    const end = Math.max(...canonical.map((b) => b.slot));
-    try {
-      const r = await last
-        .p2p()
-        ?.backfill({ kind: "range", startSlot: start, count: end - start + 1 }, proverId);
-      servedByReqResp = r?.received ?? 0;
-    } catch (e) {
-      opts.logger.warn({ err: errorMessage(e) }, "req/resp backfill failed");
-    }
-  }
+  const late = await lateJoinerCatchUp(nodes, canonical, opts.logger);
   const n = canonical.length;
   return {
     slots: opts.slots ?? headSlot,
@@ -418,7 +411,8 @@ async function summarize(
     nodes: nodes.length,
     txs: canonical.reduce((sum, b) => sum + b.txs, 0),
     gas: canonical.reduce((sum, b) => sum + b.gasUsed, 0),
-    servedByReqResp,
+    servedToLateJoiner: late.served,
+    lateJoinerPath: late.path,
     p50ProveMs: median(proveMs),
     maxProveMs: proveMs.at(-1) ?? null,
     p50VerifyMs: median(verifyMs),
@@ -429,4 +423,56 @@ async function summarize(
     interrupted: false,
     ok: n > 0 && proved.length === n && verified.length === n && stored === n,
   };
+}
+
+/**
+ * The last verifier fetches every canonical block's proofs from the prover again, as a late joiner
+ * would: by range over req/resp under profiles that have it, else from the prover's beacon-API
+ * (`GET /eth/v1/beacon/execution_proofs/{block}`, SSZ) into its own (`POST`, counted when accepted).
+ */
+async function lateJoinerCatchUp(
+  nodes: readonly EproofNode[],
+  canonical: readonly BlockTrack[],
+  logger: Logger,
+): Promise<{ path: "reqresp" | "beacon-api"; served: number }> {
+  const prover = nodes[0];
+  const last = nodes.at(-1);
+  const containers = proofContainers(getProfile(prover?.config.profile));
+  const reqResp = containers.profile.reqResp;
+  const path = reqResp ? "reqresp" : "beacon-api";
+  if (!prover || !last || last === prover || canonical.length === 0) return { path, served: 0 };
+  try {
+    if (reqResp) {
+      const proverId = prover.p2p()?.peerId;
+      if (!proverId) return { path, served: 0 };
+      const start = Math.min(...canonical.map((b) => b.slot));
+      const end = Math.max(...canonical.map((b) => b.slot));
+      const r = await last
+        .p2p()
+        ?.backfill({ kind: "range", startSlot: start, count: end - start + 1 }, proverId);
+      return { path, served: r?.received ?? 0 };
+    }
+    let served = 0;
+    for (const b of canonical) {
+      const got = await fetch(
+        `http://127.0.0.1:${prover.apiPort}/eth/v1/beacon/execution_proofs/${toHex(b.blockRoot)}`,
+        { headers: { accept: "application/octet-stream" } },
+      );
+      const body = new Uint8Array(await got.arrayBuffer());
+      if (got.status !== 200) continue;
+      if (body.length === 0) continue; // no proofs for that block
+      const count = decodeEnvelopeListSsz(body, containers).length;
+      const put = await fetch(`http://127.0.0.1:${last.apiPort}/eth/v1/beacon/execution_proofs`, {
+        method: "POST",
+        headers: { "content-type": "application/octet-stream" },
+        body,
+      });
+      await put.arrayBuffer();
+      if (put.status === 200) served += count;
+    }
+    return { path, served };
+  } catch (e) {
+    logger.warn({ err: errorMessage(e), path }, "late-joiner catch-up failed");
+    return { path, served: 0 };
+  }
 }

@@ -98,7 +98,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       out(
         `${summary.blocks} canonical blocks (${summary.orphaned} orphaned): ${summary.proved} proved, ` +
           `${summary.verified} verified and ${summary.stored} stored by all ${summary.nodes - 1} verifiers; ` +
-          `${summary.servedByReqResp} proofs served again over req/resp; median proof ${summary.p50ProveMs ?? "—"} ms; ` +
+          `${summary.servedToLateJoiner} proofs served again to a late joiner (${summary.lateJoinerPath}); median proof ${summary.p50ProveMs ?? "—"} ms; ` +
           `beacon head at slot ${summary.headSlot} with ${summary.attestations} attestations included`,
       );
     }
