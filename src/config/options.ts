@@ -33,7 +33,7 @@ const DESCRIPTIONS: Record<string, string> = {
   "proving.statelessRevision":
     "StatelessInput 0x1501 body your guests read: v0.8.4 (with public keys, ere-guests v0.17) or v21.0.1 (without); default: the profile's",
   "proving.backends":
-    'proving backends as JSON, e.g. [{"kind":"cpu"},{"kind":"ere","url":"http://gpu0:3000","proofType":"reth-zisk"}]',
+    'proving and verifying backends as JSON, e.g. [{"kind":"cpu"},{"kind":"ere","url":"http://gpu0:3000","proofType":"reth-zisk"}]; {"kind":"sp1","vks":{"reth-sp1":"0x…"}} verifies ethrex-sp1/reth-sp1 in process on CPU worker threads (options proofTypes, vks per type as 0x-hex, a file, {"ere":URL} or {"ere":"backend"} fetched once and pinned in dataDir/vks, workers, maxQueue, timeoutMs); a type without a vk cannot be verified',
   "signing.keystore": "EIP-2335 keystore of the validator that signs proofs",
   "signing.passwordFile": "file holding the keystore password",
   "signing.validatorIndex": "validator index of that key (looked up from the beacon node when omitted)",

@@ -8,6 +8,15 @@ const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1);
 const proofTypeRef = z.union([z.string().min(1), z.number().int().min(0).max(255)]);
 
+/** An SP1 program vk: `0x…` hex or a file path, {hex}, {file}, or {ere: URL | "backend"} (fetched once, pinned). */
+export const sp1VkSourceSchema = z.union([
+  z.string().min(1),
+  z.object({ hex: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes of 0x-hex") }).strict(),
+  z.object({ file: z.string().min(1) }).strict(),
+  z.object({ ere: z.union([z.literal("backend"), url]) }).strict(),
+]);
+export type Sp1VkSourceConfig = z.infer<typeof sp1VkSourceSchema>;
+
 export const backendSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("cpu") }).strict(),
   z
@@ -30,6 +39,22 @@ export const backendSchema = z.discriminatedUnion("kind", [
       proofTypes: z.array(proofTypeRef).min(1),
       name: z.string().optional(),
       timeoutMs: z.number().int().positive().default(120_000),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("sp1"),
+      /** SP1 proof types verified in process (SP1 Hypercube compressed STARKs). */
+      proofTypes: z.array(proofTypeRef).min(1).default(["ethrex-sp1", "reth-sp1"]),
+      /** Program vk per proof type (name or id); types left out take the network preset's source. */
+      vks: z.record(z.string(), sp1VkSourceSchema).default({}),
+      name: z.string().optional(),
+      /** Worker threads running the wasm verifier (each ~100 MiB while verifying). */
+      workers: z.number().int().min(1).max(16).default(1),
+      /** Verifications waiting for a worker before more are refused. */
+      maxQueue: z.number().int().min(1).max(4096).default(64),
+      /** Longest one verification may take, queue wait included; a stuck worker is replaced. */
+      timeoutMs: z.number().int().positive().default(10_000),
     })
     .strict(),
 ]);

@@ -38,7 +38,7 @@ import { BlockTimeline, createMetrics, type EproofMetrics, metricsHandler } from
 import { ForkSchedule } from "../p2p/forkSchedule.ts";
 import type { P2pService } from "../p2p/interface.ts";
 import { createP2p } from "../p2p/service.ts";
-import { type BackendOpts, createBackend } from "../proving/backends/factory.ts";
+import { type BackendOpts, createBackend, sp1BackendOpts } from "../proving/backends/factory.ts";
 import type { PayloadMeta, ProvingBackend } from "../proving/interface.ts";
 import { DefaultProofService } from "../proving/service.ts";
 import { DoubleSignGuard, loadKeystore, ProofSigner } from "../signing/index.ts";
@@ -191,7 +191,7 @@ async function startNodeOrThrow(
   const endpointGpus: Record<string, number[]> = {};
   for (const b of config.proving.backends) {
     const backend = await createBackend(
-      backendOpts(b, proofTypes, () => chainConfig, preset?.chainId, profile),
+      backendOpts(b, proofTypes, () => chainConfig, preset?.chainId, profile, { config, dataDir }),
     );
     backends.push(backend);
     if (b.kind === "ere" && b.gpus.length > 0) endpointGpus[backend.id] = b.gpus;
@@ -243,34 +243,57 @@ async function startNodeOrThrow(
     // Payloads pushed through the API carry no slot: derive it from the payload's timestamp.
     slotOfTimestamp: (timestamp) => schedule?.slotAtTime(timestamp) ?? 0,
     onProofReady: async (proof, payload) => {
-      const root = toHex(proof.newPayloadRequestRoot);
-      timeline.mark(root, "proved");
-      if (!signer) return;
-      const message = decodeStoredProof(containers, proof.proof, proof.newPayloadRequestRoot);
-      const signed = signer.sign(message, payload.slot);
-      await store.putProof({
-        ...proof,
-        signed: { validatorIndex: signed.validatorIndex, signature: signed.signature },
-      });
-      timeline.mark(root, "signed");
-      if (p2p) await p2p.publishProof(signed);
-      if (config.beacon.submitProofs && signed.message.beaconBlockRoot?.some((b) => b !== 0)) {
-        // Beside a Lighthouse/Prysm node that gossips proofs itself; a refusal costs only this copy.
-        beacon
-          .submitExecutionProofs([signed], signal)
-          .catch((e: unknown) =>
-            logger.warn(
-              { err: errorMessage(e), proofType: proof.proofType },
-              "beacon node refused our execution proof",
-            ),
-          );
-      }
-      timeline.proofPublished(root, proofTypes.nameOf(proof.proofType));
-      metrics.recordGossipPublished(proof.proofType);
-      for (const l of publishedListeners) l(proof, payload);
+      timeline.mark(toHex(proof.newPayloadRequestRoot), "proved");
+      await signAndPublish(proof, payload);
     },
   });
   opened.push(() => proofService.close());
+
+  async function signAndPublish(proof: StoredProof, payload: PayloadRecord): Promise<void> {
+    const root = toHex(proof.newPayloadRequestRoot);
+    if (!signer) return;
+    const message = decodeStoredProof(containers, proof.proof, proof.newPayloadRequestRoot);
+    const signed = signer.sign(message, payload.slot);
+    await store.putProof({
+      ...proof,
+      signed: { validatorIndex: signed.validatorIndex, signature: signed.signature },
+    });
+    timeline.mark(root, "signed");
+    if (p2p) await p2p.publishProof(signed);
+    if (config.beacon.submitProofs && signed.message.beaconBlockRoot?.some((b) => b !== 0)) {
+      // Beside a Lighthouse/Prysm node that gossips proofs itself; a refusal costs only this copy.
+      beacon
+        .submitExecutionProofs([signed], signal)
+        .catch((e: unknown) =>
+          logger.warn(
+            { err: errorMessage(e), proofType: proof.proofType },
+            "beacon node refused our execution proof",
+          ),
+        );
+    }
+    timeline.proofPublished(root, proofTypes.nameOf(proof.proofType));
+    metrics.recordGossipPublished(proof.proofType);
+    for (const l of publishedListeners) l(proof, payload);
+  }
+
+  /**
+   * Our proofs stored but never signed (a crash between the two, or a node that ran without its key):
+   * requestProofs skips stored proofs, so a block handed over again gets them signed here.
+   */
+  async function signStoredUnsigned(root: Uint8Array): Promise<void> {
+    if (!signer) return;
+    const payload = await store.getPayload(root);
+    if (!payload) return;
+    for (const type of provedTypes) {
+      const proof = await store.getProof(root, type);
+      if (proof?.source !== "local" || proof.signed) continue;
+      try {
+        await signAndPublish(proof, payload);
+      } catch (e) {
+        logger.warn({ err: errorMessage(e), proofType: type }, "could not sign a stored proof");
+      }
+    }
+  }
   proofService.subscribe((event) => {
     if (event.type === "proof_failure") {
       timeline.proofFailed(
@@ -403,7 +426,10 @@ async function startNodeOrThrow(
         }
         p2p?.onPayloadKnown(event.root, event.blockRoot);
         // Resolving late keeps the follower's resume slot below this block until its proofs are durable.
-        if (requested) await proofService.whenSettled(requested, provedTypes);
+        if (requested) {
+          await proofService.whenSettled(requested, provedTypes);
+          await signStoredUnsigned(requested);
+        }
         return;
       }
       case "reorg":
@@ -592,6 +618,7 @@ function backendOpts(
   chainConfig: () => GethChainConfig | undefined,
   presetChainId: number | undefined,
   profile: SpecProfile,
+  node: { config: EproofConfig; dataDir: string },
 ): BackendOpts {
   switch (b.kind) {
     case "cpu":
@@ -627,6 +654,15 @@ function backendOpts(
         table,
         proveTimeoutMs: b.timeoutMs,
       };
+    case "sp1":
+      return sp1BackendOpts(b, {
+        table,
+        network: node.config.network,
+        dataDir: node.dataDir,
+        chainId: BigInt(presetChainId ?? chainConfig()?.chainId ?? 1),
+        profile,
+        backends: node.config.proving.backends,
+      });
   }
 }
 

@@ -48,7 +48,7 @@ export const gpusCommand: CommandModule<object, GpusArgs> = {
     const urls = [...args.endpoint];
     if (args.config) {
       for (const b of loadConfig({ file: args.config }).proving.backends)
-        if (b.kind !== "cpu") urls.push(b.url);
+        if (b.kind === "ere" || b.kind === "zkboost") urls.push(b.url);
     }
     let gpus: GpuSample[] = [];
     let gpuError: string | undefined;
