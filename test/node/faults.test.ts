@@ -49,10 +49,10 @@ describe("eproof daemon under faults (real HTTP, real data dir, real restarts)",
       p2p: { enabled: false },
       api: { port: 0 },
     });
-  const start = async (dataDir: string) => {
+  const start = async (dataDir: string, signs = true) => {
     node = await startNode(config(dataDir), {
       logger: process.env.DAEMON_TEST_LOG ? createLogger({ level: "debug" }) : silentLogger(),
-      signingKey: { secretKey: interopSecretKey(0), validatorIndex: 0 },
+      signingKey: signs ? { secretKey: interopSecretKey(0), validatorIndex: 0 } : undefined,
     });
     return node;
   };
@@ -181,5 +181,38 @@ describe("eproof daemon under faults (real HTTP, real data dir, real restarts)",
     ]);
     expect(proof && toHex(proof.newPayloadRequestRoot)).toBe(toHex(root));
     expect((await again.store.getProof(root, CPU_PROOF_TYPE_ID))?.signed?.validatorIndex).toBe(0);
+  }, 60_000);
+
+  it("a proof stored but never signed is signed and published when its block is handed over again", async () => {
+    const dataDir = freshDir();
+    // Without a key the node proves and stores but cannot sign: the state a crash between the
+    // store write and the signature leaves behind.
+    const n = await start(dataDir, false);
+    await n.ready;
+    await chain.waitForConnections(1);
+    chain.sendHead(chain.headRoot);
+    let stored: StoredProof | undefined;
+    for (let i = 0; i < 1000 && !stored; i++) {
+      stored = await n.store.getProof(root, CPU_PROOF_TYPE_ID);
+      if (!stored) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(stored?.signed).toBeUndefined();
+    await stop();
+    rmSync(join(dataDir, "last-slot"), { force: true }); // the block is handed over again
+
+    const again = await start(dataDir);
+    const published = new Promise<StoredProof>((resolve) => again.onPublished((p) => resolve(p)));
+    await again.ready;
+    await chain.waitForConnections(1);
+    chain.sendHead(chain.headRoot);
+    const proof = await Promise.race([
+      published,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 20_000)),
+    ]);
+    expect(proof && toHex(proof.newPayloadRequestRoot)).toBe(toHex(root));
+    const after = await again.store.getProof(root, CPU_PROOF_TYPE_ID);
+    expect(after?.signed?.validatorIndex).toBe(0);
+    // The same proof bytes, now signed: nothing was proved twice.
+    expect(toHex(after?.proof ?? new Uint8Array())).toBe(toHex(stored?.proof ?? new Uint8Array()));
   }, 60_000);
 });
