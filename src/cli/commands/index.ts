@@ -7,6 +7,7 @@ import { planCommand } from "./plan.ts";
 import { runCommand } from "./run.ts";
 import { sszCommand } from "./ssz.ts";
 import { statelessCommand } from "./stateless.ts";
+import { verifyCommand } from "./verify.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types
 export const commands: CommandModule<any, any>[] = [
@@ -17,4 +18,5 @@ export const commands: CommandModule<any, any>[] = [
   gpusCommand,
   gpuCommand,
   statelessCommand,
+  verifyCommand,
 ];
