@@ -1,6 +1,18 @@
 // Stateless validation speed on real Hoodi blocks, against the same blocks run statefully by
-// @ethereumjs, and the CPU proof type's size and verify time.
-import { readFileSync } from "node:fs";
+// @ethereumjs and against today's engine on stock @ethereumjs (issue 16), and the CPU proof type's
+// size and verify time.
+import { execFileSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createMPT } from "@ethereumjs/mpt";
 import { Caches } from "@ethereumjs/statemanager";
 import { ValueEncoding } from "@ethereumjs/util";
@@ -10,15 +22,127 @@ import { encodeStatelessInput, schemaIdForFork } from "../src/spec/stateless.ts"
 import { HOODI_CHAIN_CONFIG } from "../src/stateless/common.ts";
 import { proveReexec, verifyReexec } from "../src/stateless/cpuProof.ts";
 import { createFastVM } from "../src/stateless/crypto.ts";
-import { validateStateless, validateStatelessBlock, witnessHeaders } from "../src/stateless/engine.ts";
+import {
+  type BlockPhases,
+  validateStateless,
+  validateStatelessBlock,
+  witnessHeaders,
+} from "../src/stateless/engine.ts";
 import { type BlockWithWitness, readEthrexCache } from "../src/stateless/fixtureFiles.ts";
 import { nprFromBlock } from "../src/stateless/payloadBlock.ts";
 import { WitnessHeaderChain, WitnessNodeDb, WitnessStateManager } from "../src/stateless/witnessState.ts";
 import { type BenchFigure, medianMs } from "./figure.ts";
 
 const HOODI = new URL("../../shared/fixtures/hoodi/", import.meta.url).pathname;
+const ROOT = new URL("../", import.meta.url).pathname;
 const RUNS = 5;
 const WARMUP = 1;
+/** Side-by-side rounds: each runs the stock engine and ours in fresh processes, alternately. */
+const ROUNDS = 2;
+
+/**
+ * "Stock" is the engine as it was before issue 16 (this commit's src/) on unpatched @ethereumjs
+ * 10.1.3: a copy of node_modules/@ethereumjs with patches/ reversed, beside that src/, in a directory
+ * whose node_modules links every other package to ours. Built once per machine.
+ */
+const STOCK_COMMIT = "9d2b3f98166f743f0f0f342aeb2054318b14a6e4";
+
+/**
+ * Times validateStatelessBlock on one Hoodi block, each run on a fresh decode of the block and witness
+ * (as a new block arrives); prints {"ms": median, "gas"}. Argument: the src/ directory to load.
+ */
+const CHILD_SCRIPT = `import { readFileSync } from "node:fs";
+const [src, which, runs, warmup] = process.argv.slice(2);
+const engine = await import(src + "/stateless/engine.ts");
+const files = await import(src + "/stateless/fixtureFiles.ts");
+const common = await import(src + "/stateless/common.ts");
+const hoodi = ${JSON.stringify(HOODI)};
+const json = which === "1265656" ? JSON.parse(readFileSync(hoodi + "1265656-ethrex-replay-cache.json", "utf8")) : undefined;
+const load = () => json ? files.readEthrexCache(json, "1265656")[0] : files.readGethBlockPair(hoodi + "1151683-block.rlp", common.HOODI_CHAIN_CONFIG);
+const opts = { unprovenAccountsAbsent: which === "1151683" };
+const n = Number(runs) + Number(warmup);
+const copies = Array.from({ length: n }, load);
+const times = [];
+let gas = 0n;
+for (const [i, b] of copies.entries()) {
+  const t0 = performance.now();
+  const v = await engine.validateStatelessBlock(b.block, b.witness, b.common, opts);
+  const ms = performance.now() - t0;
+  if (!v.valid) throw new Error("block " + which + " does not validate: " + v.reason);
+  gas = v.gasUsed;
+  if (i >= Number(warmup)) times.push(ms);
+}
+times.sort((a, b) => a - b);
+process.stdout.write(JSON.stringify({ ms: times[Math.floor(times.length / 2)], gas: gas.toString() }));
+`;
+
+function stockDir(): string {
+  const dir = join(tmpdir(), `eproof-stock-${STOCK_COMMIT.slice(0, 12)}`);
+  const patches = readdirSync(join(ROOT, "patches")).filter((f) => f.endsWith(".patch"));
+  const stamp = join(dir, `.ready-${patches.join(",")}`);
+  if (existsSync(stamp)) return dir;
+  mkdirSync(join(dir, "node_modules"), { recursive: true });
+  for (const entry of readdirSync(join(ROOT, "node_modules"))) {
+    const target = join(dir, "node_modules", entry);
+    if (entry === "@ethereumjs" || entry.startsWith(".") || existsSync(target)) continue;
+    symlinkSync(join(ROOT, "node_modules", entry), target);
+  }
+  const ethjs = join(dir, "node_modules", "@ethereumjs");
+  if (!existsSync(ethjs)) {
+    cpSync(join(ROOT, "node_modules", "@ethereumjs"), ethjs, { recursive: true, dereference: true });
+    for (const p of patches) {
+      // The patch paths are node_modules/@ethereumjs/…, relative to `dir` as to the repository.
+      execFileSync("patch", ["-R", "-p1", "-s", "-d", dir], {
+        input: readFileSync(join(ROOT, "patches", p)),
+      });
+    }
+  }
+  if (!existsSync(join(dir, "src"))) {
+    const tar = execFileSync("git", ["-C", ROOT, "archive", "--format=tar", STOCK_COMMIT, "src"], {
+      maxBuffer: 1 << 28,
+    });
+    execFileSync("tar", ["-x", "-C", dir], { input: tar });
+  }
+  writeFileSync(join(dir, "child.ts"), CHILD_SCRIPT);
+  writeFileSync(stamp, "");
+  return dir;
+}
+
+function childRun(dir: string, src: string, which: string): { ms: number; gas: bigint } {
+  const out = execFileSync(
+    process.execPath,
+    [join(dir, "child.ts"), src, which, String(RUNS), String(WARMUP)],
+    {
+      encoding: "utf8",
+      maxBuffer: 1 << 24,
+    },
+  );
+  const r = JSON.parse(out) as { ms: number; gas: string };
+  return { ms: r.ms, gas: BigInt(r.gas) };
+}
+
+interface SideBySide {
+  mgasPerS: number;
+  stockMgasPerS: number;
+  speedup: number;
+}
+
+/** Stock and ours in alternating fresh processes, ROUNDS times; the medians' best of each. */
+function sideBySide(dir: string, which: string): SideBySide {
+  let ours = Number.POSITIVE_INFINITY;
+  let stock = Number.POSITIVE_INFINITY;
+  let gas = 0n;
+  for (let r = 0; r < ROUNDS; r++) {
+    const s = childRun(dir, join(dir, "src"), which);
+    const o = childRun(dir, join(ROOT, "src"), which);
+    if (s.gas !== o.gas) throw new Error(`${which}: stock used ${s.gas} gas, ours ${o.gas}`);
+    gas = o.gas;
+    stock = Math.min(stock, s.ms);
+    ours = Math.min(ours, o.ms);
+  }
+  const mgas = (ms: number) => Number(gas) / 1e6 / (ms / 1000);
+  return { mgasPerS: mgas(ours), stockMgasPerS: mgas(stock), speedup: stock / ours };
+}
 
 /**
  * Stateful baseline: @ethereumjs runBlock with the state manager's caches on (as a full node runs it),
@@ -90,6 +214,26 @@ export async function run(): Promise<BenchFigure[]> {
     if (check.gasUsed > largest.gas) largest = { gas: check.gasUsed, ms };
   }
 
+  // Where the time goes in ours (in this process, one fresh copy per run, medians per phase).
+  const nextPhased = copies(0);
+  const phaseRuns: BlockPhases[] = [];
+  for (let r = 0; r < RUNS + WARMUP; r++) {
+    const c = nextPhased();
+    const phases: BlockPhases = { setupMs: 0, txMs: 0, stateReadMs: 0, postMs: 0, flatHits: 0 };
+    const v = await validateStatelessBlock(c.block, c.witness, c.common, { phases });
+    if (!v.valid) throw new Error(`phases: ${v.reason}`);
+    if (r >= WARMUP) phaseRuns.push(phases);
+  }
+  const phaseMedian = (pick: (p: BlockPhases) => number) => {
+    const xs = phaseRuns.map(pick).sort((a, b) => a - b);
+    return xs[Math.floor(xs.length / 2)] ?? Number.NaN;
+  };
+
+  // Side by side with the stock engine, in fresh processes (the same script loads either src/).
+  const dir = stockDir();
+  const big1265656 = sideBySide(dir, "1265656");
+  const small1151683 = sideBySide(dir, "1151683");
+
   // End to end for the largest block: NPR + witness in, result out (block rebuilt from the payload).
   const big = blocks[0];
   if (!big) throw new Error("no Hoodi block");
@@ -131,6 +275,22 @@ export async function run(): Promise<BenchFigure[]> {
       unit: "Mgas/s",
       target: "≥ 30",
     },
+    {
+      name: "stateless.mgas_per_s.1265656",
+      value: big1265656.mgasPerS,
+      unit: "Mgas/s",
+      target: "≥ 30 (fresh process, best of rounds)",
+    },
+    { name: "stateless.stock_mgas_per_s.1265656", value: big1265656.stockMgasPerS, unit: "Mgas/s" },
+    { name: "stateless.speedup_vs_stock.1265656", value: big1265656.speedup, unit: "x", target: "≥ 2.0" },
+    { name: "stateless.mgas_per_s.1151683", value: small1151683.mgasPerS, unit: "Mgas/s" },
+    { name: "stateless.stock_mgas_per_s.1151683", value: small1151683.stockMgasPerS, unit: "Mgas/s" },
+    { name: "stateless.speedup_vs_stock.1151683", value: small1151683.speedup, unit: "x" },
+    { name: "stateless.phase.setup_ms", value: phaseMedian((p) => p.setupMs), unit: "ms" },
+    { name: "stateless.phase.transactions_ms", value: phaseMedian((p) => p.txMs), unit: "ms" },
+    { name: "stateless.phase.state_reads_ms", value: phaseMedian((p) => p.stateReadMs), unit: "ms" },
+    { name: "stateless.phase.post_block_ms", value: phaseMedian((p) => p.postMs), unit: "ms" },
+    { name: "stateless.phase.flat_hits", value: phaseMedian((p) => p.flatHits), unit: "reads" },
     { name: "stateless.ratio_vs_stateful", value: statefulMs / statelessMs, unit: "x", target: "≥ 0.8" },
     { name: "stateless.largest_block_ms", value: e2eMs, unit: "ms" },
     { name: "stateless.peak_rss_mb", value: process.resourceUsage().maxRSS / 1024, unit: "MB" },

@@ -18,6 +18,7 @@ import {
 import { errorMessage } from "../util/errors.ts";
 import { commonFromGethConfig, type GethChainConfig } from "./common.ts";
 import { createFastVM, keccak256 } from "./crypto.ts";
+import { flattenWitness } from "./flatState.ts";
 import { blobHashesOf, blockFromPayload, payloadView } from "./payloadBlock.ts";
 import { checkPublicKeys } from "./publicKeys.ts";
 import {
@@ -61,6 +62,45 @@ export interface BlockCheckOptions {
   publicKeys?: Uint8Array[];
   /** geth's witness rule (see WitnessStateManager); never for proofs, only for geth ExtWitness files. */
   unprovenAccountsAbsent?: boolean;
+  /** Filled with where the time went when given (bench and profiling; costs a little when on). */
+  phases?: BlockPhases;
+}
+
+/** Wall time of one block's re-execution by phase, in ms. */
+export interface BlockPhases {
+  /** Header checks, witness decoding (trie and flat maps), VM creation, pre-transaction system calls. */
+  setupMs: number;
+  /** First transaction's start to the last one's end. */
+  txMs: number;
+  /** Of those, time inside state reads (getAccount/getStorage/getCode from the EVM and VM). */
+  stateReadMs: number;
+  /** After the last transaction: withdrawals, requests, the state-root update, receipts. */
+  postMs: number;
+  /** First reads answered by the flat witness maps. */
+  flatHits: number;
+}
+
+type Reader = (this: WitnessStateManager, ...args: never[]) => Promise<unknown>;
+
+/** Wraps the state manager's read methods to sum their time (outermost calls inside transactions). */
+function timeStateReads(sm: WitnessStateManager, phases: BlockPhases): void {
+  let depth = 0;
+  const self = sm as unknown as Record<string, Reader>;
+  for (const name of ["getAccount", "getStorage", "getCode"]) {
+    const original = self[name];
+    if (!original) continue;
+    self[name] = async function (this: WitnessStateManager, ...args: never[]) {
+      if (depth > 0 || !sm.inTransaction) return original.apply(this, args);
+      depth++;
+      const t0 = performance.now();
+      try {
+        return await original.apply(this, args);
+      } finally {
+        phases.stateReadMs += performance.now() - t0;
+        depth--;
+      }
+    };
+  }
 }
 
 class Invalid extends Error {}
@@ -190,6 +230,7 @@ export async function validateStatelessBlock(
   commonIn: Common,
   opts: BlockCheckOptions = {},
 ): Promise<BlockVerdict> {
+  const tStart = performance.now();
   const common = commonIn.copy();
   common.setHardforkBy({ blockNumber: block.header.number, timestamp: block.header.timestamp });
   let stateManager: WitnessStateManager | undefined;
@@ -203,21 +244,42 @@ export async function validateStatelessBlock(
 
     const db = WitnessNodeDb.fromWitness(witness.state, witness.codes);
     const trie = await trieOver(db, parent.stateRoot, common);
-    // Caches on: first reads still go to the witness trie; writes meet it at the block's flush.
+    // Caches on: first reads of proven keys come from the flat maps, the rest from the witness trie;
+    // writes meet the trie at the block's flush.
+    const flat = flattenWitness(parent.stateRoot, (key) => db.peek(key));
     const sm = new WitnessStateManager(trie, common, SYSTEM_ADDRESS, insertBeforeDeleteCaches(), {
       unprovenAccountsAbsent: opts.unprovenAccountsAbsent === true,
+      flat,
+      codeLookup: (key) => db.peek(key),
+      nodeDb: db,
     });
     stateManager = sm;
     const chain = new WitnessHeaderChain(headers.map((h) => ({ number: h.number, hash: h.hash() })));
     const vm = await createFastVM({ common, stateManager: sm, blockchain: chain });
+    const phases = opts.phases;
+    let tFirstTx: number | undefined;
+    let tLastTx: number | undefined;
+    if (phases) timeStateReads(sm, phases);
     vm.events.on("beforeTx", () => {
       sm.inTransaction = true;
+      if (phases) tFirstTx ??= performance.now();
     });
     vm.events.on("afterTx", () => {
       sm.inTransaction = false;
+      if (phases) tLastTx = performance.now();
     });
+    const tRun = performance.now();
     const result = await runBlock(vm, { block, skipHeaderValidation: true, setHardfork: false });
     sm.assertShadowUnchanged();
+    if (phases) {
+      const tEnd = performance.now();
+      const firstTx = tFirstTx ?? tRun;
+      const lastTx = tLastTx ?? firstTx;
+      phases.setupMs += firstTx - tStart;
+      phases.txMs += lastTx - firstTx;
+      phases.postMs += tEnd - lastTx;
+      phases.flatHits += sm.flatHits;
+    }
     const verdict: BlockVerdict = { valid: true, gasUsed: result.gasUsed };
     if (sm.unprovenAbsent?.size) verdict.assumedAbsent = [...sm.unprovenAbsent];
     return verdict;

@@ -7,16 +7,22 @@ import { createMPT, type MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
 import { Caches, MerkleStateManager } from "@ethereumjs/statemanager";
 import {
-  type Account,
+  Account,
   type Address,
   type BatchDBOp,
   bytesToHex,
   bytesToUnprefixedHex,
+  concatBytes,
+  createAccountFromRLP,
+  createAddressFromString,
   type DB,
   unpadBytes,
+  unprefixedHexToBytes,
   ValueEncoding,
 } from "@ethereumjs/util";
 import { keccak256 } from "./crypto.ts";
+import type { FlatWitnessState } from "./flatState.ts";
+import { batchUpdate, type TrieWrite } from "./sparseTrie.ts";
 import { installTrieNodeCache } from "./trieNodeCache.ts";
 
 export type WitnessPart = "node" | "code" | "header";
@@ -49,6 +55,7 @@ export function findMissingWitness(e: unknown): MissingWitnessError | undefined 
 
 /** The statemanager stores code under 'c' ‖ code hash in the trie's database (prefixCodeHashes). */
 const CODE_PREFIX_HEX = "63";
+const CODE_PREFIX = Uint8Array.of(0x63);
 const EMPTY_TRIE_ROOT_HEX = "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421";
 
 export function codeDbKey(codeHash: Uint8Array): string {
@@ -73,6 +80,14 @@ export class WitnessNodeDb implements DB<string, string | Uint8Array> {
   }
   get size(): number {
     return this.map.size;
+  }
+  /** The node or code stored under `key`, or undefined (never throws; for the flat decoding). */
+  peek(key: string): Uint8Array | undefined {
+    return this.map.get(key);
+  }
+  /** Stores a node under its hash (unprefixed hex), synchronously (the batched root update). */
+  set(key: string, value: Uint8Array): void {
+    this.map.set(key, value);
   }
   async get(key: string): Promise<Uint8Array | undefined> {
     const v = this.map.get(key);
@@ -179,6 +194,17 @@ export class WitnessStateManager extends DeferredStorageStateManager {
    * read is reported. Writes still need the path.
    */
   readonly unprovenAbsent: Set<string> | undefined;
+  /**
+   * The witness decoded into flat maps (see flatState.ts), answering first reads of proven accounts
+   * and slots while the account trie is still at the pre-state root; everything else (proofs of
+   * absence, gaps, reads after the end-of-block flush) goes to the strict trie as before.
+   */
+  private readonly flat: FlatWitnessState | undefined;
+  private readonly codeLookup: ((key: string) => Uint8Array | undefined) | undefined;
+  /** When set, the end-of-block flush is one batched update per trie over these nodes (sparseTrie.ts). */
+  private readonly nodeDb: WitnessNodeDb | undefined;
+  /** First reads answered from the flat maps (for tests and the bench). */
+  flatHits = 0;
 
   /** Validation passes `insertBeforeDeleteCaches()`; without caches every read and write meets the trie. */
   constructor(
@@ -186,10 +212,20 @@ export class WitnessStateManager extends DeferredStorageStateManager {
     common: Common,
     systemAddress: bigint,
     caches?: Caches,
-    opts: { unprovenAccountsAbsent?: boolean } = {},
+    opts: {
+      unprovenAccountsAbsent?: boolean;
+      flat?: FlatWitnessState;
+      codeLookup?: (key: string) => Uint8Array | undefined;
+      /** The trie's node store: the flush then updates each trie once (sorted, inserts first). */
+      nodeDb?: WitnessNodeDb;
+    } = {},
   ) {
     super(caches ? { trie, common, caches } : { trie, common });
     this.systemAddressHex = `0x${systemAddress.toString(16).padStart(40, "0")}`;
+    // The flat maps only make sense with caches: a read answered from them must be remembered there.
+    this.flat = caches ? opts.flat : undefined;
+    this.codeLookup = caches ? opts.codeLookup : undefined;
+    this.nodeDb = caches ? opts.nodeDb : undefined;
     if (opts.unprovenAccountsAbsent) {
       const absent = new Set<string>();
       this.unprovenAbsent = absent;
@@ -206,8 +242,23 @@ export class WitnessStateManager extends DeferredStorageStateManager {
     return !this.inTransaction && address.toString() === this.systemAddressHex;
   }
 
+  /** True while the account trie is at the root the flat maps were decoded from. */
+  private flatCurrent(flat: FlatWitnessState): boolean {
+    return bytesToUnprefixedHex(this._trie.root()) === flat.stateRootHex;
+  }
+
   override async getAccount(address: Address): Promise<Account | undefined> {
     if (this.shadow.active && address.toString() === this.systemAddressHex) return this.shadow.account;
+    const flat = this.flat;
+    const cache = this._caches?.account;
+    if (flat && cache && cache.get(address) === undefined && this.flatCurrent(flat)) {
+      const rlp = flat.accounts.get(bytesToUnprefixedHex(keccak256(address.bytes)));
+      if (rlp) {
+        this.flatHits++;
+        cache.put(address, createAccountFromRLP(rlp));
+        return createAccountFromRLP(rlp);
+      }
+    }
     try {
       return await super.getAccount(address);
     } catch (e) {
@@ -226,6 +277,39 @@ export class WitnessStateManager extends DeferredStorageStateManager {
       }
       throw e;
     }
+  }
+
+  override async getStorage(address: Address, key: Uint8Array): Promise<Uint8Array> {
+    const flat = this.flat;
+    const cache = this._caches?.storage;
+    if (flat && cache && key.length === 32 && cache.get(address, key) === undefined) {
+      // Slots are keyed by the storage root they were proven under: the account's root changes only
+      // at the flush (or to empty when its storage is cleared), and then this simply misses.
+      const account = await this.getAccount(address);
+      const slots = account ? flat.storage.get(bytesToUnprefixedHex(account.storageRoot)) : undefined;
+      const value = slots?.get(bytesToUnprefixedHex(keccak256(key)));
+      if (value) {
+        this.flatHits++;
+        cache.put(address, key, value);
+        return RLP.decode(value) as Uint8Array;
+      }
+    }
+    return super.getStorage(address, key);
+  }
+
+  override async getCode(address: Address): Promise<Uint8Array> {
+    const lookup = this.codeLookup;
+    const cache = this._caches?.code;
+    if (lookup && cache && cache.get(address) === undefined) {
+      const account = await this.getAccount(address);
+      const code = account?.isContract() ? lookup(codeDbKey(account.codeHash)) : undefined;
+      if (code) {
+        this.flatHits++;
+        cache.put(address, code);
+        return code;
+      }
+    }
+    return super.getCode(address);
   }
 
   override async putAccount(address: Address, account: Account | undefined): Promise<void> {
@@ -260,6 +344,60 @@ export class WitnessStateManager extends DeferredStorageStateManager {
     this._storageTries[bytesToUnprefixedHex(address.bytes)] = storageTrie;
     account.storageRoot = storageTrie.root();
     await this.putAccount(address, account);
+  }
+
+  /**
+   * The end-of-block flush as the base class does it (code, then storage, then accounts, each write
+   * meeting the trie), except that each storage trie and the account trie take all their writes in
+   * one batched update: sorted, inserts and updates before deletions, each changed node hashed once.
+   */
+  override async flush(): Promise<void> {
+    const caches = this._caches;
+    const nodeDb = this.nodeDb;
+    if (!caches || !nodeDb) return super.flush();
+    const lookup = (key: string) => nodeDb.peek(key);
+    const store = (key: string, value: Uint8Array) => nodeDb.set(key, value);
+    for (const [addressHex, elem] of caches.code?.flush() ?? []) {
+      const code = elem.code;
+      if (code === undefined) continue;
+      const codeHash = keccak256(code);
+      await this._getCodeDB().put(concatBytes(CODE_PREFIX, codeHash), code);
+      const address = createAddressFromString(`0x${addressHex}`);
+      if ((await this.getAccount(address)) === undefined) await this.putAccount(address, new Account());
+      await this.modifyAccountFields(address, { codeHash });
+    }
+    const byAddress = new Map<string, TrieWrite[]>();
+    for (const [addressHex, keyHex, value] of caches.storage?.flush() ?? []) {
+      const decoded = RLP.decode(value ?? new Uint8Array(0)) as Uint8Array;
+      const write: TrieWrite = {
+        keyHex: bytesToUnprefixedHex(keccak256(unprefixedHexToBytes(keyHex))),
+        value: decoded.length > 0 ? RLP.encode(decoded) : undefined,
+      };
+      const list = byAddress.get(addressHex);
+      if (list) list.push(write);
+      else byAddress.set(addressHex, [write]);
+    }
+    for (const [addressHex, writes] of byAddress) {
+      const address = createAddressFromString(`0x${addressHex}`);
+      const account = await this.getAccount(address);
+      if (!account) continue;
+      const storageTrie = this._getStorageTrie(address, account);
+      storageTrie.root(batchUpdate(storageTrie.root(), writes, lookup, store));
+      this._storageTries[addressHex] = storageTrie;
+      account.storageRoot = storageTrie.root();
+      await this.putAccount(address, account);
+    }
+    const accountWrites: TrieWrite[] = [];
+    for (const [addressHex, elem] of caches.account?.flush() ?? []) {
+      // An account read as absent without proof (geth's rule) is deleted as a no-op, as before.
+      if (elem.accountRLP === undefined && this.unprovenAbsent?.has(`0x${addressHex}`)) continue;
+      accountWrites.push({
+        keyHex: bytesToUnprefixedHex(keccak256(unprefixedHexToBytes(addressHex))),
+        value: elem.accountRLP,
+      });
+    }
+    if (accountWrites.length > 0)
+      this._trie.root(batchUpdate(this._trie.root(), accountWrites, lookup, store));
   }
 
   /** True when an unproven system account was written and not restored (the witness needed it). */
