@@ -3,6 +3,7 @@
 import type { ForkchoiceNotification } from "../api/options.ts";
 import type { PayloadWitnessSink } from "../execution/engineWitness.ts";
 import type { ProofService } from "../proving/interface.ts";
+import type { SpecProfile } from "../spec/profile.ts";
 import type { ProofStore } from "../store/interface.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -98,4 +99,6 @@ export interface GatewayModules {
   onForkchoiceUpdated?: (fcu: ForkchoiceNotification) => void | Promise<void>;
   /** Receives the witnesses of engine_newPayloadWithWitnessV5 answers (e.g. an EngineWitnessCache). */
   payloadWitness?: PayloadWitnessSink;
+  /** The spec profile proofs are made under: which NPR root they are about (default: the default profile). */
+  profile?: SpecProfile;
 }

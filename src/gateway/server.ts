@@ -2,6 +2,8 @@
 // proofs. JWT-authenticated JSON-RPC on POST /, /health unauthenticated; binds 127.0.0.1.
 import { getHealth } from "../api/health.ts";
 import { HttpServer } from "../http/server.ts";
+import { payloadRequestRoot } from "../spec/payloadRoot.ts";
+import { getProfile } from "../spec/profile.ts";
 import { systemClock } from "../util/clock.ts";
 import { EproofError } from "../util/errors.ts";
 import { HeadIndex } from "./headIndex.ts";
@@ -38,6 +40,7 @@ export function createGateway(opts: Partial<GatewayOpts>, modules: GatewayModule
   }
   const clock = modules.clock ?? systemClock;
   let secret: Uint8Array | undefined = o.jwtSecret;
+  const profile = modules.profile ?? getProfile();
   const http = new HttpServer(
     { host: o.host, port: o.port, maxBodyBytes: o.maxBodyBytes, corsOrigins: o.corsOrigins, name: "gateway" },
     { logger: modules.logger },
@@ -55,6 +58,7 @@ export function createGateway(opts: Partial<GatewayOpts>, modules: GatewayModule
     metrics: modules.metrics,
     signal: modules.signal,
     onForkchoiceUpdated: modules.onForkchoiceUpdated,
+    payloadRoot: (npr) => payloadRequestRoot(npr, profile),
   };
   http.route(
     "POST",

@@ -345,6 +345,7 @@ async function startNodeOrThrow(
       clock,
       signal,
       payloadWitness: engineWitnesses,
+      profile,
     });
     gatewayPort = (await gateway.start()).port;
     opened.push(() => gateway?.stop());

@@ -8,6 +8,7 @@ import { parseJwtSecret, signJwt } from "../../src/gateway/jwt.ts";
 import type { GatewayOpts, NewPayloadVerdict } from "../../src/gateway/options.ts";
 import { createGateway, type Gateway } from "../../src/gateway/server.ts";
 import { nprRoot } from "../../src/spec/newPayloadRequest.ts";
+import { executionNprRoot } from "../../src/spec/stateless.ts";
 import { fromHex, toHex } from "../../src/util/hex.ts";
 import { silentLogger } from "../../src/util/logger.ts";
 import { fixtureNpr, NPR_ROOT } from "../api/support/harness.ts";
@@ -189,6 +190,25 @@ describe("engine_newPayload, proofs-only", () => {
     const v1 = { ...(params[0] as Record<string, unknown>) };
     delete v1.withdrawals;
     expect((await rpc(r, "engine_newPayloadV2", [v1])).result).toMatchObject({ status: "SYNCING" });
+  });
+
+  it("judges a V5 (Gloas) payload by the root its proofs are about: the guests' execution-layer root", async () => {
+    const r = await start({ mode: "proofs-only" });
+    const gloas = ssz.gloas.NewPayloadRequest.defaultValue();
+    gloas.executionPayload.blockHash = new Uint8Array(32).fill(0x9a);
+    const npr = { fork: "gloas" as const, value: gloas };
+    const elRoot = executionNprRoot(npr);
+    expect(toHex(elRoot)).not.toBe(toHex(nprRoot(npr)));
+    const { method, params } = engineParamsFromNpr(npr);
+    expect((await rpc(r, method, params)).result).toMatchObject({ status: "SYNCING" });
+    await expect.poll(() => r.real.service.isKnownPayload(elRoot)).toBe(true);
+    // A proof about the consensus-form root does not count; one about the guests' root does.
+    await r.real.gossip(elRoot, 5, 3, true);
+    expect((await rpc(r, method, params)).result).toEqual({
+      status: "VALID",
+      latestValidHash: `0x${"9a".repeat(32)}`,
+      validationError: null,
+    });
   });
 
   it("answers -32602 for malformed payload params", async () => {

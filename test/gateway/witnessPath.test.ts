@@ -17,8 +17,9 @@ import { parseJwtSecret, signJwt } from "../../src/gateway/jwt.ts";
 import { WithWitnessProbe } from "../../src/gateway/methods/withWitness.ts";
 import type { GatewayOpts } from "../../src/gateway/options.ts";
 import { createGateway } from "../../src/gateway/server.ts";
-import { type ForkedNewPayloadRequest, nprRoot } from "../../src/spec/newPayloadRequest.ts";
+import type { ForkedNewPayloadRequest } from "../../src/spec/newPayloadRequest.ts";
 import type { ExecutionWitnessValue } from "../../src/spec/stateless.ts";
+import { executionNprRoot } from "../../src/spec/stateless.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { toHex } from "../../src/util/hex.ts";
 import { silentLogger } from "../../src/util/logger.ts";
@@ -245,7 +246,8 @@ describe("engine_newPayloadV5 → engine_newPayloadWithWitnessV5", () => {
       const r = await start({ mode });
       const npr = gloasNpr(10);
       r.el.replies.set(ENGINE_WITNESS_METHOD, { result: { ...status("VALID", 10), witness: WITNESS_HEX } });
-      await r.real.gossip(nprRoot(npr), 5, 1, true);
+      // Proofs of a Gloas payload are about the guests' (execution-layer) root.
+      await r.real.gossip(executionNprRoot(npr), 5, 1, true);
       const { params } = engineParamsFromNpr(npr);
       expect((await r.call(V5, params)).result).toStrictEqual(status("VALID", 10));
       // The mirrored call is the witness call, sent once.

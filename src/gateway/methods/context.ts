@@ -2,6 +2,7 @@
 
 import type { ForkchoiceNotification } from "../../api/options.ts";
 import type { ProofService } from "../../proving/interface.ts";
+import type { ForkedNewPayloadRequest } from "../../spec/newPayloadRequest.ts";
 import type { ProofStore } from "../../store/interface.ts";
 import { errorMessage } from "../../util/errors.ts";
 import type { Logger } from "../../util/logger.ts";
@@ -31,6 +32,8 @@ export interface MethodContext {
   onForkchoiceUpdated?: (fcu: ForkchoiceNotification) => void | Promise<void>;
   /** Set with an upstream and a witness sink: engine_newPayloadV5 goes up as the witness variant. */
   witness?: EngineWitnessPath;
+  /** The root proofs of this payload are about (the profile's form: the guests' for Gloas). */
+  payloadRoot: (npr: ForkedNewPayloadRequest) => Uint8Array;
 }
 
 /** Forwards the call upstream; an unreachable upstream is an RpcError, an upstream error is passed through. */

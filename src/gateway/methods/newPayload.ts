@@ -2,7 +2,7 @@
 // the budget); otherwise SYNCING (proofs-only) or the upstream execution client's own answer
 // (proofs-or-el). A missing proof never makes a payload INVALID. V5 payloads go upstream as
 // engine_newPayloadWithWitnessV5 when a witness sink is wired (see withWitness.ts).
-import { type ForkedNewPayloadRequest, nprRoot } from "../../spec/newPayloadRequest.ts";
+import type { ForkedNewPayloadRequest } from "../../spec/newPayloadRequest.ts";
 import { errorMessage } from "../../util/errors.ts";
 import { toHex } from "../../util/hex.ts";
 import {
@@ -39,7 +39,7 @@ export async function newPayload(ctx: MethodContext, req: JsonRpcRequest): Promi
   let blockHash: Uint8Array | undefined;
   try {
     npr = nprFromEngineParams(version, req.params);
-    root = nprRoot(npr);
+    root = ctx.payloadRoot(npr);
     blockHash = npr.value.executionPayload.blockHash;
   } catch (e) {
     if (e instanceof InvalidEngineParams) {
