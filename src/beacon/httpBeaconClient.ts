@@ -9,6 +9,7 @@ import type { Clock } from "../util/clock.ts";
 import { EproofError, errorMessage } from "../util/errors.ts";
 import { fromHex } from "../util/hex.ts";
 import { redactUrl } from "../util/logger.ts";
+import { joinUrl } from "../util/url.ts";
 import { blockRootOf, type DecodedBlock, decodeSignedBlockJson, decodeSignedBlockSsz } from "./blockToNpr.ts";
 import { startDeadline } from "./deadline.ts";
 import type {
@@ -140,8 +141,17 @@ export class HttpBeaconClient implements BeaconClient {
     return redactUrl(this.base);
   }
 
+  /** An API path on the configured base, which may carry a path and a query (an API key). */
+  private urlOf(path: string): string {
+    try {
+      return joinUrl(this.base, path);
+    } catch {
+      throw new EproofError("BAD_CONFIG", `beacon URL is not a valid URL: ${redactUrl(this.base)}`);
+    }
+  }
+
   private async get(path: string, accept: string, signal?: AbortSignal): Promise<RawResponse> {
-    const url = `${this.base}${path}`;
+    const url = this.urlOf(path);
     const deadline = startDeadline(this.clock, this.opts.requestTimeoutMs, signal);
     try {
       const res = await request(url, { method: "GET", headers: { accept }, signal: deadline.signal });
@@ -166,7 +176,7 @@ export class HttpBeaconClient implements BeaconClient {
   }
 
   private parseJson<T>(path: string, res: RawResponse, schema: z.ZodType<T>): T {
-    const url = `${this.base}${path}`;
+    const url = this.urlOf(path);
     if (res.status !== 200) {
       const text = Buffer.from(res.body).toString("utf8").slice(0, 200);
       throw new UpstreamError(
@@ -268,7 +278,7 @@ export class HttpBeaconClient implements BeaconClient {
   /** SSZ is asked for first; nodes that answer JSON anyway (e.g. old Lodestar) are decoded from JSON. */
   async getBlock(blockId: string | number, signal?: AbortSignal): Promise<FetchedBlock | undefined> {
     const path = `/eth/v2/beacon/blocks/${blockId}`;
-    const url = `${this.base}${path}`;
+    const url = this.urlOf(path);
     const res = await this.get(path, "application/octet-stream;q=1,application/json;q=0.9", signal);
     if (res.status === 404) return undefined;
     let decoded: DecodedBlock;
@@ -402,7 +412,7 @@ export class HttpBeaconClient implements BeaconClient {
       );
     }
     const body = encodeEnvelopeList(envelopes, this.containers);
-    const { url, authorization } = splitCredentials(`${this.base}${EXECUTION_PROOFS_PATH}`);
+    const { url, authorization } = splitCredentials(this.urlOf(EXECUTION_PROOFS_PATH));
     const where = redactUrl(url);
     const headers: Record<string, string> = {
       "content-type": "application/octet-stream",

@@ -2,6 +2,7 @@
 // with a shared 32-byte secret read from a hex file; `iat` is required and must lie within
 // ±60 s of now; any other algorithm (including "none") is refused.
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { EproofError, errorMessage } from "../util/errors.ts";
 
@@ -19,6 +20,21 @@ export async function readJwtSecret(path: string): Promise<Uint8Array> {
   return parseJwtSecret(text, path);
 }
 
+/**
+ * The same, synchronously (the node reads the execution client's secret while it wires modules).
+ * Errors name the file and what is wrong with it, never its content.
+ */
+export function readJwtSecretSync(path: string): Uint8Array {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new EproofError("BAD_CONFIG", `cannot read JWT secret file ${path}: ${errorMessage(e)}`);
+  }
+  return parseJwtSecret(text, `JWT secret file ${path}`);
+}
+
+/** Parses the secret; an error says what the text lacks without quoting any of it. */
 export function parseJwtSecret(text: string, source = "JWT secret"): Uint8Array {
   const hex = text.trim().replace(/^0x/i, "");
   if (!/^[0-9a-fA-F]*$/.test(hex) || hex.length !== JWT_SECRET_BYTES * 2) {

@@ -10,11 +10,29 @@ export interface LoadedKey {
 }
 
 export async function loadKeystore(keystorePath: string, passwordPath: string): Promise<LoadedKey> {
-  let keystore: Keystore;
+  let text: string;
   try {
-    keystore = Keystore.parse(await readFile(keystorePath, "utf8"));
+    text = await readFile(keystorePath, "utf8");
   } catch (e) {
     throw new EproofError("KEYSTORE", `cannot read keystore ${keystorePath}: ${errorMessage(e)}`);
+  }
+  // JSON.parse quotes the start of its input in its message: for a password file given as the
+  // keystore that would print the password, so its message is never passed on.
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new EproofError("KEYSTORE", `keystore ${keystorePath} is not JSON (is it the password file?)`);
+  }
+  let keystore: Keystore;
+  try {
+    // Schema errors name fields and rules (instance path + ajv message), never the file's values.
+    keystore = Keystore.fromObject(json);
+  } catch (e) {
+    throw new EproofError(
+      "KEYSTORE",
+      `keystore ${keystorePath} is not an EIP-2335 keystore: ${errorMessage(e)}`,
+    );
   }
   let password: string;
   try {

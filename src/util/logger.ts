@@ -33,16 +33,5 @@ export function silentLogger(): Logger {
   return pino({ level: "silent" });
 }
 
-/** Strips user:password from a URL before it reaches a log line. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = "";
-      u.password = "";
-    }
-    return u.toString().replace(/\/$/, "");
-  } catch {
-    return "<invalid url>";
-  }
-}
+/** URLs in log lines: without credentials, path keys or query values (see ./url.ts). */
+export { redactUrl } from "./url.ts";
