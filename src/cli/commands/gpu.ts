@@ -3,17 +3,22 @@ import { writeFileSync } from "node:fs";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
   buildCompose,
+  buildVerifyOnlyCompose,
   type ComposeLayout,
   defaultComposeOptions,
   renderCompose,
+  renderVerifyOnlyCompose,
+  type VerifierServer,
 } from "../../fleet/compose.ts";
 import { gpuRefSchema, ZKVMS, type Zkvm } from "../../fleet/config.ts";
 import { queryGpus } from "../../fleet/sampler.ts";
 import { EproofError, errorMessage } from "../../util/errors.ts";
 
 interface ComposeArgs {
-  zkvm: Zkvm;
-  elf: string;
+  zkvm?: Zkvm;
+  elf?: string;
+  "verify-only": boolean;
+  "verifier-elf": string[];
   gpus?: string;
   layout: ComposeLayout;
   "ere-version": string;
@@ -41,11 +46,26 @@ const composeCommand: CommandModule<object, ComposeArgs> = {
     "Write a Docker compose file: one ere-server per GPU, or a ZisK cluster (coordinator + a worker per GPU)",
   builder: (y: Argv) =>
     y
-      .option("zkvm", { choices: ZKVMS, demandOption: true, describe: "zkVM of the ere-server image" })
+      .option("zkvm", {
+        choices: ZKVMS,
+        describe: "zkVM of the ere-server image (required unless --verify-only)",
+      })
       .option("elf", {
         type: "string",
-        demandOption: true,
-        describe: "Host path of the guest ELF (one ELF = one proof type)",
+        describe: "Host path of the guest ELF (one ELF = one proof type; required unless --verify-only)",
+      })
+      .option("verify-only", {
+        type: "boolean",
+        default: false,
+        describe:
+          "Write CPU ere-servers (no GPU) that only verify, one per --verifier-elf, for a validator without a GPU; SP1 types are left out (eproof verifies them in process)",
+      })
+      .option("verifier-elf", {
+        type: "string",
+        array: true,
+        default: [],
+        describe:
+          "With --verify-only: <proof-type>=<host path of its guest ELF>, e.g. reth-zisk=/elfs/reth-zisk.elf (repeatable)",
       })
       .option("gpus", {
         type: "string",
@@ -83,6 +103,10 @@ const composeCommand: CommandModule<object, ComposeArgs> = {
         describe: "Path of nvidia-smi, used when --gpus is not given",
       }) as unknown as Argv<ComposeArgs>,
   handler: async (args: ArgumentsCamelCase<ComposeArgs>) => {
+    if (args["verify-only"]) return writeVerifyOnly(args);
+    if (!args.zkvm || !args.elf) {
+      throw new EproofError("BAD_USAGE", "gpu compose needs --zkvm and --elf (or --verify-only)");
+    }
     let gpus: Array<number | string>;
     if (args.gpus) gpus = parseGpuList(args.gpus);
     else {
@@ -118,6 +142,50 @@ const composeCommand: CommandModule<object, ComposeArgs> = {
     );
   },
 };
+
+function parseVerifierElf(pair: string): VerifierServer {
+  const at = pair.indexOf("=");
+  if (at <= 0 || at === pair.length - 1) {
+    throw new EproofError("BAD_USAGE", `--verifier-elf "${pair}" is not <proof-type>=<path>`);
+  }
+  return { proofType: pair.slice(0, at), elfPath: pair.slice(at + 1) };
+}
+
+function writeOut(out: string | undefined, text: string, summary: string): void {
+  if (!out) {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    writeFileSync(out, text);
+  } catch (e) {
+    throw new EproofError("BAD_INPUT", `cannot write ${out}: ${errorMessage(e)}`);
+  }
+  process.stdout.write(`wrote ${out}: ${summary}\n`);
+}
+
+function writeVerifyOnly(args: ArgumentsCamelCase<ComposeArgs>): void {
+  if (args.gpus !== undefined || args.elf !== undefined) {
+    throw new EproofError(
+      "BAD_USAGE",
+      "--verify-only takes --verifier-elf <proof-type>=<path>, not --gpus/--elf",
+    );
+  }
+  const image = args.image;
+  const doc = buildVerifyOnlyCompose({
+    servers: args["verifier-elf"].map(parseVerifierElf),
+    ereVersion: args["ere-version"],
+    image: image ? () => image : undefined,
+    basePort: args["base-port"],
+    bindAddress: args.bind,
+    warmupSeconds: args.warmup,
+  });
+  const summary = [
+    ...doc.endpoints.map((e, i) => `${e.service} → ${e.url} (${doc.proofTypes[i] ?? "?"})`),
+    ...(doc.inProcess.length > 0 ? [`in process: ${doc.inProcess.join(", ")}`] : []),
+  ].join(", ");
+  writeOut(args.out, renderVerifyOnlyCompose(doc), summary);
+}
 
 export const gpuCommand: CommandModule = {
   command: "gpu <command>",
