@@ -267,8 +267,8 @@ class EproofP2p implements P2pService {
     const chunks =
       req.kind === "range"
         ? await this.reqresp.requestByRange(peer, {
-            startSlot: req.startSlot,
-            count: req.count,
+            startSlot: BigInt(req.startSlot),
+            count: BigInt(req.count),
             proofTypes: [...(req.proofTypes ?? [])],
           })
         : await this.reqresp.requestByRoot(

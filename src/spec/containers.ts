@@ -20,6 +20,7 @@ import {
 import { ssz } from "@lodestar/types";
 import { EproofError } from "../util/errors.ts";
 import { getProfile, MAX_EXECUTION_PROOFS_PER_PAYLOAD, type SpecProfile } from "./profile.ts";
+import { SafeUintNum64Type } from "./uint64.ts";
 
 /** MAX_REQUEST_BLOCKS_DENEB from the consensus specs (bounds req/resp lists). */
 export const MAX_REQUEST_BLOCKS_DENEB = 128;
@@ -43,13 +44,18 @@ export const ExecutionProofsByRootRequest = new ListCompositeType(
   },
 );
 
+// u64 fields (issue 18, defect 8): a peer may name any start slot or count, so the range request keeps
+// them exact as bigint; a head slot and a validator index above 2^53 cannot exist and are refused at decode.
+const ValidatorIndex = new SafeUintNum64Type("ValidatorIndex");
+const HeadSlot = new SafeUintNum64Type("Slot");
+
 export const ExecutionProofsByRangeRequest = new ContainerType(
-  { startSlot: ssz.Slot, count: ssz.UintNum64, proofTypes: ProofTypes },
+  { startSlot: ssz.UintBn64, count: ssz.UintBn64, proofTypes: ProofTypes },
   { typeName: "ExecutionProofsByRangeRequest", jsonCase: "eth2" },
 );
 
 export const ExecutionProofStatus = new ContainerType(
-  { blockRoot: ssz.Root, slot: ssz.Slot, proofTypes: ProofTypes },
+  { blockRoot: ssz.Root, slot: HeadSlot, proofTypes: ProofTypes },
   { typeName: "ExecutionProofStatus", jsonCase: "eth2" },
 );
 
@@ -155,7 +161,7 @@ function proofForm(profile: SpecProfile, ProofData: ProofDataType): ProofContain
     { typeName: "ExecutionProof", jsonCase: "eth2" },
   );
   const SignedExecutionProof = new ContainerType(
-    { message: ExecutionProof, validatorIndex: ssz.ValidatorIndex, signature: ssz.BLSSignature },
+    { message: ExecutionProof, validatorIndex: ValidatorIndex, signature: ssz.BLSSignature },
     { typeName: "SignedExecutionProof", jsonCase: "eth2" },
   );
   // Fixed part (offset + type + public input) + validator index + signature + the largest proof.
@@ -176,7 +182,7 @@ export function envelopeTypes(ProofData: ProofDataType) {
     { typeName: "ExecutionProofEnvelope", jsonCase: "eth2" },
   );
   const SignedExecutionProofEnvelope = new ContainerType(
-    { message: ExecutionProofEnvelope, validatorIndex: ssz.ValidatorIndex, signature: ssz.BLSSignature },
+    { message: ExecutionProofEnvelope, validatorIndex: ValidatorIndex, signature: ssz.BLSSignature },
     { typeName: "SignedExecutionProofEnvelope", jsonCase: "eth2" },
   );
   return { ExecutionProofEnvelope, SignedExecutionProofEnvelope };

@@ -1,6 +1,7 @@
 // The Engine API NewPayloadRequest per fork, from @lodestar/types (never hand-written), and its root.
 import { ssz } from "@lodestar/types";
 import { EproofError, errorMessage } from "../util/errors.ts";
+import { assertExactNumbers } from "./uint64.ts";
 
 // Capella has no versioned hashes or parent root: @lodestar/types defines its NPR as {executionPayload}.
 // eproof accepts it so pre-Deneb devnets (Lodestar 1.5.1) can be proved end to end.
@@ -53,11 +54,15 @@ export function nprType(fork: string): NprType {
 }
 
 export function decodeNpr(fork: NprFork, bytes: Uint8Array): ForkedNewPayloadRequest {
+  let value: NewPayloadRequest;
   try {
-    return { fork, value: nprType(fork).deserialize(bytes) as NewPayloadRequest };
+    value = nprType(fork).deserialize(bytes) as NewPayloadRequest;
   } catch (e) {
     throw new EproofError("SSZ_DECODE", `not a ${fork} NewPayloadRequest: ${errorMessage(e)}`);
   }
+  // @lodestar/types reads timestamp, gas and indices as numbers: one above 2^53 would change the root.
+  assertExactNumbers(value, `${fork} NewPayloadRequest`);
+  return { fork, value };
 }
 
 /**
@@ -69,7 +74,8 @@ export function decodeNprAnyFork(bytes: Uint8Array): ForkedNewPayloadRequest {
   for (const fork of ["gloas", "fulu", "deneb", "capella"] as const) {
     try {
       const value = nprType(fork).deserialize(bytes) as NewPayloadRequest;
-      // A round trip guards against a lenient decode into the wrong shape.
+      // A round trip guards against a lenient decode into the wrong shape and against u64 numbers
+      // above 2^53 (which re-encode to a neighbour).
       if (Buffer.compare(nprType(fork).serialize(value as never), bytes) === 0) return { fork, value };
       errors.push(`${fork}: re-encoding differs`);
     } catch (e) {

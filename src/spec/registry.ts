@@ -100,8 +100,9 @@ export function decodeNamed(
   if (fork !== undefined && !type.forked) {
     throw new EproofError("BAD_USAGE", `--fork does not apply to ${name}, which is the same in every fork`);
   }
+  let decoded: DecodedSsz;
   try {
-    return type.decode(bytes, fork, profile);
+    decoded = type.decode(bytes, fork, profile);
   } catch (e) {
     if (e instanceof EproofError) throw e;
     throw new EproofError(
@@ -109,6 +110,15 @@ export function decodeNamed(
       `${bytes.length} bytes are not a valid ${name}${fork ? ` (${fork})` : ""}: ${errorMessage(e)}`,
     );
   }
+  // Canonical round trip: a value that writes other bytes back (a u64 above 2^53 read as a number) would
+  // report a root that is not the root of the input.
+  if (Buffer.compare(decoded.reencoded, bytes) !== 0) {
+    throw new EproofError(
+      "SSZ_DECODE",
+      `${bytes.length} bytes do not decode exactly as ${name}${fork ? ` (${fork})` : ""}: re-encoding gives other bytes (a u64 above 2^53?)`,
+    );
+  }
+  return decoded;
 }
 
 export type { NamedType };

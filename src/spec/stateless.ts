@@ -50,6 +50,7 @@ import {
   nprType,
 } from "./newPayloadRequest.ts";
 import type { StatelessRevisionName } from "./profile.ts";
+import { assertExactNumbers, SafeUintNum64Type } from "./uint64.ts";
 
 export type { StatelessRevisionName };
 
@@ -72,7 +73,8 @@ export type StatelessSchemaId = (typeof STATELESS_SCHEMA_IDS)[number];
 
 export const PUBLIC_KEY_BYTES = 65;
 
-const u64 = new UintNumberType(8);
+// Exact or refused: a u64 above 2^53 read as a number would change the NPR root (issue 18, defect 8).
+const u64 = new SafeUintNum64Type("uint64");
 const u256 = new UintBigintType(32);
 const bytes32 = new ByteVectorType(32);
 const bytes20 = new ByteVectorType(20);
@@ -552,6 +554,7 @@ export function decodeStatelessInput(
     const fork = clForkOfSchema(id);
     if (fork === undefined) throw unknownSchema(id);
     const v = clInput(fork).deserialize(body);
+    assertExactNumbers(v.newPayloadRequest, `${fork} NewPayloadRequest`);
     return {
       schemaId: id,
       value: {

@@ -61,14 +61,14 @@ describe("req/resp server", () => {
   it("answers InvalidRequest (1) to malformed framing and to count = 0", async () => {
     const garbage = await ask("execution_proofs_by_range", Uint8Array.of(20, 1, 2, 3, 4, 5));
     expect(garbage[0]?.code).toBe(1);
-    const zero = ExecutionProofsByRangeRequest.serialize({ startSlot: 0, count: 0, proofTypes: [] });
+    const zero = ExecutionProofsByRangeRequest.serialize({ startSlot: 0n, count: 0n, proofTypes: [] });
     const res = await ask("execution_proofs_by_range", encodePayload(zero));
     expect(res[0]?.code).toBe(1);
   });
 
   it("rate-limits a peer with ResourceUnavailable (3)", { timeout: 20_000 }, async () => {
     const req = encodePayload(
-      ExecutionProofsByRangeRequest.serialize({ startSlot: 0, count: 4, proofTypes: [] }),
+      ExecutionProofsByRangeRequest.serialize({ startSlot: 0n, count: 4n, proofTypes: [] }),
     );
     const codes: number[] = [];
     for (let i = 0; i < 6; i++) {

@@ -97,7 +97,7 @@ describe("EIP-8025 containers per spec profile", () => {
     expect(ExecutionProofsByRootRequest.deserialize(ExecutionProofsByRootRequest.serialize(req))).toEqual(
       req,
     );
-    const range = { startSlot: 100, count: 64, proofTypes: [6] };
+    const range = { startSlot: 100n, count: 64n, proofTypes: [6] };
     expect(ExecutionProofsByRangeRequest.deserialize(ExecutionProofsByRangeRequest.serialize(range))).toEqual(
       range,
     );

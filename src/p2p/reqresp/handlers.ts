@@ -41,20 +41,22 @@ export async function serveByRange(
   req: ExecutionProofsByRangeRequestValue,
   deps: ServeDeps,
 ): Promise<SignedExecutionProof[]> {
-  if (req.count === 0 || req.count > MAX_RANGE_COUNT) {
+  // start_slot and count are exact u64 (bigint): compared before narrowing, so 2^60 + 1 is not 2^60.
+  if (req.count === 0n || req.count > BigInt(MAX_RANGE_COUNT)) {
     throw new ReqRespError(RESP_INVALID_REQUEST, `count must be 1..${MAX_RANGE_COUNT}`);
   }
   const finalized = deps.chain.finalizedSlot();
   const current = deps.chain.currentSlot();
-  if (req.startSlot < finalized) {
+  if (req.startSlot < BigInt(finalized)) {
     throw new ReqRespError(
       RESP_RESOURCE_UNAVAILABLE,
       `proofs before finalized slot ${finalized} are not served`,
     );
   }
-  if (req.startSlot > current) return [];
-  const count = Math.min(req.count, current - req.startSlot + 1);
-  const stored = await deps.store.proofsBySlotRange(req.startSlot, count, req.proofTypes);
+  if (req.startSlot > BigInt(current)) return [];
+  const startSlot = Number(req.startSlot);
+  const count = Math.min(Number(req.count), current - startSlot + 1);
+  const stored = await deps.store.proofsBySlotRange(startSlot, count, req.proofTypes);
   const wanted = typeFilter(req.proofTypes);
   const out: SignedExecutionProof[] = [];
   for (const s of stored) {
