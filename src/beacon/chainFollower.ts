@@ -56,6 +56,12 @@ const FOLLOWED_TOPICS: readonly BeaconTopic[] = [
   "execution_payload",
 ];
 
+/**
+ * The follower reconnects to a beacon node that came back within this (jitter included): missed blocks
+ * are walked and proved from the reconnect on, so a long backoff would be lost proving time.
+ */
+export const FOLLOWER_RECONNECT_MAX_MS = 4_000;
+
 function field(obj: unknown, name: string): string | undefined {
   if (typeof obj !== "object" || obj === null) return undefined;
   const v = (obj as Record<string, unknown>)[name];
@@ -87,7 +93,7 @@ export class ChainFollower {
   private readonly baseUrl: string;
 
   constructor(opts: Partial<ChainFollowerOpts> & { baseUrl: string }, modules: ChainFollowerModules) {
-    this.opts = { ...defaultChainFollowerOpts, ...opts };
+    this.opts = { ...defaultChainFollowerOpts, reconnectMaxMs: FOLLOWER_RECONNECT_MAX_MS, ...opts };
     this.baseUrl = opts.baseUrl;
     this.m = modules;
   }
@@ -311,6 +317,19 @@ export class ChainFollower {
     // An event about a block we already follow (late or out of order): not a reorg.
     if (this.isAncestorOfTip(headKey)) return;
 
+    if (
+      this.tracked.size === 0 &&
+      this.lastProcessedSlot !== undefined &&
+      head.slot < this.lastProcessedSlot
+    ) {
+      // Nothing at or below the resume slot would ever be proved: a new chain behind the same data dir,
+      // or a beacon node still syncing. Say so, and follow from this head.
+      this.m.logger.warn(
+        { resumeSlot: this.lastProcessedSlot, headSlot: head.slot, head: headKey },
+        "the saved resume slot is beyond the beacon node's head (a new chain, or a node still syncing); following from the head",
+      );
+      this.lastProcessedSlot = undefined;
+    }
     const branch: BlockHeaderInfo[] = [];
     let cursor: BlockHeaderInfo | undefined = head;
     let join: { key: string; slot: number } | undefined;

@@ -60,6 +60,16 @@ export interface ProofServiceOpts {
   maxKnownPayloads: number;
   /** Run the type's verifier on a freshly made proof before storing it as verified. */
   verifyLocalProofs: boolean;
+  /**
+   * A chain block whose witness fetch failed (execution client down, syncing, timing out) is fetched
+   * again after a backoff: from this delay, doubling, at most `witnessRetryDeadlineMaxMs` apart while
+   * the block is within its deadline window and `witnessRetryMaxMs` after it, until it is proved,
+   * orphaned, finalized, or has been retried for `witnessRetryForMs`.
+   */
+  witnessRetryInitialMs: number;
+  witnessRetryDeadlineMaxMs: number;
+  witnessRetryMaxMs: number;
+  witnessRetryForMs: number;
 }
 
 export const defaultProofServiceOpts: ProofServiceOpts = {
@@ -67,6 +77,10 @@ export const defaultProofServiceOpts: ProofServiceOpts = {
   recentEventsLimit: 1024,
   maxKnownPayloads: 8192,
   verifyLocalProofs: true,
+  witnessRetryInitialMs: 250,
+  witnessRetryDeadlineMaxMs: 1_000,
+  witnessRetryMaxMs: 3_000,
+  witnessRetryForMs: 3_600_000,
 };
 
 export interface ProofServiceModules {
@@ -99,6 +113,13 @@ interface PayloadState {
   inputBytes?: Uint8Array;
   witnessAbort: AbortController;
   dropped: boolean;
+  /**
+   * When the scheduler counts this payload as seen: the first sighting, or later when its work could
+   * only start later (a retried witness, a payload stored before a restart); staleness counts from it.
+   */
+  scheduleFrom: number;
+  /** Witness retries of a chain block (see ProofServiceOpts.witnessRetry*). */
+  retry?: { attempt: number; since: number; timer?: AbortController; types: readonly number[] };
 }
 
 interface RunningAttempt {
@@ -157,6 +178,8 @@ export class DefaultProofService implements ProofService {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private wake: { at: number; abort: AbortController } | undefined;
   private closed = false;
+  /** The highest slot pruneBefore was given (finality): blocks below it are not retried. */
+  private finalizedSlot: number | undefined;
 
   constructor(modules: ProofServiceModules) {
     this.m = modules;
@@ -238,6 +261,8 @@ export class DefaultProofService implements ProofService {
       pending: new Set(),
       witnessAbort: new AbortController(),
       dropped: false,
+      // A payload stored by an earlier run (a restart) is worked on from this sighting.
+      scheduleFrom: stored ? Math.max(stored.seenAt, meta.seenAt ?? this.m.clock.now()) : effective.seenAt,
     };
     this.payloads.set(rootHex, state);
     return state;
@@ -367,6 +392,9 @@ export class DefaultProofService implements ProofService {
 
   private statelessInput(state: PayloadState): Promise<Uint8Array> {
     if (state.input) return state.input;
+    // A retry after a timed-out fetch gets a fresh signal (the timeout aborted the previous one).
+    if (state.witnessAbort.signal.aborted && !state.dropped && !this.closed)
+      state.witnessAbort = new AbortController();
     const { record } = state;
     const meta: PayloadMeta = {
       slot: record.slot,
@@ -416,20 +444,30 @@ export class DefaultProofService implements ProofService {
       if (needsInput) await this.statelessInput(state);
       else state.inputBytes ??= new Uint8Array(0);
     } catch (e) {
-      // A failed fetch is retried by the next request for this payload.
       state.input = undefined;
+      // A chain block is fetched again after a backoff (the execution client may be down for a while).
+      if (this.retryWitness(state, proofTypes, e)) return;
       const msg = `witness for ${rootHex} unavailable: ${errorMessage(e)}`;
       for (const t of proofTypes) this.fail(state, t, classifyFailure(e, "witness"), msg);
       return;
     }
     if (state.dropped || this.closed) return;
+    if (state.retry) {
+      this.m.logger.info(
+        { root: rootHex, slot: state.record.slot, attempts: state.retry.attempt + 1 },
+        "witness fetched after retrying",
+      );
+      state.retry = undefined;
+      // Its work could not start before now: not stale for the scheduler.
+      state.scheduleFrom = Math.max(state.scheduleFrom, this.m.clock.now());
+    }
     for (const t of proofTypes) {
       const d = this.m.clock.now();
       const decision = this.scheduler.submit({
         rootHex,
         proofType: t,
         gasUsed: state.gasUsed,
-        seenAt: state.record.seenAt,
+        seenAt: state.scheduleFrom,
       });
       if (decision.kind === "rejected") this.fail(state, t, decision.reason, decision.error);
       else if (decision.kind === "scheduled") {
@@ -440,6 +478,51 @@ export class DefaultProofService implements ProofService {
       }
     }
     this.pump();
+  }
+
+  /**
+   * Schedules another witness fetch for a chain block (one with a block root) that is not finalized,
+   * orphaned or given up on; returns false when the failure is final. The jobs stay open meanwhile, so
+   * the follower's hold on the block (whenSettled) lasts until the retried block settles.
+   */
+  private retryWitness(state: PayloadState, proofTypes: readonly number[], e: unknown): boolean {
+    const { record } = state;
+    if (this.closed || state.dropped || isZero(record.blockRoot)) return false;
+    if (this.finalizedSlot !== undefined && record.slot < this.finalizedSlot) return false;
+    const now = this.m.clock.now();
+    const retry = state.retry ?? { attempt: 0, since: now, types: proofTypes };
+    if (now - retry.since > this.opts.witnessRetryForMs) return false;
+    const inWindow = now < record.seenAt + this.schedulerOpts.deadlineMs;
+    const cap = inWindow ? this.opts.witnessRetryDeadlineMaxMs : this.opts.witnessRetryMaxMs;
+    const delay = Math.min(cap, this.opts.witnessRetryInitialMs * 2 ** Math.min(retry.attempt, 20));
+    const timer = new AbortController();
+    retry.timer = timer;
+    retry.types = proofTypes;
+    state.retry = retry;
+    const log = { root: toHex(record.newPayloadRequestRoot), slot: record.slot, err: errorMessage(e) };
+    if (retry.attempt === 0)
+      this.m.logger.warn({ ...log, retryInMs: delay }, "witness fetch failed; retrying");
+    else
+      this.m.logger.debug({ ...log, attempt: retry.attempt, retryInMs: delay }, "witness fetch failed again");
+    this.m.clock.sleep(delay, timer.signal).then(
+      () => {
+        if (state.retry !== retry || this.closed || state.dropped) return;
+        retry.attempt++;
+        retry.timer = undefined;
+        this.runPayload(state, proofTypes).catch((err: unknown) => {
+          this.m.logger.error({ root: log.root, err: errorMessage(err) }, "proof pipeline crashed");
+          for (const t of proofTypes) this.fail(state, t, "internal_error", errorMessage(err));
+        });
+      },
+      () => {},
+    );
+    return true;
+  }
+
+  /** Stops retrying the witness of a payload (orphaned, finalized, closed). */
+  private stopRetry(state: PayloadState): void {
+    state.retry?.timer?.abort();
+    state.retry = undefined;
   }
 
   // ---- dispatching ----------------------------------------------------------------------------
@@ -854,6 +937,7 @@ export class DefaultProofService implements ProofService {
     const state = this.payloads.get(rootHex);
     if (state) {
       state.dropped = true;
+      this.stopRetry(state);
       state.witnessAbort.abort(new EproofError("INTERNAL", "payload orphaned"));
     }
     const { cancel, dropped } = this.scheduler.dropPayload(rootHex);
@@ -871,7 +955,17 @@ export class DefaultProofService implements ProofService {
 
   /** Finality: deletes payloads and proofs below `slot`; returns how many proofs went. */
   async pruneBefore(slot: number): Promise<number> {
+    if (this.finalizedSlot === undefined || slot > this.finalizedSlot) this.finalizedSlot = slot;
     for (const [hex, s] of this.known) if (s < slot) this.known.delete(hex);
+    // A block still waiting for its witness is finalized unproved: its jobs settle as failed.
+    for (const state of [...this.payloads.values()]) {
+      const retry = state.retry;
+      if (!retry || state.record.slot >= slot) continue;
+      this.stopRetry(state);
+      for (const t of retry.types)
+        if (state.pending.has(t))
+          this.fail(state, t, "witness_timeout", "finalized before its witness could be fetched");
+    }
     return this.m.store.pruneBefore(slot);
   }
 
@@ -943,8 +1037,10 @@ export class DefaultProofService implements ProofService {
     await Promise.all([...this.waiters.values()].flatMap((set) => [...set].map((w) => w.finishNow())));
     this.closed = true;
     this.wake?.abort.abort();
-    for (const state of this.payloads.values())
+    for (const state of this.payloads.values()) {
+      this.stopRetry(state);
       state.witnessAbort.abort(new EproofError("INTERNAL", "proof service closed"));
+    }
     for (const r of this.running.values()) r.abort.abort(new EproofError("INTERNAL", "proof service closed"));
   }
 }

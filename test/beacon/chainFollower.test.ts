@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { ssz } from "@lodestar/types";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChainFollower } from "../../src/beacon/chainFollower.ts";
@@ -15,7 +16,7 @@ import type {
 } from "../../src/beacon/interface.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { fromHex, toHex } from "../../src/util/hex.ts";
-import { silentLogger } from "../../src/util/logger.ts";
+import { createLogger, silentLogger } from "../../src/util/logger.ts";
 import { BeaconTestServer, fuluBlockAround, zkboostNpr } from "./beaconTestServer.ts";
 
 class RecordingMetrics implements ChainMetrics {
@@ -339,5 +340,87 @@ describe("ChainFollower against a Beacon API server", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("ChainFollower recovery defaults (issue 18)", () => {
+  let server: BeaconTestServer;
+  let ctrl: AbortController;
+  let running: Promise<void> | undefined;
+  beforeEach(async () => {
+    server = new BeaconTestServer();
+    await server.start();
+    ctrl = new AbortController();
+  });
+  afterEach(async () => {
+    ctrl.abort();
+    await running;
+    await server.stop();
+  });
+
+  it("reconnects to a beacon node that came back within 5 s, however long it was down (defect 4)", async () => {
+    // A clock whose backoff sleeps are recorded and take 1 ms (the idle watchdog's sleep is kept).
+    const backoffs: number[] = [];
+    const clock = {
+      now: () => 1_700_000_000_000,
+      sleep(ms: number, signal?: AbortSignal): Promise<void> {
+        return new Promise((resolve, reject) => {
+          if (signal?.aborted) return reject(signal.reason);
+          signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+          if (ms >= 60_000) return; // the stream's idle watchdog: ends with its connection
+          backoffs.push(ms);
+          setTimeout(resolve, 1);
+        });
+      },
+    };
+    const metrics = new RecordingMetrics();
+    server.eventsStatus = 503; // down for as many reconnects as the test lets happen
+    const beacon = new HttpBeaconClient(
+      { baseUrl: server.url, requestTimeoutMs: 5000 },
+      { clock: systemClock },
+    );
+    const follower = new ChainFollower(
+      { baseUrl: server.url },
+      { beacon, clock, logger: silentLogger(), metrics, lastSlot: new MemorySlotStore(), random: () => 1 },
+    );
+    running = follower.run(ctrl.signal);
+    await until(() => metrics.reconnects >= 12, "a dozen refused reconnects");
+    expect(Math.max(...backoffs)).toBeLessThanOrEqual(5_000);
+    server.eventsStatus = 200;
+    await until(() => server.streamCount > 0, "the stream back");
+  });
+
+  it("warns and follows the head when the saved resume slot is beyond it (a new chain, defect 9)", async () => {
+    const lines: { level: number; msg: string; resumeSlot?: number }[] = [];
+    const logger = createLogger({
+      level: "warn",
+      destination: new Writable({
+        write(chunk, _enc, done) {
+          lines.push(JSON.parse(String(chunk)));
+          done();
+        },
+      }),
+    });
+    const events: ChainEvent[] = [];
+    const store = new MemorySlotStore(1_000);
+    server.addBlock(fuluBlockAround(npr, 1, npr.parentBeaconBlockRoot));
+    const beacon = new HttpBeaconClient(
+      { baseUrl: server.url, requestTimeoutMs: 5000 },
+      { clock: systemClock },
+    );
+    const follower = new ChainFollower(
+      { baseUrl: server.url, reconnectInitialMs: 5, reconnectMaxMs: 20 },
+      { beacon, clock: systemClock, logger, lastSlot: store, random: () => 0.5 },
+    );
+    follower.on((e) => {
+      events.push(e);
+    });
+    running = follower.run(ctrl.signal);
+    await until(() => events.some((e) => e.type === "payload"), "the head of the new chain proved");
+    expect(events.find((e): e is PayloadEvent => e.type === "payload")?.slot).toBe(1);
+    expect(lines.some((l) => l.resumeSlot === 1_000 && /beyond the beacon node's head/.test(l.msg))).toBe(
+      true,
+    );
+    await until(() => store.slot === 1, "the resume slot rebased");
   });
 });

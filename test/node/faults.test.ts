@@ -87,6 +87,8 @@ describe("eproof daemon under faults (real HTTP, real data dir, real restarts)",
   afterEach(async () => {
     await stop();
     el.hang.delete(WITNESS);
+    el.httpStatus = 200;
+    chain.eventsStatus = 200;
   });
 
   afterAll(async () => {
@@ -214,5 +216,45 @@ describe("eproof daemon under faults (real HTTP, real data dir, real restarts)",
     expect(after?.signed?.validatorIndex).toBe(0);
     // The same proof bytes, now signed: nothing was proved twice.
     expect(toHex(after?.proof ?? new Uint8Array())).toBe(toHex(stored?.proof ?? new Uint8Array()));
+  }, 60_000);
+
+  /** Resolves with the first proof `n` publishes within `ms`, or undefined. */
+  const publishedWithin = (n: EproofNode, ms: number) =>
+    Promise.race([
+      new Promise<StoredProof>((resolve) => n.onPublished((p) => resolve(p))),
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), ms)),
+    ]);
+
+  it("a block seen while the execution client is down is proved once it is back (defect 4)", async () => {
+    const dataDir = freshDir();
+    el.httpStatus = 503; // every JSON-RPC call fails, the chain config and the witness alike
+    const n = await start(dataDir);
+    const published = publishedWithin(n, 30_000);
+    await n.ready;
+    await chain.waitForConnections(1);
+    chain.sendHead(chain.headRoot);
+    const before = el.authHeaders.length;
+    // Several refused witness fetches: the outage outlasts the first attempt and its retries.
+    for (let i = 0; i < 500 && el.authHeaders.length < before + 4; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await n.store.getProof(root, CPU_PROOF_TYPE_ID)).toBeUndefined();
+    el.httpStatus = 200;
+    const proof = await published;
+    expect(proof && toHex(proof.newPayloadRequestRoot)).toBe(toHex(root));
+    expect((await n.store.getProof(root, CPU_PROOF_TYPE_ID))?.signed?.validatorIndex).toBe(0);
+  }, 60_000);
+
+  it("a block produced while the beacon node's event stream is down is proved after it returns", async () => {
+    const dataDir = freshDir();
+    chain.eventsStatus = 503;
+    const n = await start(dataDir);
+    const published = publishedWithin(n, 30_000);
+    await n.ready;
+    const refused = () => chain.requests.filter((p) => p === "/eth/v1/events").length;
+    while (refused() < 3) await new Promise((r) => setTimeout(r, 20));
+    chain.eventsStatus = 200;
+    // No head event is sent: the reconnect itself catches up to the node's head.
+    const proof = await published;
+    expect(proof && toHex(proof.newPayloadRequestRoot)).toBe(toHex(root));
   }, 60_000);
 });

@@ -440,3 +440,90 @@ describe("DefaultProofService with the CPU backend (eproof-reexec) as the only b
     expect((await again.verifyProof(other, CPU, message.proofData)).valid).toBe(false);
   });
 });
+
+describe("witness retries of chain blocks (issue 18, defect 4: blocks lost during an EL outage)", () => {
+  const blockRoot = Uint8Array.from({ length: 32 }, (_, i) => i + 7);
+  const elDown = () => new EproofError("UPSTREAM", "connect ECONNREFUSED 127.0.0.1:8545");
+
+  it("fetches the witness again after a 45 s outage and proves the block (not stale, never failed)", async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    let down = true;
+    const { svc, events } = service([new DigestBackend({ id: "cpu", proofTypes: [CPU], clock })], {
+      clock,
+      witnessProvider: async () => {
+        calls++;
+        if (down) throw elDown();
+        return fixture.statelessInput;
+      },
+    });
+    const requested = await svc.requestProofs(fixture.npr, [CPU], { slot: 10, blockRoot });
+    let settled = false;
+    void svc.whenSettled(requested, [CPU]).then(() => {
+      settled = true;
+    });
+    for (let s = 0; s < 45; s++) {
+      await clock.advance(1_000);
+      await settle(2);
+    }
+    expect(calls).toBeGreaterThan(10); // retried with backoff during the outage
+    expect(settled).toBe(false); // the job stays open: the follower keeps its hold on the block
+    expect(events.filter((e) => e.type === "proof_failure")).toEqual([]);
+    down = false;
+    // Back within a few seconds of the execution client's return.
+    for (let s = 0; s < 40 && !settled; s++) {
+      await clock.advance(100);
+      await settle(2);
+    }
+    expect(settled).toBe(true);
+    expect((await svc.getProof(root, CPU))?.verified).toBe(true);
+    expect(events.filter((e) => e.type === "proof_failure")).toEqual([]);
+  });
+
+  it("stops retrying once the block is finalized, and fails it then (the hold is released)", async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const { svc } = service([new DigestBackend({ id: "cpu", proofTypes: [CPU], clock })], {
+      clock,
+      witnessProvider: async () => {
+        calls++;
+        throw elDown();
+      },
+    });
+    const requested = await svc.requestProofs(fixture.npr, [CPU], { slot: 10, blockRoot });
+    await clock.advance(5_000);
+    await settle(4);
+    const failed = nextEvent(svc, (e) => e.type === "proof_failure");
+    await svc.pruneBefore(11);
+    expect(await failed).toMatchObject({ reason: "witness_timeout" });
+    await svc.whenSettled(requested, [CPU]);
+    const after = calls;
+    await clock.advance(30_000);
+    await settle(4);
+    expect(calls).toBe(after);
+  });
+
+  it("stops retrying an orphaned block, and still fails a payload pushed without a block at once", async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const { svc } = service([new DigestBackend({ id: "cpu", proofTypes: [CPU], clock })], {
+      clock,
+      witnessProvider: async () => {
+        calls++;
+        throw elDown();
+      },
+    });
+    await svc.requestProofs(fixture.npr, [CPU], { slot: 10, blockRoot });
+    await clock.advance(2_000);
+    await settle(4);
+    await svc.dropPayload(root);
+    const after = calls;
+    await clock.advance(30_000);
+    await settle(4);
+    expect(calls).toBe(after);
+    // No block root (the zkboost API): the caller is told at once, as before.
+    const failed = nextEvent(svc, (e) => e.type === "proof_failure" && e.at >= clock.now());
+    await svc.requestProofs(fixture.npr, [CPU]);
+    expect(await failed).toMatchObject({ reason: "witness_timeout" });
+  });
+});
