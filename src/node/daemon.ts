@@ -194,8 +194,12 @@ async function startNodeOrThrow(
       backendOpts(b, proofTypes, () => chainConfig, preset?.chainId, profile, { config, dataDir }),
     );
     backends.push(backend);
+    opened.push(() => backend.close?.());
     if (b.kind === "ere" && b.gpus.length > 0) endpointGpus[backend.id] = b.gpus;
   }
+  // The first backend that verifies a type is asked: in-process SP1 before any ere-server's Verify,
+  // whatever order the config lists them in.
+  backends.sort((a, b) => Number(b.kind === "sp1") - Number(a.kind === "sp1"));
   // GPU telemetry (watts, utilisation, memory, temperature) and energy per proof, when GPUs are attached.
   metrics.setEndpointGpus(endpointGpus);
   const gpuSampler =

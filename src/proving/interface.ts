@@ -64,7 +64,7 @@ export interface VerifyRequest {
 export interface ProvingBackend {
   /** Stable name for logs and metrics, e.g. "ere:gpu0" or "cpu". */
   readonly id: string;
-  readonly kind: "ere" | "zkboost" | "cpu";
+  readonly kind: "ere" | "zkboost" | "cpu" | "sp1";
   capabilities(): BackendCapabilities;
   prove(req: ProveRequest): Promise<ProveResult>;
   verify(req: VerifyRequest): Promise<VerifyResult>;

@@ -84,7 +84,7 @@ export async function verifySp1Proof(
 export class Sp1Backend implements ProvingBackend {
   readonly id: string;
   // Runs on this machine's CPU, in process, like the CPU type; proves nothing.
-  readonly kind = "cpu" as const;
+  readonly kind = "sp1" as const;
   private readonly types: readonly number[];
   private readonly vks: Sp1ProgramVks;
   private readonly profile: SpecProfile;
