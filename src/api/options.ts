@@ -8,6 +8,7 @@ import type { ProofTypeTable } from "../spec/proofTypes.ts";
 import type { ProofStore } from "../store/interface.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import { type ApiChainView, defaultPayloadAdmissionOpts } from "./admission.ts";
 
 export interface ApiOpts {
   host: string;
@@ -24,6 +25,18 @@ export interface ApiOpts {
   /** The k-of-n rule reported by the status API (the gateway's rule). */
   k: number;
   allowedProofTypes: readonly number[];
+  /** Bearer token file for the write endpoints (POST /v1/...); unset: open unless jwtSecretFile. */
+  authTokenFile?: string;
+  /** Hex JWT secret file: the write endpoints accept `Bearer <HS256 JWT with a fresh iat>`. */
+  jwtSecretFile?: string;
+  /** A pushed payload may lie at most this many slots after the wall-clock slot. */
+  maxSlotsAhead: number;
+  /** ...and at most this many before it (and never below the last finality prune). */
+  maxSlotsBehind: number;
+  /** Payloads registered through the API and not yet pruned at finality; more get 429. */
+  maxPendingPayloads: number;
+  /** Their SSZ bytes together; more get 429. */
+  maxPendingBytes: number;
 }
 
 export const defaultApiOpts: ApiOpts = {
@@ -35,6 +48,10 @@ export const defaultApiOpts: ApiOpts = {
   maxSseClients: 64,
   k: 1,
   allowedProofTypes: [],
+  maxSlotsAhead: defaultPayloadAdmissionOpts.maxSlotsAhead,
+  maxSlotsBehind: defaultPayloadAdmissionOpts.maxSlotsBehind,
+  maxPendingPayloads: defaultPayloadAdmissionOpts.maxPayloads,
+  maxPendingBytes: defaultPayloadAdmissionOpts.maxBytes,
 };
 
 /** notify_forkchoice_updated as pushed by a client; the node wires it to pruning. */
@@ -78,6 +95,11 @@ export interface ApiModules {
   metrics?: ApiMetrics;
   clock?: Clock;
   onForkchoiceUpdated?: (fcu: ForkchoiceNotification) => void | Promise<void>;
+  /**
+   * Wall clock and finality of the chain: with it, pushed payloads are admitted only inside the slot
+   * window and up to the pending limits (the node always gives it; without it nothing is bounded).
+   */
+  chain?: ApiChainView;
   /** POST/GET /eth/v1/beacon/execution_proofs; without it GET serves the store and POST is a 501. */
   executionProofs?: ExecutionProofsApiModule;
 }

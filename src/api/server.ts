@@ -5,6 +5,9 @@
 import type { RouteHandler, RouteOpts } from "../http/server.ts";
 import { type HttpMethod, HttpServer } from "../http/server.ts";
 import { proofContainers } from "../spec/containers.ts";
+import { systemClock } from "../util/clock.ts";
+import { PayloadAdmission } from "./admission.ts";
+import { type ApiAuth, loadApiAuth } from "./auth.ts";
 import {
   EXECUTION_PROOFS_ROUTES,
   executionProofsBodyLimit,
@@ -39,6 +42,9 @@ export const API_ROUTES = {
   health: "/health",
 } as const;
 
+/** Largest notify_forkchoice_updated body: three hex hashes in JSON, with room for whitespace. */
+export const FORKCHOICE_BODY_LIMIT = 4096;
+
 export interface ApiServer {
   /** The underlying router: metrics and the dashboard mount their routes here before start(). */
   readonly http: HttpServer;
@@ -61,12 +67,41 @@ export function createApiServer(opts: Partial<ApiOpts>, modules: ApiModules): Ap
     logger: modules.logger,
   });
   const base = { proofService: modules.proofService, proofTypes: modules.proofTypes };
+  const containers = modules.containers ?? proofContainers();
+  // Pushed payloads: the slot window and pending limits, when the node tells us the chain.
+  const admission = modules.chain
+    ? new PayloadAdmission(
+        {
+          maxSlotsAhead: o.maxSlotsAhead,
+          maxSlotsBehind: o.maxSlotsBehind,
+          maxPayloads: o.maxPendingPayloads,
+          maxBytes: o.maxPendingBytes,
+        },
+        modules.chain,
+      )
+    : undefined;
+  const intake = { profile: containers.profile, admission };
+  // Write endpoints (POST /v1/...) take a bearer token or JWT once start() has read the files.
+  let auth: ApiAuth | undefined;
+  const guarded =
+    (handler: RouteHandler): RouteHandler =>
+    (req, res, ctx) => {
+      if (auth) {
+        try {
+          auth.check(req);
+        } catch (e) {
+          res.setHeader("www-authenticate", 'Bearer realm="eproof"');
+          throw e;
+        }
+      }
+      return handler(req, res, ctx);
+    };
   const metrics = modules.metrics;
   const add = (method: HttpMethod, path: string, handler: RouteHandler, routeOpts?: RouteOpts): void => {
     http.route(method, path, metrics ? timed(path, handler, metrics.recordApiRequest) : handler, routeOpts);
   };
 
-  add("POST", API_ROUTES.proofRequests, postExecutionProofRequests(base));
+  add("POST", API_ROUTES.proofRequests, guarded(postExecutionProofRequests({ ...base, ...intake })));
   http.route(
     "GET",
     API_ROUTES.proofRequests,
@@ -82,13 +117,19 @@ export function createApiServer(opts: Partial<ApiOpts>, modules: ApiModules): Ap
     API_ROUTES.proofs,
     getExecutionProofs({ ...base, containers: modules.containers ?? proofContainers() }),
   );
-  add("POST", API_ROUTES.verifications, postExecutionProofVerifications(base));
+  add("POST", API_ROUTES.verifications, guarded(postExecutionProofVerifications(base)));
   add("GET", API_ROUTES.proofTypes, getProofTypes(base));
-  add("POST", API_ROUTES.newPayloadNotifications, postNewPayloadNotifications(base));
+  add(
+    "POST",
+    API_ROUTES.newPayloadNotifications,
+    guarded(postNewPayloadNotifications({ ...base, ...intake })),
+  );
   add(
     "POST",
     API_ROUTES.forkchoiceUpdatedNotifications,
-    postForkchoiceUpdatedNotifications({ onForkchoiceUpdated: modules.onForkchoiceUpdated }),
+    guarded(postForkchoiceUpdatedNotifications({ onForkchoiceUpdated: modules.onForkchoiceUpdated })),
+    // Three 32-byte hashes as JSON.
+    { maxBodyBytes: FORKCHOICE_BODY_LIMIT },
   );
   add(
     "GET",
@@ -97,7 +138,7 @@ export function createApiServer(opts: Partial<ApiOpts>, modules: ApiModules): Ap
   );
   add("GET", API_ROUTES.verifiedHead, getVerifiedHead({ tracker, proofTypes: modules.proofTypes }));
   // Beacon-API execution proofs (Lighthouse's EIP-8025 shape): 501 under profiles without envelopes.
-  const containers = modules.containers ?? proofContainers();
+  // Open: every envelope carries a BLS signature the submitter checks.
   add(
     "POST",
     API_ROUTES.beaconExecutionProofs,
@@ -119,6 +160,7 @@ export function createApiServer(opts: Partial<ApiOpts>, modules: ApiModules): Ap
     http,
     verifiedHead: tracker,
     async start() {
+      auth = await loadApiAuth(o, () => (modules.clock ?? systemClock).now());
       tracker.start();
       const { port } = await http.start();
       return { port };

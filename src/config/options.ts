@@ -58,6 +58,17 @@ const DESCRIPTIONS: Record<string, string> = {
   "api.port": "API port",
   "api.corsOrigins": "origins allowed by CORS (off when empty)",
   "api.maxBodyBytes": "largest request body accepted",
+  "api.authTokenFile":
+    "file holding a bearer token (16+ characters) the write endpoints (POST /v1/...) require as Authorization: Bearer <token>; GETs, /health and the BLS-signed POST /eth/v1/beacon/execution_proofs stay open",
+  "api.jwtSecretFile":
+    "hex JWT secret file (32 bytes): the write endpoints accept Authorization: Bearer <HS256 JWT with an iat within 60 s>, as the Engine API",
+  "api.maxSlotsAhead":
+    "a pushed payload's timestamp may lie at most this many slots after the wall-clock slot (400 beyond)",
+  "api.maxSlotsBehind":
+    "a pushed payload may lie at most this many slots before the wall-clock slot, and never below the last finality prune (400 beyond)",
+  "api.maxPendingPayloads": "payloads pushed through the API that may wait for finality at once (429 beyond)",
+  "api.maxPendingBytes":
+    "SSZ bytes of the payloads pushed through the API that may wait for finality at once (429 beyond)",
   "gateway.enabled": "serve the Engine API gateway a consensus client can use as its execution engine",
   "gateway.host": "gateway listen address",
   "gateway.port": "gateway port",

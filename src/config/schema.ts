@@ -140,6 +140,22 @@ export const configSchema = z
           .int()
           .positive()
           .default(16 * 1024 * 1024),
+        /** Bearer token file for the write endpoints (POST /v1/...); GETs stay open. */
+        authTokenFile: z.string().optional(),
+        /** Hex JWT secret file: the write endpoints also accept an HS256 JWT with a fresh iat. */
+        jwtSecretFile: z.string().optional(),
+        /** Pushed payloads: slots allowed after the wall-clock slot. */
+        maxSlotsAhead: z.number().int().min(0).default(2),
+        /** ...and before it (never below the last finality prune). */
+        maxSlotsBehind: z.number().int().min(0).default(64),
+        /** Payloads registered through the API and not yet pruned at finality. */
+        maxPendingPayloads: z.number().int().positive().default(256),
+        /** Their SSZ bytes together. */
+        maxPendingBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(256 * 1024 * 1024),
       })
       .strict()
       .prefault({}),

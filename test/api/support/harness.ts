@@ -1,5 +1,5 @@
 // Starts the API server over a real LevelDB store and the test ProofService; reads SSE streams.
-import type { ApiMetrics, ApiOpts, ForkchoiceNotification } from "../../../src/api/options.ts";
+import type { ApiMetrics, ApiModules, ApiOpts, ForkchoiceNotification } from "../../../src/api/options.ts";
 import { type ApiServer, createApiServer } from "../../../src/api/server.ts";
 import { decodeNprAnyFork, type ForkedNewPayloadRequest } from "../../../src/spec/newPayloadRequest.ts";
 import { ProofTypeTable } from "../../../src/spec/proofTypes.ts";
@@ -24,7 +24,10 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApi(opts: Partial<ApiOpts> = {}): Promise<ApiHarness> {
+export async function startApi(
+  opts: Partial<ApiOpts> = {},
+  modules: Partial<Pick<ApiModules, "chain" | "clock">> = {},
+): Promise<ApiHarness> {
   const real = await openRealService();
   const fcus: ForkchoiceNotification[] = [];
   const recorded = { requests: [] as [string, number][], sse: [] as number[] };
@@ -43,6 +46,7 @@ export async function startApi(opts: Partial<ApiOpts> = {}): Promise<ApiHarness>
       onForkchoiceUpdated: (f) => {
         fcus.push(f);
       },
+      ...modules,
     },
   );
   const { port } = await api.start();
