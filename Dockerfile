@@ -8,6 +8,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# npm install's postinstall applies patches/ (patch-package) to @ethereumjs: they must be there first.
+COPY patches ./patches
 RUN npm install --no-audit --no-fund
 COPY bin ./bin
 COPY src ./src
