@@ -2,7 +2,7 @@
 // Engine API gateway, metrics, dashboard): path parameters, body limits, CORS allow-list, one
 // error shape. Binds 127.0.0.1 unless told otherwise.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "../util/logger.ts";
 import { readBody } from "./body.ts";
 import { HttpError, sendError, toHttpError } from "./errors.ts";
@@ -37,6 +37,12 @@ export interface HttpServerOpts {
   corsOrigins: readonly string[];
   /** Name used in log lines ("api", "gateway"). */
   name: string;
+  /**
+   * Most open connections. At the cap a new connection closes the oldest idle one (no request in
+   * flight), or is closed itself when every one is busy: idle sockets cannot starve /health, nor
+   * the process of file descriptors.
+   */
+  maxConnections: number;
 }
 
 export const defaultHttpServerOpts: HttpServerOpts = {
@@ -45,6 +51,7 @@ export const defaultHttpServerOpts: HttpServerOpts = {
   maxBodyBytes: 1024 * 1024,
   corsOrigins: [],
   name: "http",
+  maxConnections: 512,
 };
 
 export interface HttpServerModules {
@@ -63,6 +70,9 @@ export class HttpServer {
   private readonly logger: Logger;
   private readonly routes: Route[] = [];
   private server: Server | undefined;
+  /** Open connections, oldest first, with the number of requests in flight on each. */
+  private readonly connections = new Map<Socket, { inFlight: number }>();
+  private refusedConnections = 0;
 
   constructor(opts: Partial<HttpServerOpts>, modules: HttpServerModules) {
     this.opts = { ...defaultHttpServerOpts, ...opts };
@@ -96,6 +106,15 @@ export class HttpServer {
     // Bounded header/request time: a slow client cannot hold a socket forever.
     server.headersTimeout = 10_000;
     server.requestTimeout = 60_000;
+    server.on("connection", (socket: Socket) => this.admitConnection(socket));
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      const conn = this.connections.get(req.socket);
+      if (!conn) return;
+      conn.inFlight++;
+      res.once("close", () => {
+        conn.inFlight--;
+      });
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -118,6 +137,42 @@ export class HttpServer {
       // SSE streams and keep-alive sockets would otherwise hold close() open.
       server.closeAllConnections();
     });
+  }
+
+  /** Open connections and those closed at the cap since start (for tests and status). */
+  connectionStats(): { open: number; refused: number } {
+    return { open: this.connections.size, refused: this.refusedConnections };
+  }
+
+  private admitConnection(socket: Socket): void {
+    if (this.connections.size >= this.opts.maxConnections) {
+      let idle: Socket | undefined;
+      for (const [s, c] of this.connections) {
+        if (c.inFlight === 0) {
+          idle = s;
+          break;
+        }
+      }
+      this.refusedConnections++;
+      if (this.refusedConnections === 1 || this.refusedConnections % 1000 === 0) {
+        this.logger.warn(
+          {
+            server: this.opts.name,
+            maxConnections: this.opts.maxConnections,
+            refused: this.refusedConnections,
+          },
+          "HTTP connection cap reached: closing idle connections",
+        );
+      }
+      if (!idle) {
+        socket.destroy();
+        return;
+      }
+      this.connections.delete(idle);
+      idle.destroy();
+    }
+    this.connections.set(socket, { inFlight: 0 });
+    socket.once("close", () => this.connections.delete(socket));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
