@@ -37,13 +37,15 @@ The live web dashboard is at \`/dashboard\` on the same listener.
 
 ## Reading the main ones
 
-- **Real-time coverage** — \`eproof_coverage_ratio\`: share of the last N blocks (default 100) whose
-  first proof was published within the deadline (10 s after the block was seen). The EF's target is
-  ≥ 99%. \`eproof_blocks_total{outcome}\` counts \`in_time\`, \`late\` and \`missed\` blocks.
+- **Real-time coverage** — \`eproof_coverage_ratio\`: share of the last N canonical blocks (default
+  100) whose first proof was *ready* (proved and stored) within the deadline (10 s after the block was
+  seen), whether or not the node signs and publishes it. The EF's target is ≥ 99%.
+  \`eproof_blocks_total{outcome}\` counts \`in_time\`, \`late\`, \`missed\` (no proof) and
+  \`orphaned\` (dropped by a reorg; not in the coverage) blocks.
 - **Where the time goes** — \`eproof_pipeline_stage_seconds{stage}\`, buckets dense around the 10 s
   budget. Stages in block order: \`block_fetch\`, \`npr_build\`, \`witness_fetch\`, \`input_build\`,
   \`proof_queue\` (waiting for a prover), \`prove\`, \`sign\`, \`publish\`, and \`total\` (block seen
-  → first proof published); gossip side: \`gossip_validate\` (received → validation result, which
+  → first proof ready); gossip side: \`gossip_validate\` (received → validation result, which
   includes verifying the proof; \`gossip_verify\` is free for a separate verification step); also
   \`gap_fill\`.
   p90 of one stage: \`histogram_quantile(0.9, sum by (le) (rate(eproof_pipeline_stage_seconds_bucket{stage="prove"}[5m])))\`.

@@ -22,5 +22,6 @@ export function dashboardBlockFromSummary(summary: BlockSummary, verifiedBy = 0)
     proofTypes: summary.proofTypes,
     verifiedBy,
     proving: summary.outcome !== "not_proving",
+    orphaned: summary.outcome === "orphaned",
   };
 }

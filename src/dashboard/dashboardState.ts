@@ -13,13 +13,15 @@ export interface DashboardBlockInput {
    * (see dashboardBlockFromSummary) and draws any remainder up to provedMs in grey.
    */
   stages: Readonly<Record<string, number | null | undefined>>;
-  /** Block seen -> first proof ready/published, or null when no proof came. */
+  /** Block seen -> first proof ready, or null when no proof came. */
   provedMs: number | null;
   proofTypes: readonly string[];
   /** Peers (or local verifier) that verified this block's proofs. */
   verifiedBy: number;
   /** False when this node does not prove (verify-only): the slot is drawn grey and not counted. */
   proving?: boolean;
+  /** A reorg dropped the block: drawn with its own marker and not counted in the coverage. */
+  orphaned?: boolean;
 }
 
 export interface DashboardBlock {
@@ -31,8 +33,11 @@ export interface DashboardBlock {
   provedMs: number | null;
   proofTypes: string[];
   verifiedBy: number;
-  /** in_time within the budget, late after it, missed without a proof; not_proving on verify-only nodes. */
-  outcome: "in_time" | "late" | "missed" | "not_proving";
+  /**
+   * in_time: a proof ready within the budget, late after it, missed without a proof, orphaned when a
+   * reorg dropped the block; not_proving on verify-only nodes.
+   */
+  outcome: "in_time" | "late" | "missed" | "orphaned" | "not_proving";
 }
 
 export interface DashboardGpu {
@@ -122,8 +127,9 @@ export class DashboardState {
       provedMs,
       proofTypes: [...input.proofTypes],
       verifiedBy: input.verifiedBy,
-      outcome:
-        provedMs === null
+      outcome: input.orphaned
+        ? "orphaned"
+        : provedMs === null
           ? input.proving === false
             ? "not_proving"
             : "missed"
@@ -168,7 +174,7 @@ export class DashboardState {
 
   snapshot(): DashboardSnapshot {
     const slots = this.slots.map((b) => ({ ...b, stages: { ...b.stages }, proofTypes: [...b.proofTypes] }));
-    const counted = slots.filter((b) => b.outcome !== "not_proving");
+    const counted = slots.filter((b) => b.outcome !== "not_proving" && b.outcome !== "orphaned");
     const inTime = counted.filter((b) => b.outcome === "in_time").length;
     const proved = slots.flatMap((b) => (b.provedMs === null ? [] : [b.provedMs])).sort((a, b) => a - b);
     const proofTypes: Record<string, number> = {};

@@ -1,6 +1,8 @@
 // One info line per block: BlockTimeline collects the stage timestamps of each block (keyed by its
-// NewPayloadRequest root) and, once the block is settled (its proofs published or failed, or the
+// NewPayloadRequest root) and, once the block is settled (its proofs done or failed, orphaned, or the
 // settle time passed), writes exactly one structured line and records the stage histograms.
+// A block is timed from seen to its first proof *ready* (proved): that is what the coverage counts,
+// with or without a signing key. Signing and publishing are stages after it.
 // Repeated or out-of-order stage calls keep the earliest timestamp; calls after settling are ignored.
 
 import type { PayloadEvent } from "../beacon/interface.ts";
@@ -30,8 +32,8 @@ export interface TimelineBlockInfo {
   /** When the block was first seen (ms clock time). */
   seenAt: number;
   /**
-   * Proof types this node will produce; the block settles when each is published or failed. An
-   * empty list means this node does not prove the block (verify-only): it is logged but kept out of
+   * Proof types this node will produce; the block settles when each is done (published, or ready on a
+   * node that does not publish) or failed. An empty list means this node does not prove the block (verify-only): it is logged but kept out of
    * the coverage numbers.
    */
   proofTypes?: readonly string[];
@@ -51,15 +53,20 @@ export interface BlockSummary {
   prove_ms: number | null;
   sign_ms: number | null;
   publish_ms: number | null;
-  /** Seen -> first proof published. */
+  /** Seen -> first proof ready (proved). */
   total_ms: number | null;
   /** Deadline minus total (negative: late). */
   margin_ms: number | null;
-  /** Proof types published for this block. */
+  /** Proof types proved (ready) for this block. */
   proofTypes: string[];
+  /** Proof types signed and published (empty on a node without a signing key). */
+  published: string[];
   /** Proof types that failed, with the reason. */
   failed: Record<string, string>;
-  /** not_proving: this node produced no proof for the block by design (verify-only). */
+  /**
+   * in_time / late: a proof was ready before / after the deadline (published or not); missed: no
+   * proof; orphaned: a reorg dropped the block; not_proving: this node does not prove (verify-only).
+   */
   outcome: BlockOutcome | "not_proving";
 }
 
@@ -89,6 +96,11 @@ export interface BlockTimelineOpts {
   skipStages?: readonly StageName[];
   /** Called once per settled block (e.g. to feed the dashboard). */
   onSettled?: (summary: BlockSummary) => void;
+  /**
+   * Whether this node signs and publishes its proofs (default true). When false (no signing key) a
+   * proof type is done once its proof is ready, and the block line says it was not published.
+   */
+  publishes?: boolean;
 }
 
 export const defaultBlockTimelineOpts = {
@@ -101,8 +113,10 @@ export const defaultBlockTimelineOpts = {
 interface OpenBlock {
   info?: TimelineBlockInfo;
   marks: Partial<Record<TimelineStage, number>>;
+  ready: Set<string>;
   published: Set<string>;
   failed: Map<string, string>;
+  orphaned: boolean;
   /** First time anything was heard of the block, for settling blocks that never got `begin`. */
   firstAt: number;
 }
@@ -117,6 +131,7 @@ export class BlockTimeline {
   private readonly maxSettled: number;
   private readonly skipStages: ReadonlySet<StageName>;
   private readonly onSettled: ((summary: BlockSummary) => void) | undefined;
+  private readonly publishes: boolean;
   private readonly open = new Map<string, OpenBlock>();
   private readonly settled = new Set<string>();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -131,6 +146,7 @@ export class BlockTimeline {
     this.maxSettled = opts.maxSettled ?? defaultBlockTimelineOpts.maxSettled;
     this.skipStages = new Set(opts.skipStages ?? defaultBlockTimelineOpts.skipStages);
     this.onSettled = opts.onSettled;
+    this.publishes = opts.publishes ?? true;
   }
 
   /** The block's identity and the proof types expected; also marks `seen` at info.seenAt. */
@@ -149,12 +165,24 @@ export class BlockTimeline {
     this.sweep();
   }
 
-  /** A proof of `proofType` was published; the block settles once every expected type is done. */
+  /** A proof of `proofType` is ready (proved, stored): the moment the block's timing ends. */
+  proofReady(root: string | Uint8Array, proofType: string, at: number = this.clock.now()): void {
+    const key = rootKey(root);
+    const entry = this.entry(key);
+    if (entry === undefined) return;
+    this.setMark(entry, "proved", at);
+    entry.ready.add(proofType);
+    entry.failed.delete(proofType);
+    this.settleIfComplete(key, entry);
+  }
+
+  /** A proof of `proofType` was signed and published; the block settles once every expected type is done. */
   proofPublished(root: string | Uint8Array, proofType: string, at: number = this.clock.now()): void {
     const key = rootKey(root);
     const entry = this.entry(key);
     if (entry === undefined) return;
     this.setMark(entry, "published", at);
+    entry.ready.add(proofType);
     entry.published.add(proofType);
     entry.failed.delete(proofType);
     this.settleIfComplete(key, entry);
@@ -165,8 +193,17 @@ export class BlockTimeline {
     const key = rootKey(root);
     const entry = this.entry(key);
     if (entry === undefined) return;
-    if (!entry.published.has(proofType)) entry.failed.set(proofType, reason);
+    if (!entry.ready.has(proofType)) entry.failed.set(proofType, reason);
     this.settleIfComplete(key, entry);
+  }
+
+  /** A reorg dropped the block: it settles now as orphaned (kept out of the coverage). */
+  orphaned(root: string | Uint8Array): void {
+    const key = rootKey(root);
+    const entry = this.entry(key);
+    if (entry === undefined) return;
+    entry.orphaned = true;
+    this.settle(key, entry);
   }
 
   /** The whole block failed (e.g. no witness): settle now. */
@@ -212,7 +249,14 @@ export class BlockTimeline {
     if (this.settled.has(key)) return undefined;
     let entry = this.open.get(key);
     if (entry === undefined) {
-      entry = { marks: {}, published: new Set(), failed: new Map(), firstAt: this.clock.now() };
+      entry = {
+        marks: {},
+        ready: new Set(),
+        published: new Set(),
+        failed: new Map(),
+        orphaned: false,
+        firstAt: this.clock.now(),
+      };
       this.open.set(key, entry);
       if (this.open.size > this.maxOpen) {
         const oldest = this.open.entries().next().value;
@@ -229,11 +273,11 @@ export class BlockTimeline {
 
   private settleIfComplete(key: string, entry: OpenBlock): void {
     const expected = entry.info?.proofTypes;
-    const done = entry.published.size + entry.failed.size;
+    const done = this.publishes ? entry.published : entry.ready;
     const complete =
       expected !== undefined && expected.length > 0
-        ? expected.every((t) => entry.published.has(t) || entry.failed.has(t))
-        : done >= 1;
+        ? expected.every((t) => done.has(t) || entry.failed.has(t))
+        : done.size + entry.failed.size >= 1;
     if (complete) this.settle(key, entry);
     else this.sweep();
   }
@@ -246,32 +290,45 @@ export class BlockTimeline {
       if (oldest !== undefined) this.settled.delete(oldest);
     }
     const summary = this.summarize(key, entry);
-    this.recordMetrics(summary);
+    this.recordMetrics(summary, entry.info?.proofTypes === undefined || entry.info.proofTypes.length > 0);
     const { root, failed, ...fields } = summary;
     const hasFailures = Object.keys(failed).length > 0;
-    this.logger.info(
-      { ...fields, root, ...(hasFailures ? { failed } : {}) },
-      summary.outcome === "missed"
-        ? "block not proved in time"
-        : summary.outcome === "not_proving"
-          ? "block seen (not proving)"
-          : "block proved",
-    );
+    this.logger.info({ ...fields, root, ...(hasFailures ? { failed } : {}) }, this.message(summary));
     this.onSettled?.(summary);
+  }
+
+  private message(s: BlockSummary): string {
+    switch (s.outcome) {
+      case "missed":
+        return "block not proved";
+      case "orphaned":
+        return "block orphaned (dropped by a reorg)";
+      case "not_proving":
+        return "block seen (not proving)";
+      case "late":
+      case "in_time": {
+        const what = s.outcome === "late" ? "block proved late" : "block proved";
+        if (!this.publishes) return `${what} (not published: no signing key)`;
+        return s.published.length === 0 ? `${what} (not published)` : what;
+      }
+    }
   }
 
   private summarize(root: string, entry: OpenBlock): BlockSummary {
     const m = entry.marks;
     const info = entry.info;
-    const total = span(m.seen, m.published);
+    // Timed to the first proof ready; a block only ever marked published counts from that.
+    const total = span(m.seen, m.proved ?? m.published);
     const notProving = info?.proofTypes !== undefined && info.proofTypes.length === 0 && total === null;
-    const outcome: BlockSummary["outcome"] = notProving
-      ? "not_proving"
-      : total === null
-        ? "missed"
-        : total <= this.deadlineMs
-          ? "in_time"
-          : "late";
+    const outcome: BlockSummary["outcome"] = entry.orphaned
+      ? "orphaned"
+      : notProving
+        ? "not_proving"
+        : total === null
+          ? "missed"
+          : total <= this.deadlineMs
+            ? "in_time"
+            : "late";
     return {
       root,
       slot: info?.slot ?? -1,
@@ -289,13 +346,14 @@ export class BlockTimeline {
       publish_ms: stageMs(m, "published"),
       total_ms: total,
       margin_ms: total === null ? null : this.deadlineMs - total,
-      proofTypes: [...entry.published].sort(),
+      proofTypes: [...entry.ready].sort(),
+      published: [...entry.published].sort(),
       failed: Object.fromEntries(entry.failed),
       outcome,
     };
   }
 
-  private recordMetrics(s: BlockSummary): void {
+  private recordMetrics(s: BlockSummary, proving: boolean): void {
     const metrics = this.metrics;
     if (metrics === undefined) return;
     const observe = (stage: StageName, ms: number | null) => {
@@ -309,7 +367,8 @@ export class BlockTimeline {
     observe("sign", s.sign_ms);
     observe("publish", s.publish_ms);
     observe("total", s.total_ms);
-    if (s.outcome !== "not_proving") metrics.recordBlockOutcome(s.outcome, s.margin_ms ?? undefined);
+    if (s.outcome === "not_proving" || (s.outcome === "orphaned" && !proving)) return;
+    metrics.recordBlockOutcome(s.outcome, s.outcome === "orphaned" ? undefined : (s.margin_ms ?? undefined));
   }
 }
 

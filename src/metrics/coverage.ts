@@ -1,11 +1,18 @@
-// Rolling coverage: of the last N blocks, how many had a proof ready within the deadline.
+// Rolling coverage: of the last N canonical blocks, how many had a proof ready within the deadline.
 // The EF's real-time target is >= 99% of blocks proved within 10 s; this is the number to watch.
 
-export type BlockOutcome = "in_time" | "late" | "missed";
+/**
+ * How a block this node proves ended: in_time (a proof ready within the deadline), late (ready after
+ * it), missed (no proof) or orphaned (a reorg dropped the block first; not counted in the coverage).
+ */
+export type BlockOutcome = "in_time" | "late" | "missed" | "orphaned";
+
+/** The outcomes the coverage counts: orphaned blocks are not on the chain, so they are left out. */
+export type CountedOutcome = Exclude<BlockOutcome, "orphaned">;
 
 export class RollingCoverage {
   readonly window: number;
-  private readonly ring: BlockOutcome[] = [];
+  private readonly ring: CountedOutcome[] = [];
   private next = 0;
 
   constructor(window: number) {
@@ -15,6 +22,7 @@ export class RollingCoverage {
   }
 
   record(outcome: BlockOutcome): void {
+    if (outcome === "orphaned") return;
     if (this.ring.length < this.window) {
       this.ring.push(outcome);
       return;

@@ -253,13 +253,13 @@ export class EproofMetrics
     });
     this.blocks = new Counter({
       name: "eproof_blocks_total",
-      help: "Blocks by proving outcome: in_time (proof within the deadline), late, missed (no proof)",
+      help: "Blocks by proving outcome: in_time (proof ready within the deadline), late, missed (no proof), orphaned (dropped by a reorg)",
       labelNames: ["outcome"],
       registers,
     });
     this.coverageRatio = new Gauge({
       name: "eproof_coverage_ratio",
-      help: "Share of the last N blocks proved within the deadline (N = eproof_coverage_window_blocks)",
+      help: "Share of the last N canonical blocks with a proof ready within the deadline (N = eproof_coverage_window_blocks)",
       registers,
     });
     this.coverageBlocks = new Gauge({
@@ -269,7 +269,7 @@ export class EproofMetrics
     });
     this.deadlineMargin = new Histogram({
       name: "eproof_deadline_margin_seconds",
-      help: "Deadline minus time to first published proof, per block (negative: late)",
+      help: "Deadline minus time to the first proof ready, per block (negative: late)",
       buckets: [-10, -5, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
       registers,
     });
@@ -665,7 +665,7 @@ export class EproofMetrics
     }
   }
 
-  /** A block is settled: proved in time, late, or missed. Updates the rolling coverage. */
+  /** A block is settled: proved in time, late, missed or orphaned. Updates the rolling coverage (not for orphaned). */
   recordBlockOutcome(outcome: BlockOutcome, marginMs?: number): void {
     this.blocks.inc({ outcome });
     this.coverage.record(outcome);

@@ -139,6 +139,10 @@ async function startNodeOrThrow(
     metrics,
     clock,
     deadlineMs: config.proving.deadlineMs,
+    // A proof ready after the deadline is reported late, not missed, if it comes within twice the deadline.
+    settleMs: 2 * config.proving.deadlineMs,
+    // Without a signing key proofs are stored and served but not published: a ready proof completes.
+    publishes: modules.signingKey !== undefined || config.signing.keystore !== undefined,
     onSettled: (summary) =>
       dashboard.recordBlock(dashboardBlockFromSummary(summary, verifiedCount(summary.root))),
   });
@@ -247,7 +251,7 @@ async function startNodeOrThrow(
     // Payloads pushed through the API carry no slot: derive it from the payload's timestamp.
     slotOfTimestamp: (timestamp) => schedule?.slotAtTime(timestamp) ?? 0,
     onProofReady: async (proof, payload) => {
-      timeline.mark(toHex(proof.newPayloadRequestRoot), "proved");
+      timeline.proofReady(toHex(proof.newPayloadRequestRoot), proofTypes.nameOf(proof.proofType));
       await signAndPublish(proof, payload);
     },
   });
@@ -440,7 +444,10 @@ async function startNodeOrThrow(
       case "reorg":
         for (const blockRoot of event.orphanedBlockRoots) {
           const payload = await store.payloadByBlockRoot(blockRoot);
-          if (payload) await proofService.dropPayload(payload.newPayloadRequestRoot);
+          if (!payload) continue;
+          // Before the drop, whose failures would otherwise settle the block as missed.
+          timeline.orphaned(toHex(payload.newPayloadRequestRoot));
+          await proofService.dropPayload(payload.newPayloadRequestRoot);
         }
         return;
       case "finalized":

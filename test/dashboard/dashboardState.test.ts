@@ -97,6 +97,7 @@ describe("DashboardState", () => {
         total_ms: 6_458,
         margin_ms: 3_542,
         proofTypes: ["reth-zisk"],
+        published: ["reth-zisk"],
         failed: {},
         outcome: "in_time",
       },

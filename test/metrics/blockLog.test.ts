@@ -52,10 +52,13 @@ describe("BlockTimeline", () => {
       prove_ms: 6_000,
       sign_ms: 10,
       publish_ms: 50,
-      total_ms: 7_060,
-      margin_ms: 2_940,
+      // Timed to the proof being ready, not to its publication.
+      total_ms: 7_000,
+      margin_ms: 3_000,
       proofTypes: ["reth-zisk"],
+      published: ["reth-zisk"],
       outcome: "in_time",
+      msg: "block proved",
     });
     const text = await metrics.scrape();
     expect(text).toContain('eproof_pipeline_stage_seconds_count{stage="prove"} 1');
@@ -95,7 +98,7 @@ describe("BlockTimeline", () => {
       prove_ms: 4_500,
       sign_ms: 20,
       publish_ms: 80,
-      total_ms: 5_100,
+      total_ms: 5_000,
       proofTypes: ["reth-zisk"],
       failed: { "ethrex-sp1": "proving_timeout" },
     });
@@ -204,7 +207,7 @@ describe("BlockTimeline with proofs requested before the witness is in", () => {
       prove_ms: 7_000,
       sign_ms: 5,
       publish_ms: 70,
-      total_ms: 8_100,
+      total_ms: 8_025,
     });
   });
 });
@@ -229,6 +232,75 @@ describe("BlockTimeline on a verify-only node", () => {
     const state = new DashboardState();
     state.recordBlock(dashboardBlockFromSummary(settled[0] as BlockSummary));
     expect(state.snapshot().slots[0]?.outcome).toBe("not_proving");
+    expect(state.snapshot().coverage).toEqual({ blocks: 0, inTime: 0, ratio: null });
+  });
+});
+
+describe("BlockTimeline outcomes tell the truth", () => {
+  it("reports a proved block on a node without a signing key as proved, in time, with coverage", async () => {
+    const { logger, lines } = capturingLogger();
+    const clock = fakeClock();
+    const metrics = createMetrics({ processMetrics: false });
+    const t0 = clock.now();
+    const tl = new BlockTimeline({ logger, clock, metrics, publishes: false });
+    tl.begin(ROOT, {
+      slot: 5,
+      blockHash: "0x06",
+      gasUsed: 1,
+      txs: 1,
+      seenAt: t0,
+      proofTypes: ["eproof-reexec"],
+    });
+    tl.mark(ROOT, "requested", t0 + 10);
+    tl.proofReady(ROOT, "eproof-reexec", t0 + 1_500);
+    await flush();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      outcome: "in_time",
+      total_ms: 1_500,
+      proofTypes: ["eproof-reexec"],
+      published: [],
+      msg: "block proved (not published: no signing key)",
+    });
+    expect(metrics.coverageRatioNow()).toBe(1);
+    const text = await metrics.scrape();
+    expect(text).toContain('eproof_blocks_total{outcome="in_time"} 1');
+    expect(text).toContain("eproof_coverage_ratio 1");
+  });
+
+  it("counts a proof ready within the deadline as in time even when it is published after it", async () => {
+    const { logger, lines } = capturingLogger();
+    const clock = fakeClock();
+    const t0 = clock.now();
+    const tl = new BlockTimeline({ logger, clock, deadlineMs: 10_000, settleMs: 30_000 });
+    tl.begin(ROOT, { slot: 6, blockHash: "0x07", gasUsed: 1, txs: 1, seenAt: t0, proofTypes: ["reth-zisk"] });
+    tl.proofReady(ROOT, "reth-zisk", t0 + 9_000);
+    await flush();
+    expect(lines).toHaveLength(0); // waits for the publication
+    tl.proofPublished(ROOT, "reth-zisk", t0 + 11_000);
+    await flush();
+    expect(lines[0]).toMatchObject({ outcome: "in_time", total_ms: 9_000, publish_ms: 2_000 });
+  });
+
+  it("settles an orphaned block as orphaned, apart from missed, and leaves it out of the coverage", async () => {
+    const { logger, lines } = capturingLogger();
+    const clock = fakeClock();
+    const metrics = createMetrics({ processMetrics: false });
+    const settled: BlockSummary[] = [];
+    const t0 = clock.now();
+    const tl = new BlockTimeline({ logger, clock, metrics, onSettled: (s) => settled.push(s) });
+    tl.begin(ROOT, { slot: 8, blockHash: "0x08", gasUsed: 1, txs: 1, seenAt: t0, proofTypes: ["reth-zisk"] });
+    tl.orphaned(ROOT);
+    tl.proofFailed(ROOT, "reth-zisk", "internal_error"); // the drop's failure comes after: ignored
+    await flush();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ outcome: "orphaned", msg: "block orphaned (dropped by a reorg)" });
+    expect(metrics.coverageRatioNow()).toBeUndefined();
+    expect(await metrics.scrape()).toContain('eproof_blocks_total{outcome="orphaned"} 1');
+    const { DashboardState, dashboardBlockFromSummary } = await import("../../src/dashboard/index.ts");
+    const state = new DashboardState();
+    state.recordBlock(dashboardBlockFromSummary(settled[0] as BlockSummary));
+    expect(state.snapshot().slots[0]?.outcome).toBe("orphaned");
     expect(state.snapshot().coverage).toEqual({ blocks: 0, inTime: 0, ratio: null });
   });
 });

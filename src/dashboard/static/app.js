@@ -230,6 +230,7 @@ function drawLegend() {
     ["●", "in time", COLORS.good],
     ["●", "late", COLORS.warn],
     ["×", "missed", COLORS.bad],
+    ["⊘", "orphaned (reorg)", COLORS.muted],
   ]) {
     const li = document.createElement("li");
     const b = document.createElement("b");
@@ -282,10 +283,21 @@ function drawTimeline(s) {
         ([k, label]) => `${label} ${seconds(b.stages[k])}`,
       );
       title.textContent = `slot ${b.slot} · ${b.txs} txs · ${(b.gasUsed / 1e6).toFixed(1)} Mgas\n${
-        b.provedMs === null ? "no proof" : `proved in ${seconds(b.provedMs)}`
+        b.outcome === "orphaned"
+          ? "orphaned by a reorg"
+          : b.provedMs === null
+            ? "no proof"
+            : `proved in ${seconds(b.provedMs)}`
       }${parts.length ? `\n${parts.join(" · ")}` : ""}\n${b.proofTypes.join(", ")}${b.verifiedBy ? `\nverified by ${b.verifiedBy}` : ""}`;
 
-      if (b.outcome === "not_proving") {
+      if (b.outcome === "orphaned") {
+        text(g, cx, top + plotH - 6, "⊘", {
+          "text-anchor": "middle",
+          fill: COLORS.muted,
+          "font-size": 14,
+          "font-weight": 700,
+        });
+      } else if (b.outcome === "not_proving") {
         el("rect", { x: cx - barW / 2, y: top + plotH - 3, width: barW, height: 3, fill: OTHER_COLOR }, g);
       } else if (b.outcome === "missed") {
         el(
