@@ -110,6 +110,39 @@ interface BlockTrack {
 }
 
 const BUDGET_MS = 10_000;
+/** After the grace period, how long blocks still being proved or verified may take before judging. */
+const SETTLE_MS = 2 * BUDGET_MS;
+
+/** What judging a block needs: proved and verified by every verifier, unless a reorg dropped it. */
+export interface SettleTrack {
+  provedAt: number | null;
+  verifiedAt: Map<number, number>;
+  orphaned: boolean;
+}
+
+function settled(b: SettleTrack, verifiers: number): boolean {
+  return b.orphaned || (b.provedAt !== null && b.verifiedAt.size >= verifiers);
+}
+
+/**
+ * Waits until every block is settled (orphaned, or proved and verified by all `verifiers`), at most
+ * `timeoutMs`, or until `signal` aborts; resolves with how many are still unsettled. The block that
+ * arrives at the end of the grace period is proved moments later: judged before, it counted unproved.
+ */
+export async function settleInFlight(
+  blocks: readonly SettleTrack[],
+  verifiers: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  pollMs = 100,
+): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  const unsettled = () => blocks.filter((b) => !settled(b, verifiers)).length;
+  while (unsettled() > 0 && Date.now() < until && !signal?.aborted) {
+    await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(1, until - Date.now()))));
+  }
+  return unsettled();
+}
 
 /** Listens on `port` (0: any) on 127.0.0.1 and closes again; resolves to the port, or undefined if taken. */
 async function probePort(port: number): Promise<number | undefined> {
@@ -310,10 +343,15 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
     // Let the last block's proof reach the verifiers.
     if (!opts.signal.aborted)
       await new Promise((r) => setTimeout(r, Math.min(15_000, devnet.secondsPerSlot * 3000)));
-    for (const root of blocks.keys()) report(root, true);
+    // The blocks seen by the end of the grace period are judged; those still in flight get up to
+    // SETTLE_MS more (blocks arriving meanwhile are not judged, so the wait ends).
+    const judged = new Map(blocks);
+    if (!opts.signal.aborted)
+      await settleInFlight([...judged.values()], nodeCount - 1, SETTLE_MS, opts.signal);
+    for (const root of judged.keys()) report(root, true);
     summary = opts.signal.aborted
-      ? tally(opts, blocks, nodes, devnet)
-      : await summarize(opts, blocks, nodes, devnet);
+      ? tally(opts, judged, nodes, devnet)
+      : await summarize(opts, judged, nodes, devnet);
   } finally {
     txGen.stop();
     await Promise.all(
