@@ -25,6 +25,8 @@ export interface P2pOpts {
   pendingQueueSize: number;
   /** How long a queued proof waits for its payload before it is dropped (IGNORE). */
   pendingQueueTtlMs: number;
+  /** Entries of that queue one peer may hold; beyond it its proofs are IGNOREd (peer_quota) and penalized. */
+  pendingPerPeer: number;
   /** Signature sets collected before one batch verification, and the longest wait for a batch to fill. */
   blsBatchSize: number;
   blsBatchWaitMs: number;
@@ -55,6 +57,7 @@ export const defaultP2pOpts: P2pOpts = {
   discv5Port: undefined,
   pendingQueueSize: 1024,
   pendingQueueTtlMs: 12_000,
+  pendingPerPeer: 64,
   blsBatchSize: 32,
   blsBatchWaitMs: 5,
   blsWorkers: 1,
@@ -72,6 +75,7 @@ export type GossipIgnoreReason =
   | "valid_already_received"
   | "not_first_from_validator"
   | "queue_full"
+  | "peer_quota"
   | "queue_expired"
   | "cannot_verify";
 
@@ -144,6 +148,12 @@ export interface P2pModules {
   chain: ChainHeadInfo;
   /** Proof types this node cares about (status messages; empty means all). */
   proofTypes: readonly number[];
+  /**
+   * Fetches the signed proofs of a block from elsewhere (a beacon node's
+   * GET /eth/v1/beacon/execution_proofs/{block}): used for blocks whose gossiped proofs were dropped
+   * from the pending queue before the block became known. Optional.
+   */
+  fetchProofs?: (blockRoot: Uint8Array, signal?: AbortSignal) => Promise<SignedExecutionProof[]>;
 }
 
 export interface PeerSummary {

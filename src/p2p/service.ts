@@ -9,7 +9,13 @@ import type { SignedExecutionProof } from "../spec/containers.ts";
 import { errorMessage } from "../util/errors.ts";
 import { createDiscovery, type ProofPeerDiscovery } from "./discovery.ts";
 import { BlsBatchVerifier } from "./gossip/blsBatch.ts";
-import { gossipsubOptions, type UndecompressedMarks } from "./gossip/gossipsubConfig.ts";
+import {
+  gossipsubOptions,
+  PEER_SCORE_THRESHOLDS,
+  type UndecompressedMarks,
+} from "./gossip/gossipsubConfig.ts";
+import { computeMessageId } from "./gossip/messageId.ts";
+import { PeerPenalties } from "./gossip/peerPenalties.ts";
 import { snappyBlockUncompressedLength } from "./gossip/snappyBlock.ts";
 import { executionProofTopic } from "./gossip/topic.ts";
 import {
@@ -42,10 +48,29 @@ function hasGetScore(x: unknown): x is ScoredPubsub {
   return typeof (x as { getScore?: unknown }).getScore === "function";
 }
 
+/** How often peers under the graylist threshold are disconnected. */
+const GRAYLIST_SWEEP_MS = 1_000;
+
+/**
+ * gossipsub records a message-id as seen before the topic validator runs, so a later copy of a proof
+ * we IGNOREd from the pending queue (it could not wait for its block) would be dropped as a duplicate
+ * without a look. This forgets that id in gossipsub's seen cache (17.x keeps it as `seenCache.entries`,
+ * a Map keyed by the base64 id without padding); a no-op if the implementation looks different.
+ */
+function forgetSeen(pubsub: unknown, topic: string, data: Uint8Array): void {
+  const cache = (pubsub as { seenCache?: { entries?: unknown } }).seenCache?.entries;
+  if (!(cache instanceof Map)) return;
+  const id = Buffer.from(computeMessageId(topic, data, true))
+    .toString("base64")
+    .replace(/=+$/, "");
+  cache.delete(id);
+}
+
 export async function createP2p(opts: Partial<P2pOpts>, modules: P2pModules): Promise<P2pService> {
   const o: P2pOpts = { ...defaultP2pOpts, ...opts };
   const privateKey = await loadOrCreatePeerKey(o.dataDir);
   const marks: UndecompressedMarks = new WeakSet();
+  const penalties = new PeerPenalties(modules.clock);
   const libp2p = await createLibp2pNode({
     privateKey,
     listen: o.listen,
@@ -56,9 +81,10 @@ export async function createP2p(opts: Partial<P2pOpts>, modules: P2pModules): Pr
       marks,
       ipColocationWhitelist: ["127.0.0.1"],
       topics: [...modules.forkDigest.all(), modules.forkDigest.current()].map(executionProofTopic),
+      appSpecificScore: (peer) => penalties.score(peer),
     }),
   });
-  return new EproofP2p(o, modules, libp2p, marks, privateKey);
+  return new EproofP2p(o, modules, libp2p, marks, privateKey, penalties);
 }
 
 class EproofP2p implements P2pService {
@@ -74,6 +100,8 @@ class EproofP2p implements P2pService {
   private discovery: ProofPeerDiscovery | undefined;
   private topic: string;
   private unsubscribeFork: (() => void) | undefined;
+  private readonly penalties: PeerPenalties;
+  private graylistSweep: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     o: P2pOpts,
@@ -81,8 +109,10 @@ class EproofP2p implements P2pService {
     libp2p: EproofLibp2p,
     marks: UndecompressedMarks,
     privateKey: Parameters<typeof createLibp2pNode>[0]["privateKey"],
+    penalties: PeerPenalties,
   ) {
     this.o = o;
+    this.penalties = penalties;
     this.m = m;
     this.libp2p = libp2p;
     this.marks = marks;
@@ -100,6 +130,8 @@ class EproofP2p implements P2pService {
         domain: m.domain,
         clock: m.clock,
         bls: this.bls,
+        penalties,
+        onMissedKnown: (missed) => this.onMissedKnown(missed),
       },
       o,
     );
@@ -137,6 +169,8 @@ class EproofP2p implements P2pService {
           );
       }
     });
+    this.graylistSweep = setInterval(() => this.disconnectGraylisted(), GRAYLIST_SWEEP_MS);
+    this.graylistSweep.unref?.();
     const onPeers = () => this.m.metrics.recordPeers(this.libp2p.getPeers().length);
     this.libp2p.addEventListener("peer:connect", onPeers);
     this.libp2p.addEventListener("peer:disconnect", onPeers);
@@ -159,6 +193,7 @@ class EproofP2p implements P2pService {
   }
 
   async stop(): Promise<void> {
+    if (this.graylistSweep) clearInterval(this.graylistSweep);
     this.unsubscribeFork?.();
     this.validator.close();
     this.bls.close();
@@ -325,6 +360,48 @@ class EproofP2p implements P2pService {
     this.m.logger.info({ topic: next }, "execution_proof topic switched at fork boundary");
   }
 
+  /** Our IGNORE tally of a peer (see PeerPenalties): what it adds to its gossipsub score is −20× this. */
+  penaltyUnits(peer: string): number {
+    return this.penalties.units(peer);
+  }
+
+  /** Peers under the graylist threshold are disconnected (gossipsub alone only stops reading them). */
+  private disconnectGraylisted(): void {
+    const pubsub = this.libp2p.services.pubsub;
+    if (!hasGetScore(pubsub)) return;
+    for (const peer of this.libp2p.getPeers()) {
+      const id = peer.toString();
+      const score = pubsub.getScore(id);
+      if (score >= PEER_SCORE_THRESHOLDS.graylistThreshold) continue;
+      this.m.logger.info({ peer: id, score }, "disconnecting a graylisted peer");
+      this.libp2p
+        .hangUp(peer)
+        .catch((e: unknown) => this.m.logger.debug({ peer: id, err: errorMessage(e) }, "hang-up failed"));
+    }
+  }
+
+  /**
+   * Proofs of a block were dropped from the pending queue before it became known: later gossip copies
+   * are validated again (forgetSeen at the drop); a configured fetcher (the beacon node's
+   * GET /eth/v1/beacon/execution_proofs/{block}) is asked for them now.
+   */
+  private onMissedKnown(missed: { blockRoot?: Uint8Array; payloadRoot?: Uint8Array }): void {
+    const fetch = this.m.fetchProofs;
+    if (!fetch || !missed.blockRoot) return;
+    const blockRoot = missed.blockRoot;
+    void (async () => {
+      try {
+        const proofs = await fetch(blockRoot, this.m.signal);
+        for (const signed of proofs) {
+          const verdict = await this.validator.validate(signed);
+          if (verdict.result === "accept") await this.accepted(signed, "api", "beacon");
+        }
+      } catch (e) {
+        this.m.logger.debug({ block: blockRoot, err: errorMessage(e) }, "re-fetching dropped proofs failed");
+      }
+    })();
+  }
+
   private async validateGossip(peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
     const t0 = performance.now();
     this.m.metrics.recordGossipReceived();
@@ -353,7 +430,11 @@ class EproofP2p implements P2pService {
     const decoded = decodeSignedProof(msg.data, this.m.containers);
     if ("result" in decoded) return decoded;
     try {
-      const verdict = await this.validator.validate(decoded);
+      const pubsub = this.libp2p.services.pubsub;
+      const verdict = await this.validator.validate(decoded, {
+        peer,
+        onDropped: () => forgetSeen(pubsub, msg.topic, msg.data),
+      });
       if (verdict.result === "accept") await this.accepted(decoded, "gossip", peer);
       return verdict;
     } catch (e) {

@@ -185,6 +185,7 @@ export async function startNode(
   validators: Map<number, TestValidator>,
   opts: Partial<P2pOpts> = {},
   c: ProofContainers = containers,
+  extra: Partial<P2pModules> = {},
 ): Promise<TestNode> {
   const metrics = new CountingMetrics();
   const mem = new MemoryProofs();
@@ -209,6 +210,7 @@ export async function startNode(
       head: () => ({ blockRoot: root(0), slot: 1000 }),
     },
     proofTypes: [],
+    ...extra,
   };
   const p2p = await createP2p({ listen: ["/ip4/127.0.0.1/tcp/0"], blsBatchWaitMs: 1, ...opts }, modules);
   const accepted: SignedExecutionProof[] = [];

@@ -11,7 +11,10 @@
 //   P4 invalidDeliveries w −(maxPositiveScore)/topicWeight, decay over 50 epochs: one REJECT
 //                        (bad signature, inactive validator, bad snappy/SSZ, invalid proof) cancels
 //                        everything a peer earned, a few push it under the graylist threshold
-//   P5 app-specific w 0, P6 IP colocation w −maxPositiveScore above 3 peers per IP (loopback
+//   P5 app-specific w 1 when eproof's IGNORE tally is given (PeerPenalties: −20 per IGNORE that never
+//                        resolves or is over the peer's queue quota, −0.4 per dedup IGNORE, halving
+//                        every 2 min), else 0
+//   P6 IP colocation w −maxPositiveScore above 3 peers per IP (loopback
 //   whitelisted for devnets), P7 behaviour penalty w −15.92 above 6, decay over 10 epochs.
 //   Thresholds: gossip −4000, publish −8000, graylist −16000, acceptPX 100, opportunistic graft 5.
 import type { GossipsubOpts } from "@libp2p/gossipsub";
@@ -113,6 +116,8 @@ export interface GossipsubBuildOpts {
   ipColocationWhitelist: readonly string[];
   /** Every execution_proof topic of the fork schedule: each gets the score parameters. */
   topics: readonly string[];
+  /** P5: the peer's app-specific score (≤ 0: eproof's IGNORE penalties), weighted 1. */
+  appSpecificScore?: (peer: string) => number;
 }
 
 export function gossipsubOptions(o: GossipsubBuildOpts): Partial<GossipsubOpts> {
@@ -140,7 +145,9 @@ export function gossipsubOptions(o: GossipsubBuildOpts): Partial<GossipsubOpts> 
     scoreParams: {
       topics: Object.fromEntries(o.topics.map((t) => [t, executionProofTopicScoreParams()])),
       topicScoreCap: MAX_POSITIVE_SCORE,
-      appSpecificWeight: 0,
+      ...(o.appSpecificScore
+        ? { appSpecificScore: o.appSpecificScore, appSpecificWeight: 1 }
+        : { appSpecificWeight: 0 }),
       IPColocationFactorWeight: -MAX_POSITIVE_SCORE,
       IPColocationFactorThreshold: 3,
       IPColocationFactorWhitelist: new Set(o.ipColocationWhitelist),

@@ -12,6 +12,12 @@
 // verify_execution_proof refuses.
 //
 // The rules are pure functions; the class owns only the dedup caches and the pending queue.
+//
+// IGNOREs are not free (issue 18, defect 6): each peer may hold at most `pendingPerPeer` entries of the
+// pending queue; an entry that never resolves (expired) or is over the peer's quota, and a dedup
+// IGNORE, add to the peer's penalty tally (PeerPenalties, gossipsub's app-specific score). A proof
+// dropped from the queue is told to its origin (onDropped: a later gossip copy must be validated
+// again), and once its block becomes known `onMissedKnown` fires so it can be fetched again.
 
 import { ssz } from "@lodestar/types";
 import type { ProofService } from "../../proving/interface.ts";
@@ -26,6 +32,7 @@ import type {
   ValidatorLookup,
 } from "../interface.ts";
 import type { BlsBatchVerifier } from "./blsBatch.ts";
+import { PENALTY_UNITS, type PeerPenalties } from "./peerPenalties.ts";
 
 export type GossipVerdict =
   | { result: "accept" }
@@ -116,11 +123,27 @@ export interface ProofValidatorDeps {
   domain: SigningDomainProvider;
   clock: Clock;
   bls: BlsBatchVerifier;
+  /** Per-peer IGNORE tally (gossipsub's app-specific score); none: IGNOREs cost nothing. */
+  penalties?: PeerPenalties;
+  /**
+   * A block (envelope form) or payload root (proof form) for which a queued proof was dropped became
+   * known: its proofs can be fetched again (a beacon node's API, or a later gossip copy).
+   */
+  onMissedKnown?: (missed: { blockRoot?: Uint8Array; payloadRoot?: Uint8Array }) => void;
+}
+
+/** Where a gossip message came from. */
+export interface GossipOrigin {
+  peer: string;
+  /** The message was dropped from the pending queue unresolved (its later copies deserve a look). */
+  onDropped?: () => void;
 }
 
 export interface ProofValidatorOpts {
   pendingQueueSize: number;
   pendingQueueTtlMs: number;
+  /** Entries of the pending queue one peer may hold (default: a sixteenth of the queue, at least 8). */
+  pendingPerPeer?: number;
   validatorCacheTtlMs: number;
   seenCacheSize: number;
   /** Proof types outside the profile's wire set that this network announces (eproof's CPU type). */
@@ -132,7 +155,14 @@ interface PendingProof {
   resume: () => Promise<GossipVerdict>;
   settle: (verdict: GossipVerdict) => void;
   expiry: AbortController;
+  origin?: GossipOrigin;
 }
+
+const DUPLICATE_REASONS: ReadonlySet<GossipIgnoreReason> = new Set([
+  "already_seen",
+  "valid_already_received",
+  "not_first_from_validator",
+]);
 
 /** Queue key of an envelope waiting for its block (proof-form entries wait on the payload root). */
 const blockKey = (blockRoot: Uint8Array) => `block:${toHex(blockRoot)}`;
@@ -152,6 +182,10 @@ export class ProofGossipValidator {
   /** Proofs waiting for their payload, by NPR root hex. */
   private readonly pending = new Map<string, PendingProof[]>();
   private pendingCount = 0;
+  /** Pending entries per peer. */
+  private readonly perPeer = new Map<string, number>();
+  /** Queue keys whose proofs were dropped unresolved (re-fetched once the block is known). */
+  private readonly missed: BoundedMap<string, true>;
 
   constructor(deps: ProofValidatorDeps, opts: ProofValidatorOpts) {
     this.deps = deps;
@@ -160,6 +194,16 @@ export class ProofGossipValidator {
     this.validReceived = new BoundedSet(opts.seenCacheSize);
     this.firstFromValidator = new BoundedSet(opts.seenCacheSize);
     this.validatorCache = new BoundedMap(opts.seenCacheSize);
+    this.missed = new BoundedMap(Math.max(64, opts.pendingQueueSize));
+  }
+
+  private get perPeerQuota(): number {
+    return this.opts.pendingPerPeer ?? Math.max(8, Math.floor(this.opts.pendingQueueSize / 16));
+  }
+
+  /** Entries of the pending queue held by `peer`. */
+  queuedFrom(peer: string): number {
+    return this.perPeer.get(peer) ?? 0;
   }
 
   get queued(): number {
@@ -170,13 +214,20 @@ export class ProofGossipValidator {
    * Validates one decoded proof. A proof for an unknown payload waits in the bounded queue and
    * settles when `onPayloadKnown` fires for its root (or IGNORE when the queue is full or it expires).
    */
-  async validate(signed: SignedExecutionProof): Promise<GossipVerdict> {
-    if (this.deps.containers.profile.wire === "envelope") return this.validateEnvelope(signed);
+  async validate(signed: SignedExecutionProof, origin?: GossipOrigin): Promise<GossipVerdict> {
+    const verdict = await this.validateFrom(signed, origin);
+    if (origin && verdict.result === "ignore" && DUPLICATE_REASONS.has(verdict.reason))
+      this.deps.penalties?.add(origin.peer, PENALTY_UNITS.duplicate);
+    return verdict;
+  }
+
+  private validateFrom(signed: SignedExecutionProof, origin?: GossipOrigin): Promise<GossipVerdict> {
+    if (this.deps.containers.profile.wire === "envelope") return this.validateEnvelope(signed, origin);
     const keys = proofKeys(signed, this.deps.containers);
-    if (this.seenProofs.has(keys.proofRoot)) return ignore("already_seen");
+    if (this.seenProofs.has(keys.proofRoot)) return Promise.resolve(ignore("already_seen"));
     const root = signed.message.publicInput.newPayloadRequestRoot;
     if (!this.deps.proofs.isKnownPayload(root)) {
-      return this.enqueue(toHex(root), () => this.validateKnownPayload(signed, keys));
+      return this.enqueue(toHex(root), () => this.validateKnownPayload(signed, keys), origin);
     }
     return this.validateKnownPayload(signed, keys);
   }
@@ -203,8 +254,16 @@ export class ProofGossipValidator {
 
   /** Re-validates proofs queued for `root` (or for its block) now that its payload is known. */
   onPayloadKnown(root: Uint8Array, blockRoot?: Uint8Array): void {
-    this.release(toHex(root));
+    const rootKey = toHex(root);
+    const missedRoot = this.missed.get(rootKey) === true;
+    const missedBlock = blockRoot !== undefined && this.missed.get(blockKey(blockRoot)) === true;
+    this.release(rootKey);
     if (blockRoot) this.release(blockKey(blockRoot));
+    if (missedRoot || missedBlock) {
+      this.missed.delete(rootKey);
+      if (blockRoot) this.missed.delete(blockKey(blockRoot));
+      this.deps.onMissedKnown?.(missedBlock ? { blockRoot, payloadRoot: root } : { payloadRoot: root });
+    }
   }
 
   private release(key: string): void {
@@ -213,6 +272,7 @@ export class ProofGossipValidator {
     this.pending.delete(key);
     this.pendingCount -= waiting.length;
     for (const entry of waiting) {
+      this.unqueue(entry);
       entry.expiry.abort();
       // Settles with the full verdict; a rejection here still penalizes the original sender.
       entry.resume().then(entry.settle, () => entry.settle(ignore("cannot_verify")));
@@ -220,7 +280,10 @@ export class ProofGossipValidator {
   }
 
   /** The envelope rules (file header), in the merged order. */
-  private async validateEnvelope(signed: SignedExecutionProof): Promise<GossipVerdict> {
+  private async validateEnvelope(
+    signed: SignedExecutionProof,
+    origin?: GossipOrigin,
+  ): Promise<GossipVerdict> {
     const proof = signed.message;
     const { containers, proofs } = this.deps;
     if (proof.proofData.length === 0) return reject("empty_proof");
@@ -234,7 +297,7 @@ export class ProofGossipValidator {
     if (!blockRoot) return reject("malformed_ssz");
     const payloadRoot = proofs.payloadRootOfBlock(blockRoot);
     if (payloadRoot === undefined) {
-      return this.enqueue(blockKey(blockRoot), () => this.validateKnownBlock(signed));
+      return this.enqueue(blockKey(blockRoot), () => this.validateKnownBlock(signed), origin);
     }
     return this.validateKnownBlock(signed);
   }
@@ -311,17 +374,47 @@ export class ProofGossipValidator {
     }
     this.pending.clear();
     this.pendingCount = 0;
+    this.perPeer.clear();
   }
 
-  private enqueue(rootHex: string, resume: () => Promise<GossipVerdict>): Promise<GossipVerdict> {
-    if (this.pendingCount >= this.opts.pendingQueueSize) return Promise.resolve(ignore("queue_full"));
+  /** A proof that could not wait for its block: remembered for a re-fetch, told to its origin. */
+  private dropped(key: string, origin: GossipOrigin | undefined, units: number): void {
+    this.missed.set(key, true);
+    if (!origin) return;
+    if (units > 0) this.deps.penalties?.add(origin.peer, units);
+    origin.onDropped?.();
+  }
+
+  private unqueue(entry: PendingProof): void {
+    const peer = entry.origin?.peer;
+    if (peer === undefined) return;
+    const n = (this.perPeer.get(peer) ?? 1) - 1;
+    if (n <= 0) this.perPeer.delete(peer);
+    else this.perPeer.set(peer, n);
+  }
+
+  private enqueue(
+    rootHex: string,
+    resume: () => Promise<GossipVerdict>,
+    origin?: GossipOrigin,
+  ): Promise<GossipVerdict> {
+    if (origin && this.queuedFrom(origin.peer) >= this.perPeerQuota) {
+      this.dropped(rootHex, origin, PENALTY_UNITS.overQuota);
+      return Promise.resolve(ignore("peer_quota"));
+    }
+    if (this.pendingCount >= this.opts.pendingQueueSize) {
+      // Not this peer's fault (its quota is not used up): no penalty, but fetched again later.
+      this.dropped(rootHex, origin, 0);
+      return Promise.resolve(ignore("queue_full"));
+    }
     return new Promise<GossipVerdict>((resolve) => {
       const expiry = new AbortController();
-      const entry: PendingProof = { resume, settle: resolve, expiry };
+      const entry: PendingProof = { resume, settle: resolve, expiry, origin };
       const list = this.pending.get(rootHex) ?? [];
       list.push(entry);
       this.pending.set(rootHex, list);
       this.pendingCount++;
+      if (origin) this.perPeer.set(origin.peer, this.queuedFrom(origin.peer) + 1);
       this.deps.clock.sleep(this.opts.pendingQueueTtlMs, expiry.signal).then(
         () => this.expire(rootHex, entry),
         () => undefined,
@@ -336,7 +429,10 @@ export class ProofGossipValidator {
     if (idx < 0) return;
     list.splice(idx, 1);
     this.pendingCount--;
+    this.unqueue(entry);
     if (list.length === 0) this.pending.delete(rootHex);
+    // Its block never came in time: the sender may have made it up (or we are behind: it decays).
+    this.dropped(rootHex, entry.origin, PENALTY_UNITS.unresolved);
     entry.settle(ignore("queue_expired"));
   }
 
