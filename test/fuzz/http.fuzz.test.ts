@@ -19,7 +19,7 @@ import { openRealService, type RealService, validProofData } from "../api/suppor
 import { CountingMetrics, DOMAIN, FORK_DIGEST, makeValidators, proof, signProof } from "../p2p/harness.ts";
 import { checkAsync, hostileBytes, runs, timeoutFor } from "./support/fuzz.ts";
 
-const HTTP_RUNS = runs(120, 200);
+const HTTP_RUNS = runs(150, 200);
 const c = proofContainers();
 const validators = makeValidators(4);
 const BLOCK = new Uint8Array(32).fill(0x42);

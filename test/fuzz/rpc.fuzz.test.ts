@@ -13,7 +13,7 @@ import { parseRequest } from "../../src/gateway/jsonRpc.ts";
 import { toHex } from "../../src/util/hex.ts";
 import { check, cleanOrThrow, expectSameBytes, hostileBytes, runs, timeoutFor } from "./support/fuzz.ts";
 
-const RUNS = runs(500);
+const RUNS = runs(1000);
 
 const requestLike = fc.record(
   {

@@ -48,8 +48,8 @@ import {
   timeoutFor,
 } from "./support/fuzz.ts";
 
-const VALID_RUNS = runs(60);
-const HOSTILE_RUNS = runs(250);
+const VALID_RUNS = runs(100);
+const HOSTILE_RUNS = runs(500);
 
 /** A named type reached through `decodeNamed` (what `eproof ssz` and the tools use). */
 interface NamedTarget {

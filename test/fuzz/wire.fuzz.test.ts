@@ -46,8 +46,8 @@ import {
   timeoutFor,
 } from "./support/fuzz.ts";
 
-const RUNS = runs(300);
-const ASYNC_RUNS = runs(200);
+const RUNS = runs(600);
+const ASYNC_RUNS = runs(300);
 const data = fc.oneof(
   fc.uint8Array({ maxLength: 512 }),
   // Compressible runs, so snappy emits copies (the interesting half of the block format).
