@@ -1,0 +1,146 @@
+// The consensus side of `eproof light`: bootstraps from the user's trusted checkpoint root, catches up
+// sync periods, then polls the untrusted beacon node's finality and optimistic updates each interval.
+// Every header it emits passed syncProtocol.ts; a refused update is logged, counted and never applied.
+import type { BeaconConfig } from "@lodestar/config";
+import type { LightClientHeader } from "@lodestar/types";
+import type { Clock } from "../util/clock.ts";
+import { EproofError, errorMessage } from "../util/errors.ts";
+import { toHex } from "../util/hex.ts";
+import type { Logger } from "../util/logger.ts";
+import { LightClientRefusal, type LightMetrics, type VerifiedHeader } from "./interface.ts";
+import type { LightClientApi } from "./lightClientApi.ts";
+import { computeSyncPeriodAtSlot, type StoreChange, SyncStore, toVerifiedHeader } from "./syncProtocol.ts";
+
+export interface LightConsensusOpts {
+  checkpointRoot: Uint8Array;
+  genesisTime: number;
+  secondsPerSlot: number;
+  pollIntervalMs: number;
+  /** Slots a signature slot may be ahead of our clock (clock disparity). */
+  clockToleranceSlots: number;
+}
+
+export interface LightConsensusModules {
+  api: LightClientApi;
+  config: BeaconConfig;
+  clock: Clock;
+  logger: Logger;
+  metrics?: LightMetrics;
+  onHeader: (header: VerifiedHeader) => void;
+}
+
+export class LightConsensus {
+  private readonly o: LightConsensusOpts;
+  private readonly m: LightConsensusModules;
+  private store: SyncStore | undefined;
+  private lastRefusal: { reason: string; message: string; at: number } | undefined;
+
+  constructor(o: LightConsensusOpts, m: LightConsensusModules) {
+    this.o = o;
+    this.m = m;
+  }
+
+  currentSlot(): number {
+    const secs = this.m.clock.now() / 1000 - this.o.genesisTime;
+    return Math.max(0, Math.floor(secs / this.o.secondsPerSlot));
+  }
+
+  get optimisticSlot(): number {
+    return this.store?.optimisticHeader.beacon.slot ?? 0;
+  }
+
+  get finalizedSlot(): number {
+    return this.store?.finalizedHeader.beacon.slot ?? 0;
+  }
+
+  get optimisticHeader(): LightClientHeader | undefined {
+    return this.store?.optimisticHeader;
+  }
+
+  get refusal(): { reason: string; message: string; at: number } | undefined {
+    return this.lastRefusal;
+  }
+
+  /** Fetches and checks the bootstrap; throws EproofError when the server's answer is not the checkpoint. */
+  async bootstrap(signal?: AbortSignal): Promise<VerifiedHeader> {
+    const bootstrap = await this.m.api.getBootstrap(toHex(this.o.checkpointRoot), signal);
+    try {
+      this.store = new SyncStore(this.m.config, this.o.checkpointRoot, bootstrap);
+    } catch (e) {
+      if (e instanceof LightClientRefusal) {
+        this.refused(e);
+        throw new EproofError("UPSTREAM", `beacon ${this.m.api.url} served a bad bootstrap: ${e.message}`);
+      }
+      throw e;
+    }
+    const header = toVerifiedHeader(bootstrap.header, "finality");
+    this.m.logger.info({ slot: header.slot, root: toHex(header.blockRoot) }, "light client bootstrapped");
+    this.m.onHeader(header);
+    return header;
+  }
+
+  /** One round: catch up periods, then the finality and optimistic updates. Refusals do not throw. */
+  async poll(signal?: AbortSignal): Promise<void> {
+    const store = this.store;
+    if (!store) throw new EproofError("INTERNAL", "light client polled before bootstrap");
+    const now = this.currentSlot() + this.o.clockToleranceSlots;
+    const currentPeriod = computeSyncPeriodAtSlot(this.currentSlot());
+    if (store.period < currentPeriod || !store.nextCommitteeKnown) {
+      const count = Math.min(32, currentPeriod - store.period + 1);
+      for (const update of await this.m.api.getUpdates(store.period, count, signal)) {
+        this.apply(() => store.processUpdate(update, now));
+      }
+    }
+    const finality = await this.m.api.getFinalityUpdate(signal);
+    if (finality) this.apply(() => store.processFinalityUpdate(finality, now));
+    const optimistic = await this.m.api.getOptimisticUpdate(signal);
+    if (optimistic) this.apply(() => store.processOptimisticUpdate(optimistic, now));
+  }
+
+  /** Polls until the signal aborts; upstream failures are logged and retried next interval. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.poll(signal);
+      } catch (e) {
+        if (signal.aborted) return;
+        this.m.logger.warn({ beacon: this.m.api.url, err: errorMessage(e) }, "light-client poll failed");
+      }
+      try {
+        await this.m.clock.sleep(this.o.pollIntervalMs, signal);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  private apply(fn: () => StoreChange): void {
+    let change: StoreChange;
+    try {
+      change = fn();
+    } catch (e) {
+      if (e instanceof LightClientRefusal) {
+        this.refused(e);
+        return;
+      }
+      throw e;
+    }
+    if (change.finalized) {
+      this.m.metrics?.recordHeaderVerified("finalized");
+      this.m.onHeader(toVerifiedHeader(change.finalized, "finality"));
+    }
+    if (change.optimistic && change.optimistic !== change.finalized) {
+      this.m.metrics?.recordHeaderVerified("optimistic");
+      this.m.onHeader(toVerifiedHeader(change.optimistic, "sync_committee"));
+    }
+  }
+
+  private refused(e: LightClientRefusal): void {
+    this.lastRefusal = { reason: e.reason, message: e.message, at: this.m.clock.now() };
+    this.m.metrics?.recordUpdateRefused(e.reason);
+    this.m.logger.warn(
+      { beacon: this.m.api.url, reason: e.reason, err: e.message },
+      "light-client update refused",
+    );
+  }
+}
