@@ -42,6 +42,14 @@ The live web dashboard is at \`/dashboard\` on the same listener.
   seen), whether or not the node signs and publishes it. The EF's target is ≥ 99%.
   \`eproof_blocks_total{outcome}\` counts \`in_time\`, \`late\`, \`missed\` (no proof) and
   \`orphaned\` (dropped by a reorg; not in the coverage) blocks.
+- **Why proofs failed** — \`eproof_proof_failures_total{reason}\` (the same reason is in the
+  \`proof failed\` log line and the \`proof_failure\` SSE event): \`witness_timeout\` (the execution
+  client did not answer in time, or kept saying "not yet"), \`execution_unreachable\` (nothing answers
+  at \`--execution.url\`, or it answers with an HTTP error), \`chain_config_unavailable\` (the EL
+  serves no \`debug_chainConfig\`: give it with \`--execution.chainConfigFile <genesis.json>\`),
+  \`fork_mismatch\` (a fork the spec profile writes no input for), \`witness_unavailable\` (the EL
+  answered without a witness: no debug API, no such block), \`witness_invalid\` (malformed, or does
+  not carry the block), \`proving_timeout\`, \`proving_error\`, \`internal_error\`.
 - **Where the time goes** — \`eproof_pipeline_stage_seconds{stage}\`, buckets dense around the 10 s
   budget. Stages in block order: \`block_fetch\`, \`npr_build\`, \`witness_fetch\`, \`input_build\`,
   \`proof_queue\` (waiting for a prover), \`prove\`, \`sign\`, \`publish\`, and \`total\` (block seen

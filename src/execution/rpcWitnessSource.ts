@@ -98,12 +98,26 @@ export class RpcWitnessSource implements WitnessSource {
       try {
         witness = witnessFromRpcJson(raw);
       } catch (e) {
-        throw new EproofError("UPSTREAM", `${method} returned a malformed witness: ${errorMessage(e)}`);
+        throw new EproofError("BAD_INPUT", `${method} returned a malformed witness: ${errorMessage(e)}`);
       }
       this.method = method;
       return { witness, method };
     }
     throw new WitnessMethodsMissingError(this.rpc.url);
+  }
+}
+
+/** The flag that gives eproof the chain config when the execution client does not serve it. */
+export const CHAIN_CONFIG_FLAG = "--execution.chainConfigFile";
+
+/**
+ * No chain config to re-execute blocks with: the EL does not serve debug_chainConfig (or served
+ * something else), or the configured file is unreadable. The message says what to do.
+ */
+export class ChainConfigUnavailableError extends EproofError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("BAD_CONFIG", message, options);
+    this.name = "ChainConfigUnavailableError";
   }
 }
 
@@ -130,11 +144,27 @@ export class RpcChainConfigSource implements ChainConfigSource {
     this.rpc = rpc;
   }
   async chainConfig(signal?: AbortSignal): Promise<GethChainConfig> {
-    if (!this.cached)
-      this.cached = checkChainConfig(
-        await this.rpc.call("debug_chainConfig", [], { signal }),
-        "debug_chainConfig",
+    if (this.cached) return this.cached;
+    let raw: unknown;
+    try {
+      raw = await this.rpc.call("debug_chainConfig", [], { signal });
+    } catch (e) {
+      // Transport failures stay what they are (the EL is unreachable); an answered error means the EL
+      // does not serve its chain config.
+      if (!(e instanceof RpcError)) throw e;
+      throw new ChainConfigUnavailableError(
+        `chain config unavailable: ${e.message}; give it with ${CHAIN_CONFIG_FLAG} <genesis.json>`,
+        { cause: e },
       );
+    }
+    try {
+      this.cached = checkChainConfig(raw, "debug_chainConfig");
+    } catch (e) {
+      throw new ChainConfigUnavailableError(
+        `chain config unavailable: ${errorMessage(e)}; give it with ${CHAIN_CONFIG_FLAG} <genesis.json>`,
+        { cause: e },
+      );
+    }
     return this.cached;
   }
 }
@@ -151,15 +181,21 @@ export class FileChainConfigSource implements ChainConfigSource {
     try {
       text = await readFile(this.path, "utf8");
     } catch (e) {
-      throw new EproofError("BAD_CONFIG", `cannot read chain config ${this.path}: ${errorMessage(e)}`);
+      throw new ChainConfigUnavailableError(
+        `cannot read chain config ${this.path} (${CHAIN_CONFIG_FLAG}): ${errorMessage(e)}`,
+      );
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new EproofError("BAD_CONFIG", `chain config ${this.path} is not JSON`);
+      throw new ChainConfigUnavailableError(`chain config ${this.path} (${CHAIN_CONFIG_FLAG}) is not JSON`);
     }
-    this.cached = checkChainConfig(json, this.path);
+    try {
+      this.cached = checkChainConfig(json, this.path);
+    } catch (e) {
+      throw new ChainConfigUnavailableError(`${errorMessage(e)} (${CHAIN_CONFIG_FLAG})`, { cause: e });
+    }
     return this.cached;
   }
 }

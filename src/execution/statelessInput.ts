@@ -19,7 +19,7 @@ import { commonFromGethConfig, type GethChainConfig } from "../stateless/common.
 import { validateStateless } from "../stateless/engine.ts";
 import { recoverPublicKeys } from "../stateless/publicKeys.ts";
 import type { Clock } from "../util/clock.ts";
-import { EproofError, errorMessage } from "../util/errors.ts";
+import { EproofError, errorMessage, isEproofError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
 import type {
   ChainConfigSource,
@@ -28,6 +28,7 @@ import type {
   WitnessMethod,
   WitnessSource,
 } from "./interface.ts";
+import { CHAIN_CONFIG_FLAG, ChainConfigUnavailableError } from "./rpcWitnessSource.ts";
 
 /** `always`: every witness is re-executed; `fallback`: only those not from the EL's debug API. */
 export type WitnessCheckMode = "always" | "fallback" | "never";
@@ -162,7 +163,20 @@ export class StatelessInputBuilder {
 
   private async getCommon(signal?: AbortSignal): Promise<Common> {
     const config = await this.m.chainConfigSource.chainConfig(signal);
-    if (this.common?.config !== config) this.common = { config, common: commonFromGethConfig(config) };
+    if (this.common?.config !== config) {
+      let common: Common;
+      try {
+        common = commonFromGethConfig(config);
+      } catch (e) {
+        if (isEproofError(e) && e.code === "BAD_CONFIG")
+          throw new ChainConfigUnavailableError(
+            `the chain config is not usable: ${e.message}; give one with ${CHAIN_CONFIG_FLAG} <genesis.json>`,
+            { cause: e },
+          );
+        throw e;
+      }
+      this.common = { config, common };
+    }
     return this.common.common;
   }
 

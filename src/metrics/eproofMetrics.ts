@@ -493,7 +493,7 @@ export class EproofMetrics
     });
     this.witnessWaits = new Counter({
       name: "eproof_proof_service_witness_waits_total",
-      help: "Witness waits of the proof service (including retries), by ok=true|false (false: witness_timeout)",
+      help: "Witness waits of the proof service (including retries), by ok=true|false (false: no usable witness; eproof_proof_failures_total says why)",
       labelNames: ["ok"],
       registers,
     });
@@ -517,7 +517,7 @@ export class EproofMetrics
     });
     this.proofFailures = new Counter({
       name: "eproof_proof_failures_total",
-      help: "Proofs that failed for good, by proof type and reason (witness_timeout, proving_timeout, proving_error, internal_error)",
+      help: "Proofs that failed for good, by proof type and reason (witness_timeout, execution_unreachable, chain_config_unavailable, fork_mismatch, witness_unavailable, witness_invalid, proving_timeout, proving_error, internal_error)",
       labelNames: ["proof_type", "reason"],
       registers,
     });

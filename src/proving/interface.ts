@@ -1,6 +1,34 @@
 // The proving backend contract: one shape for ere-server GPUs, an external zkboost node and the CPU type.
 
-export type ProofFailureReason = "witness_timeout" | "proving_timeout" | "proving_error" | "internal_error";
+/**
+ * Why a proof failed, as zkboost reports it plus what eproof tells apart before proving: the witness
+ * phase says what failed (timeout, EL unreachable, no chain config, a fork the profile cannot write,
+ * an EL that answered without a witness, a witness that does not carry the block), the prove phase how
+ * the prover failed.
+ */
+export type ProofFailureReason =
+  | "witness_timeout"
+  | "execution_unreachable"
+  | "chain_config_unavailable"
+  | "fork_mismatch"
+  | "witness_unavailable"
+  | "witness_invalid"
+  | "proving_timeout"
+  | "proving_error"
+  | "internal_error";
+
+/** Every reason, for API documentation and label checks. */
+export const PROOF_FAILURE_REASONS: readonly ProofFailureReason[] = [
+  "witness_timeout",
+  "execution_unreachable",
+  "chain_config_unavailable",
+  "fork_mismatch",
+  "witness_unavailable",
+  "witness_invalid",
+  "proving_timeout",
+  "proving_error",
+  "internal_error",
+];
 
 export interface ProveTimings {
   /** Wall time of the prove call as seen by eproof. */

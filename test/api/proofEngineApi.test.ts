@@ -133,7 +133,7 @@ describe("GET /v1/execution_proof_requests (SSE)", () => {
     expect(failure?.data).toMatchObject({
       new_payload_request_root: OTHER_ROOT,
       proof_type: "reth-sp1",
-      reason: "witness_timeout",
+      reason: "witness_unavailable",
     });
     expect((failure?.data as { error?: string } | undefined)?.error).toMatch(/block not found/);
     sse.close();

@@ -269,7 +269,13 @@ describe("Scheduler", () => {
 describe("classifyFailure", () => {
   it("keeps a backend's reason and classifies the rest by phase and kind", () => {
     expect(classifyFailure(new ProveFailure("proving_error", "bad guest"), "prove")).toBe("proving_error");
-    expect(classifyFailure(new Error("rpc down"), "witness")).toBe("witness_timeout");
+    // A witness failure names what failed; witness_timeout is only for timeouts.
+    expect(classifyFailure(new Error("rpc down"), "witness")).toBe("witness_unavailable");
+    expect(classifyFailure(new EproofError("TIMEOUT", "slow EL"), "witness")).toBe("witness_timeout");
+    expect(classifyFailure(new EproofError("BAD_INPUT", "witness misses a node"), "witness")).toBe(
+      "witness_invalid",
+    );
+    expect(classifyFailure(new EproofError("UNKNOWN_FORK", "no 0x1501"), "witness")).toBe("fork_mismatch");
     expect(classifyFailure(new DOMException("aborted", "AbortError"), "prove")).toBe("proving_timeout");
     expect(classifyFailure(new EproofError("TIMEOUT", "slow"), "prove")).toBe("proving_timeout");
     expect(classifyFailure(new EproofError("PROVER", "zkvm err"), "prove")).toBe("proving_error");

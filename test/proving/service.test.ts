@@ -193,7 +193,7 @@ describe("DefaultProofService", () => {
     expect(e).toMatchObject({ type: "proof_failure", reason: "witness_timeout", proofType: CPU });
   });
 
-  it("reports a witness provider's error as witness_timeout", async () => {
+  it("reports a witness provider's error by what failed, not as witness_timeout", async () => {
     const { svc } = service([new DigestBackend({ id: "cpu", proofTypes: [CPU], clock: systemClock })], {
       witnessProvider: async () => {
         throw new EproofError("UPSTREAM", "debug_executionWitness: method not found");
@@ -201,7 +201,7 @@ describe("DefaultProofService", () => {
     });
     await svc.requestProofs(fixture.npr, [CPU]);
     const e = await nextEvent(svc, (x) => x.type === "proof_failure");
-    expect(e).toMatchObject({ reason: "witness_timeout" });
+    expect(e).toMatchObject({ reason: "witness_unavailable" });
     expect(e.type === "proof_failure" && e.error).toMatch(/method not found/);
   });
 
@@ -524,6 +524,6 @@ describe("witness retries of chain blocks (issue 18, defect 4: blocks lost durin
     // No block root (the zkboost API): the caller is told at once, as before.
     const failed = nextEvent(svc, (e) => e.type === "proof_failure" && e.at >= clock.now());
     await svc.requestProofs(fixture.npr, [CPU]);
-    expect(await failed).toMatchObject({ reason: "witness_timeout" });
+    expect(await failed).toMatchObject({ reason: "witness_unavailable" });
   });
 });

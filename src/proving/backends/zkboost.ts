@@ -10,6 +10,7 @@ import { redactUrl } from "../../util/logger.ts";
 import {
   type BackendCapabilities,
   type BackendHealth,
+  PROOF_FAILURE_REASONS,
   type ProofFailureReason,
   ProveFailure,
   type ProveRequest,
@@ -58,12 +59,8 @@ export interface ZkboostProofTypeInfo {
   canVerify: boolean;
 }
 
-const FAILURE_REASONS: readonly ProofFailureReason[] = [
-  "witness_timeout",
-  "proving_timeout",
-  "proving_error",
-  "internal_error",
-];
+/** zkboost's four reasons and the witness-phase ones another eproof answering as zkboost reports. */
+const FAILURE_REASONS: readonly ProofFailureReason[] = PROOF_FAILURE_REASONS;
 
 type ProofEventOutcome =
   | { kind: "complete" }

@@ -28,7 +28,7 @@ class VerifyOnly extends DigestBackend {
 export interface RealService {
   service: DefaultProofService;
   store: ProofStore;
-  /** Roots (hex) whose witness fetch fails (→ proof_failure witness_timeout). */
+  /** Roots (hex) whose witness fetch fails (→ proof_failure witness_unavailable). */
   witnessless: Set<string>;
   /** A gossiped, signed proof for `root` (verified or not), accepted into the service. */
   gossip(
