@@ -53,6 +53,17 @@ const DESCRIPTIONS: Record<string, string> = {
     "send engine_newPayloadV5 upstream as engine_newPayloadWithWitnessV5 and prove from its witness (no debug_executionWitness round trip); an EL without it (-32601) gets the plain call",
   "p2p.blsWorkers":
     "worker threads that verify gossip BLS signature batches, so a batch never blocks the API or the gateway (0: on the main thread)",
+  "light.beaconUrl": "eproof light: the untrusted beacon node serving light-client updates and blocks",
+  "light.checkpointRoot": "eproof light: trusted checkpoint block root (0x…32 bytes) to bootstrap from",
+  "light.pollIntervalMs": "eproof light: how often light-client updates are fetched",
+  "light.k": "eproof light: valid proofs a block needs to become the verified execution head",
+  "light.allowedProofTypes":
+    "eproof light: proof types that count toward k (all verifiable types when empty)",
+  "light.maxBlocks": "eproof light: verified blocks (and their proofs) kept in memory",
+  "light.maxParentWalk": "eproof light: parents of a verified header fetched by hash chain (skipped slots)",
+  "light.host": "eproof light: API listen address (head, SSE, metrics)",
+  "light.port": "eproof light: API port (GET /eth/v1/eproof/light/head, /events, /metrics)",
+  "light.requestTimeoutMs": "eproof light: timeout of each request to the untrusted beacon node",
   "api.enabled": "serve the proof-engine (zkboost-compatible), status, metrics and dashboard HTTP API",
   "api.host": "API listen address (127.0.0.1 unless you mean it)",
   "api.port": "API port",

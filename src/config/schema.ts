@@ -187,6 +187,28 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** `eproof light`: a light client on proof gossip (no beacon or execution node of its own). */
+    light: z
+      .object({
+        /** Untrusted beacon node serving the light-client API and blocks. */
+        beaconUrl: url.default("http://127.0.0.1:5052"),
+        /** Trusted checkpoint block root (0x + 32 bytes) to bootstrap from. */
+        checkpointRoot: z
+          .string()
+          .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte block root")
+          .optional(),
+        pollIntervalMs: z.number().int().positive().default(2_000),
+        /** Valid proofs needed before a block is the verified execution head, and the types that count. */
+        k: z.number().int().min(1).max(4).default(1),
+        allowedProofTypes: z.array(proofTypeRef).default([]),
+        maxBlocks: z.number().int().positive().default(256),
+        maxParentWalk: z.number().int().min(0).default(8),
+        host: host.default("127.0.0.1"),
+        port: port.default(9553),
+        requestTimeoutMs: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .prefault({}),
     /** Override of the proof-type name <-> id table (defaults to the network preset's). */
     proofTypes: z
       .array(

@@ -10,6 +10,7 @@ import { Tree } from "@chainsafe/persistent-merkle-tree";
 import { BitArray } from "@chainsafe/ssz";
 import {
   type BeaconConfig,
+  chainConfigToJson,
   createBeaconConfig,
   createChainForkConfig,
   defaultChainConfig,
@@ -262,6 +263,18 @@ export async function startLcServer(chain: LcChain, served: ServedState): Promis
       if (!served.optimistic) return send(res, 404, { message: "none" });
       return send(res, 200, v(ssz.capella.LightClientOptimisticUpdate.toJson(served.optimistic)));
     }
+    if (p === "/eth/v1/beacon/genesis") {
+      return send(res, 200, {
+        data: {
+          genesis_time: String(chain.genesisTime),
+          genesis_validators_root: toHex(chain.genesisValidatorsRoot),
+          genesis_fork_version: "0x00000001",
+        },
+      });
+    }
+    if (p === "/eth/v1/config/spec") {
+      return send(res, 200, { data: { ...chainConfigToJson(chain.config), ...presetSpec() } });
+    }
     const blockMatch = /^\/eth\/v2\/beacon\/blocks\/(0x[0-9a-f]{64})$/.exec(p);
     if (blockMatch?.[1]) {
       const hex = blockMatch[1];
@@ -301,5 +314,7 @@ export async function startLcServer(chain: LcChain, served: ServedState): Promis
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
+
+const presetSpec = () => ({ PRESET_BASE: "mainnet", SLOTS_PER_EPOCH: "32", DEPOSIT_CHAIN_ID: "1337" });
 
 export { interopSecretKey };

@@ -3,6 +3,7 @@ import type { CommandModule } from "yargs";
 import { devnetCommand } from "./devnet.ts";
 import { gpuCommand } from "./gpu.ts";
 import { gpusCommand } from "./gpus.ts";
+import { lightCommand } from "./light.ts";
 import { planCommand } from "./plan.ts";
 import { runCommand } from "./run.ts";
 import { sszCommand } from "./ssz.ts";
@@ -19,4 +20,5 @@ export const commands: CommandModule<any, any>[] = [
   gpuCommand,
   statelessCommand,
   verifyCommand,
+  lightCommand,
 ];
