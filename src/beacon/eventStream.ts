@@ -6,6 +6,7 @@ import type { Clock } from "../util/clock.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
 import { redactUrl } from "../util/logger.ts";
+import { joinUrl } from "../util/url.ts";
 import type { ChainMetrics } from "./interface.ts";
 import { type SseEvent, SseParser } from "./sseParser.ts";
 import { UpstreamError } from "./upstreamError.ts";
@@ -49,7 +50,8 @@ export interface EventStreamModules {
 export function eventsUrl(baseUrl: string, topics: readonly string[]): string {
   const params = new URLSearchParams();
   for (const t of topics) params.append("topics", t);
-  return `${baseUrl.replace(/\/+$/, "")}/eth/v1/events?${params.toString()}`;
+  // joinUrl keeps a query the base URL carries (an API key) after the path, not before it.
+  return joinUrl(baseUrl, `/eth/v1/events?${params.toString()}`);
 }
 
 /** Exponential backoff with jitter; `floorMs` is the server's `retry:` hint. Pure. */

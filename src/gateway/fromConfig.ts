@@ -18,6 +18,12 @@ export function apiOptsFromConfig(config: EproofConfig, table: ProofTypeTable): 
     maxBodyBytes: config.api.maxBodyBytes,
     k: config.gateway.k,
     allowedProofTypes: resolveTypes(config.gateway.allowedProofTypes, table),
+    authTokenFile: config.api.authTokenFile,
+    jwtSecretFile: config.api.jwtSecretFile,
+    maxSlotsAhead: config.api.maxSlotsAhead,
+    maxSlotsBehind: config.api.maxSlotsBehind,
+    maxPendingPayloads: config.api.maxPendingPayloads,
+    maxPendingBytes: config.api.maxPendingBytes,
   };
 }
 

@@ -28,6 +28,11 @@ describe("backoffDelayMs", () => {
       "http://h:1/eth/v1/events?topics=head&topics=block",
     );
   });
+  it("keeps a base URL's path and query (an API key) around the events path", () => {
+    expect(eventsUrl("https://node.example/KEY?apikey=X", ["head"])).toBe(
+      "https://node.example/KEY/eth/v1/events?apikey=X&topics=head",
+    );
+  });
 });
 
 describe("BeaconEventStream", () => {
