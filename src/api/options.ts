@@ -9,6 +9,7 @@ import type { ProofStore } from "../store/interface.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { type ApiChainView, defaultPayloadAdmissionOpts } from "./admission.ts";
+import type { HealthCheck } from "./health.ts";
 
 export interface ApiOpts {
   host: string;
@@ -102,4 +103,6 @@ export interface ApiModules {
   chain?: ApiChainView;
   /** POST/GET /eth/v1/beacon/execution_proofs; without it GET serves the store and POST is a 501. */
   executionProofs?: ExecutionProofsApiModule;
+  /** What GET /health reports (503 with the reason unless ok); without it 200 while serving. */
+  health?: HealthCheck;
 }

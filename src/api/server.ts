@@ -154,7 +154,7 @@ export function createApiServer(opts: Partial<ApiOpts>, modules: ApiModules): Ap
     API_ROUTES.beaconExecutionProofsByBlock,
     getExecutionProofsByBlock({ containers, store: modules.store, head: modules.executionProofs?.head }),
   );
-  add("GET", API_ROUTES.health, getHealth());
+  add("GET", API_ROUTES.health, getHealth(modules.health));
 
   return {
     http,

@@ -5,6 +5,8 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { SecretKey } from "@chainsafe/blst";
+import { ACTIVE_PRESET } from "@lodestar/params";
+import type { HealthStatus } from "../api/health.ts";
 import { type ApiServer, createApiServer } from "../api/server.ts";
 import { ChainFollower } from "../beacon/chainFollower.ts";
 import { FileLastSlotStore } from "../beacon/fileLastSlotStore.ts";
@@ -72,8 +74,15 @@ export interface EproofNode {
   readonly dashboard: DashboardState;
   readonly apiPort: number | undefined;
   readonly gatewayPort: number | undefined;
-  /** Resolves once the node follows the chain (beacon node reached, p2p started). */
+  /**
+   * Resolves once the node follows the chain (beacon node reached, p2p started). Transient outages are
+   * retried meanwhile; it rejects only when the node cannot run as configured (an EproofError
+   * BAD_CONFIG: a beacon node on another network or preset, a signing key that is no validator, a p2p
+   * port in use), which the caller reports and stops on (the daemon does not log it).
+   */
   readonly ready: Promise<void>;
+  /** ok only while the node follows the chain; otherwise why not (what GET /health answers). */
+  health(): HealthStatus;
   p2p(): P2pService | undefined;
   /** Chain events as the follower emits them (the devnet prints from these). */
   onChainEvent(listener: (event: ChainEvent) => void): () => void;
@@ -86,7 +95,9 @@ export interface EproofNode {
 
 /** Payload events kept for the witness provider (it needs the block number and hash). */
 const MAX_TRACKED_EVENTS = 256;
-const HEALTH_INTERVAL_MS = 30_000;
+const HEALTH_INTERVAL_MS = 10_000;
+/** A beacon head this many slots behind the wall clock is reported as syncing by /health. */
+const SYNCING_SLOTS = 32;
 
 export async function startNode(config: EproofConfig, modules: NodeModules = {}): Promise<EproofNode> {
   // A start that fails half way closes what it opened (listeners, store lock, guard journal), newest first.
@@ -201,6 +212,18 @@ async function startNodeOrThrow(
     opened.push(() => backend.close?.());
     if (b.kind === "ere" && b.gpus.length > 0) endpointGpus[backend.id] = b.gpus;
   }
+  // A proof type no backend can prove would fail every slot for ever: refuse to start instead.
+  if (config.proving.enabled) {
+    const provable = new Set(backends.flatMap((b) => b.capabilities().prove));
+    const unprovable = provedTypes.filter((t) => !provable.has(t)).map((t) => proofTypes.nameOf(t));
+    if (unprovable.length > 0) {
+      const can = [...provable].map((t) => proofTypes.nameOf(t));
+      throw new EproofError(
+        "BAD_CONFIG",
+        `no proving backend can prove ${unprovable.join(", ")} (--proving.proofTypes); the configured backends prove ${can.length > 0 ? can.join(", ") : "nothing"}: add a backend for it to proving.backends or leave it out of --proving.proofTypes`,
+      );
+    }
+  }
   // The first backend that verifies a type is asked: in-process SP1 before any ere-server's Verify,
   // whatever order the config lists them in.
   backends.sort((a, b) => Number(b.kind === "sp1") - Number(a.kind === "sp1"));
@@ -314,6 +337,12 @@ async function startNodeOrThrow(
   const verifiedBy = new Map<string, Set<number>>();
   const verifiedCount = (root: string) => verifiedBy.get(root)?.size ?? 0;
 
+  // What /health reports: set by the health checks and the chain side below.
+  const upstreamOk = { beacon: false, execution: false };
+  let beaconHeadSlot: number | undefined;
+  let following = false;
+  let fatal: string | undefined;
+
   // Serving: the proof-engine/status API (with /metrics and /dashboard) and the Engine API gateway.
   let api: ApiServer | undefined;
   let apiPort: number | undefined;
@@ -328,13 +357,14 @@ async function startNodeOrThrow(
       clock,
       // No onForkchoiceUpdated: pruning follows only the beacon node's finality (the follower).
       executionProofs: { submitter: () => p2p, head: () => apiHead },
+      health: () => health(),
     });
     const serveMetrics = metricsHandler(metrics);
     const serveDashboard = dashboardRouteHandler(createDashboardHandler({ state: dashboard }));
     api.http.route("GET", "/metrics", async (req, res) => serveMetrics(req, res));
     for (const path of dashboardRoutes())
       api.http.route("GET", path, async (req, res) => serveDashboard(req, res));
-    apiPort = (await api.start()).port;
+    apiPort = (await listenOrExplain(api.start(), config.api.host, config.api.port, "--api.port")).port;
     opened.push(() => api?.stop());
     logger.info(
       { url: `http://${config.api.host}:${apiPort}` },
@@ -355,7 +385,9 @@ async function startNodeOrThrow(
       payloadWitness: engineWitnesses,
       profile,
     });
-    gatewayPort = (await gateway.start()).port;
+    gatewayPort = (
+      await listenOrExplain(gateway.start(), config.gateway.host, config.gateway.port, "--gateway.port")
+    ).port;
     opened.push(() => gateway?.stop());
     logger.info(
       { url: `http://${config.gateway.host}:${gatewayPort}`, mode: config.gateway.mode, k: config.gateway.k },
@@ -363,28 +395,27 @@ async function startNodeOrThrow(
     );
   }
 
-  // Upstream health for eproof_upstream_up and the scheduler (an unhealthy prover gets no work).
+  // Upstream health for eproof_upstream_up, /health and the scheduler (an unhealthy prover gets no
+  // work). Every upstream is 0 until its first success, so an `up == 0` alert fires from the start.
+  for (const upstream of ["beacon", "beacon_events", "execution", ...backends.map((b) => `prover:${b.id}`)])
+    metrics.recordUpstreamHealth(upstream, false);
   const checkHealth = async () => {
     for (const h of await proofService.refreshHealth(signal))
       metrics.recordUpstreamHealth(`prover:${h.id}`, h.ok);
-    metrics.recordUpstreamHealth(
-      "beacon",
-      await beacon.getHeadHeader(signal).then(
-        () => true,
-        () => false,
-      ),
+    const head = await beacon.getHeadHeader(signal).catch(() => undefined);
+    upstreamOk.beacon = head !== undefined;
+    if (head) beaconHeadSlot = head.slot;
+    metrics.recordUpstreamHealth("beacon", upstreamOk.beacon);
+    upstreamOk.execution = await rpc.call("eth_blockNumber", [], { signal }).then(
+      () => true,
+      () => false,
     );
-    metrics.recordUpstreamHealth(
-      "execution",
-      await rpc.call("eth_blockNumber", []).then(
-        () => true,
-        () => false,
-      ),
-    );
+    metrics.recordUpstreamHealth("execution", upstreamOk.execution);
   };
-  const healthTimer = setInterval(() => {
+  const runHealthCheck = () =>
     checkHealth().catch((e) => logger.debug({ err: errorMessage(e) }, "health check failed"));
-  }, HEALTH_INTERVAL_MS);
+  void runHealthCheck();
+  const healthTimer = setInterval(runHealthCheck, HEALTH_INTERVAL_MS);
   signal.addEventListener("abort", () => clearInterval(healthTimer), { once: true });
 
   async function pruneBefore(slot: number): Promise<void> {
@@ -460,8 +491,15 @@ async function startNodeOrThrow(
   let follower: ChainFollower | undefined;
   let followerRun: Promise<void> | undefined;
   const ready = (async () => {
-    const network = await connectBeacon(beacon, preset, proofTypes, logger, clock, signal, config.beacon.url);
-    const spec = await beacon.getSpec(signal);
+    const { network, spec } = await connectBeacon(
+      beacon,
+      preset,
+      proofTypes,
+      logger,
+      clock,
+      signal,
+      config.beacon.url,
+    );
     const forks = new ForkSchedule({
       chainConfig: network.forkConfig,
       genesisValidatorsRoot: network.genesisValidatorsRoot,
@@ -474,7 +512,7 @@ async function startNodeOrThrow(
     schedule = forks;
     forks.start();
     signal.addEventListener("abort", () => forks.stop(), { once: true });
-    if (signer) await signer.resolveIndex(beacon, logger);
+    if (signer) await signer.resolveIndex(beacon, logger, network.name, clock, signal);
     if (config.p2p.enabled) {
       let finalizedSlot = 0;
       let head: { blockRoot: Uint8Array; slot: number } = { blockRoot: new Uint8Array(32), slot: 0 };
@@ -513,7 +551,13 @@ async function startNodeOrThrow(
           proofTypes: provedTypes,
         },
       );
-      await p2p.start();
+      await p2p.start().catch((e: unknown) => {
+        if (!isAddressInUse(e)) throw e;
+        throw new EproofError(
+          "BAD_CONFIG",
+          `a p2p port is in use (${config.p2p.listen.join(", ")}${config.p2p.discovery ? `, discv5 udp ${config.p2p.discv5Port}` : ""}): stop what listens there or choose others with --p2p.listen / --p2p.discv5Port`,
+        );
+      });
       p2p.onProofAccepted((e) => {
         const root = toHex(e.signed.message.publicInput.newPayloadRequestRoot);
         let set = verifiedBy.get(root);
@@ -548,11 +592,26 @@ async function startNodeOrThrow(
       if (!signal.aborted) logger.error({ err: errorMessage(e) }, "chain follower stopped");
     });
     timeline.start();
+    following = true;
     logger.info({ network: network.name, beacon: redactUrl(config.beacon.url) }, "following the chain");
   })();
   ready.catch((e) => {
-    if (!signal.aborted) logger.error({ err: errorMessage(e) }, "could not start following the chain");
+    fatal = errorMessage(e);
+    // Fatal configuration problems are reported by the caller (eproof run: one line, exit 1).
+    if (!signal.aborted && !(e instanceof EproofError && e.code === "BAD_CONFIG"))
+      logger.error({ err: errorMessage(e) }, "could not start following the chain");
   });
+
+  function health(): HealthStatus {
+    if (fatal !== undefined) return { ok: false, reason: fatal };
+    if (!upstreamOk.beacon) return { ok: false, reason: "beacon node unreachable" };
+    if (!upstreamOk.execution) return { ok: false, reason: "execution client unreachable" };
+    if (!following) return { ok: false, reason: "starting" };
+    const now = schedule?.currentSlot();
+    if (now !== undefined && beaconHeadSlot !== undefined && now - beaconHeadSlot > SYNCING_SLOTS)
+      return { ok: false, reason: "syncing" };
+    return { ok: true };
+  }
 
   let stopped = false;
   return {
@@ -565,6 +624,7 @@ async function startNodeOrThrow(
     apiPort,
     gatewayPort,
     ready,
+    health,
     p2p: () => p2p,
     onChainEvent(listener) {
       chainListeners.add(listener);
@@ -682,7 +742,13 @@ function backendOpts(
 interface NodeSigner {
   guard: DoubleSignGuard;
   sign: ProofSigner["sign"];
-  resolveIndex(beacon: HttpBeaconClient, logger: Logger): Promise<void>;
+  resolveIndex(
+    beacon: HttpBeaconClient,
+    logger: Logger,
+    network: string,
+    clock: Clock,
+    signal: AbortSignal,
+  ): Promise<void>;
 }
 
 async function makeSigner(
@@ -722,12 +788,19 @@ async function makeSigner(
       if (!signer) throw new EproofError("INTERNAL", "the signing validator's index is not known yet");
       return signer.sign(proof, slot);
     },
-    async resolveIndex(beacon, logger) {
+    async resolveIndex(beacon, logger, network, clock, signal) {
       if (signer) return;
       const pubkey = toHex(secretKey.toPublicKey().toBytes());
-      const [found] = await beacon.getValidators([pubkey]);
+      // A beacon node that blips is asked again; only its answer "no such validator" is fatal.
+      const found = await retryTransient(
+        () => beacon.getValidators([pubkey], [], "head", signal).then(([v]) => v),
+        { logger, clock, signal, what: "validator lookup" },
+      );
       if (!found)
-        throw new EproofError("BAD_CONFIG", `the signing key ${pubkey} is no validator on this chain`);
+        throw new EproofError(
+          "BAD_CONFIG",
+          `the signing key ${pubkey} is no validator on ${network}: use the keystore of a validator on this chain (--signing.keystore), or run without one to prove without publishing`,
+        );
       signer = build(found.index);
       logger.info({ validatorIndex: found.index }, "signing proofs as validator");
     },
@@ -742,37 +815,78 @@ async function connectBeacon(
   clock: Clock,
   signal: AbortSignal,
   url: string,
-): Promise<NetworkSpec> {
+): Promise<{ network: NetworkSpec; spec: Record<string, string> }> {
+  const [genesis, spec] = await retryTransient(
+    () => Promise.all([beacon.getGenesis(signal), beacon.getSpec(signal)]),
+    { logger, clock, signal, what: "beacon node", url },
+  );
+  if (preset) {
+    if (!bytesEqual(genesis.genesisValidatorsRoot, preset.genesisValidatorsRoot)) {
+      const chainId = spec.DEPOSIT_CHAIN_ID ?? spec.DEPOSIT_NETWORK_ID;
+      const found = `${spec.CONFIG_NAME ?? "an unnamed chain"}${chainId ? ` (chain id ${chainId})` : ""}`;
+      throw new EproofError(
+        "BAD_CONFIG",
+        `the beacon node at ${redactUrl(url)} is on ${found}, not ${preset.name} (genesis validators root ${toHex(genesis.genesisValidatorsRoot)}): point --beacon.url at a ${preset.name} beacon node, or run with --network custom to follow the chain it is on`,
+      );
+    }
+    const presetBase = spec.PRESET_BASE ?? "mainnet";
+    if (presetBase !== ACTIVE_PRESET)
+      throw new EproofError(
+        "BAD_CONFIG",
+        `the beacon node runs the ${presetBase} preset but eproof runs ${ACTIVE_PRESET}: start eproof with LODESTAR_PRESET=${presetBase}`,
+      );
+    return { network: preset, spec };
+  }
+  const network = networkFromBeaconSpec(
+    spec,
+    {
+      genesis_time: String(genesis.genesisTime),
+      genesis_validators_root: toHex(genesis.genesisValidatorsRoot),
+    },
+    proofTypes.entries(),
+  );
+  return { network, spec };
+}
+
+/** Runs `f` until it succeeds, retrying with backoff (≤ 10 s) on anything but a BAD_CONFIG or an abort. */
+async function retryTransient<T>(
+  f: () => Promise<T>,
+  m: { logger: Logger; clock: Clock; signal: AbortSignal; what: string; url?: string },
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const genesis = await beacon.getGenesis(signal);
-      if (preset) {
-        if (!bytesEqual(genesis.genesisValidatorsRoot, preset.genesisValidatorsRoot)) {
-          throw new EproofError(
-            "BAD_CONFIG",
-            `the beacon node at ${redactUrl(url)} is not on ${preset.name} (genesis validators root ${toHex(genesis.genesisValidatorsRoot)})`,
-          );
-        }
-        return preset;
-      }
-      const spec = await beacon.getSpec(signal);
-      return networkFromBeaconSpec(
-        spec,
-        {
-          genesis_time: String(genesis.genesisTime),
-          genesis_validators_root: toHex(genesis.genesisValidatorsRoot),
-        },
-        proofTypes.entries(),
-      );
+      return await f();
     } catch (e) {
-      if (signal.aborted || (e instanceof EproofError && e.code === "BAD_CONFIG")) throw e;
+      if (m.signal.aborted || (e instanceof EproofError && e.code === "BAD_CONFIG")) throw e;
       const delay = Math.min(10_000, 500 * 2 ** Math.min(attempt, 5));
-      logger.warn(
-        { beacon: redactUrl(url), err: errorMessage(e), retryMs: delay },
-        "beacon node not reachable yet",
+      m.logger.warn(
+        { ...(m.url ? { beacon: redactUrl(m.url) } : {}), err: errorMessage(e), retryMs: delay },
+        `${m.what} not reachable yet`,
       );
-      await clock.sleep(delay, signal);
+      await m.clock.sleep(delay, m.signal);
     }
+  }
+}
+
+function isAddressInUse(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c !== undefined && c !== null && depth < 5; depth++) {
+    if (typeof c === "object" && "code" in c && (c as { code: unknown }).code === "EADDRINUSE") return true;
+    if (e instanceof Error && /EADDRINUSE|address already in use/i.test(errorMessage(c))) return true;
+    c = typeof c === "object" && "cause" in c ? (c as { cause: unknown }).cause : undefined;
+  }
+  return false;
+}
+
+/** A listener's start, with "port in use" said as what to change. */
+async function listenOrExplain<T>(start: Promise<T>, host: string, port: number, flag: string): Promise<T> {
+  try {
+    return await start;
+  } catch (e) {
+    if (!isAddressInUse(e)) throw e;
+    throw new EproofError(
+      "BAD_CONFIG",
+      `${host}:${port} is already in use (${flag}): stop what listens there or choose another port with ${flag}`,
+    );
   }
 }
 

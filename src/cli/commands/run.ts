@@ -16,20 +16,31 @@ export const runCommand: CommandModule<object, ConfigArgs> = {
   handler: async (args) => {
     const config = configFromArgs(args as Record<string, unknown>);
     const logger = createLogger({ level: config.logLevel });
+    // A problem found while starting (port in use, unprovable proof type) throws here: main prints it.
     const node = await startNode(config, { logger });
-    await new Promise<void>((resolve) => {
+    // One found once the beacon node answers (another network or preset, a signing key that is no
+    // validator) rejects `ready`: stop and exit 1 with that one line instead of serving half a node.
+    let onInt = () => {};
+    let onTerm = () => {};
+    const stopped = new Promise<void>((resolve) => {
       const stop = (sig: string) => {
         logger.info({ signal: sig }, "stopping");
-        process.off("SIGINT", onInt);
-        process.off("SIGTERM", onTerm);
         resolve();
       };
-      const onInt = () => stop("SIGINT");
-      const onTerm = () => stop("SIGTERM");
+      onInt = () => stop("SIGINT");
+      onTerm = () => stop("SIGTERM");
       process.on("SIGINT", onInt);
       process.on("SIGTERM", onTerm);
     });
+    const failed = node.ready.then(
+      () => new Promise<never>(() => {}),
+      (e: unknown) => e,
+    );
+    const fatal = await Promise.race([stopped.then(() => undefined), failed]);
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
     await node.stop();
+    if (fatal !== undefined) throw fatal;
     logger.info("stopped");
   },
 };
