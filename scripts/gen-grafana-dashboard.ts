@@ -24,6 +24,91 @@ interface PanelSpec {
   max?: number;
 }
 
+/** Label matchers every selector gets, so the dashboard follows the job / instance variables. */
+const SCOPE = 'job=~"$job", instance=~"$instance"';
+const PROMQL_WORDS = new Set([
+  "by",
+  "without",
+  "on",
+  "ignoring",
+  "group_left",
+  "group_right",
+  "and",
+  "or",
+  "unless",
+  "bool",
+  "offset",
+  "inf",
+  "nan",
+]);
+
+/**
+ * Adds SCOPE to every metric selector of a PromQL expression: `name` becomes `name{SCOPE}` and
+ * `name{a="x"}` becomes `name{SCOPE, a="x"}`. Strings, ranges, grouping clauses, function names,
+ * keywords and number exponents are left alone.
+ */
+export function scoped(expr: string): string {
+  let out = "";
+  let i = 0;
+  while (i < expr.length) {
+    const c = expr[i] ?? "";
+    if (c === '"') {
+      const end = expr.indexOf('"', i + 1);
+      out += expr.slice(i, end + 1);
+      i = end + 1;
+      continue;
+    }
+    if (c === "[") {
+      const end = expr.indexOf("]", i);
+      out += expr.slice(i, end + 1);
+      i = end + 1;
+      continue;
+    }
+    const m = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(expr.slice(i));
+    if (!m) {
+      out += c;
+      i++;
+      continue;
+    }
+    const ident = m[0];
+    const prev = expr[i - 1];
+    const rest = expr.slice(i + ident.length);
+    const next = rest.trimStart();
+    i += ident.length;
+    if (["by", "without", "on", "ignoring", "group_left", "group_right"].includes(ident)) {
+      // The label list in parentheses is copied as is.
+      const open = expr.indexOf("(", i);
+      const close = expr.indexOf(")", open);
+      if (open !== -1 && expr.slice(i, open).trim() === "") {
+        out += ident + expr.slice(i, close + 1);
+        i = close + 1;
+        continue;
+      }
+      out += ident;
+      continue;
+    }
+    const aggregation = /^(by|without)\b/.test(next); // sum by (le) (...)
+    if (
+      (prev !== undefined && /[0-9.]/.test(prev)) ||
+      next.startsWith("(") ||
+      aggregation ||
+      PROMQL_WORDS.has(ident)
+    ) {
+      out += ident;
+      continue;
+    }
+    if (rest.startsWith("{")) {
+      const close = expr.indexOf("}", i);
+      const inner = expr.slice(i + 1, close).trim();
+      out += `${ident}{${SCOPE}${inner ? `, ${inner}` : ""}}`;
+      i = close + 1;
+    } else {
+      out += `${ident}{${SCOPE}}`;
+    }
+  }
+  return out;
+}
+
 const q = (quantile: number, metric: string, by: string, filter = "") =>
   `histogram_quantile(${quantile}, sum by (le${by ? `, ${by}` : ""}) (rate(${metric}_bucket${filter}[${RATE}])))`;
 
@@ -609,17 +694,37 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
         targets: [{ expr: q(0.99, "eproof_http_request_seconds", "server, route"), legend: "{{server}} {{route}}" }],
       },
       {
-        title: "Process",
+        title: "Process CPU",
+        description: "CPU cores used by the eproof process (process_cpu_seconds_total)",
         type: "timeseries",
         w: 6,
         h: 7,
         unit: "short",
-        targets: [
-          { expr: `rate(eproof_process_cpu_seconds_total[${RATE}])`, legend: "CPU cores" },
-          { expr: "eproof_nodejs_eventloop_lag_p99_seconds", legend: "event loop lag p99 (s)" },
-          { expr: "eproof_process_resident_memory_bytes / 2^30", legend: "RSS (GiB)" },
-          { expr: "count by (version) (eproof_info)", legend: "version {{version}}" },
-        ],
+        targets: [{ expr: `rate(process_cpu_seconds_total[${RATE}])`, legend: "{{instance}}" }],
+      },
+      {
+        title: "Process memory (RSS)",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "bytes",
+        targets: [{ expr: "process_resident_memory_bytes", legend: "{{instance}}" }],
+      },
+      {
+        title: "Event loop lag p99",
+        type: "timeseries",
+        w: 6,
+        h: 7,
+        unit: "s",
+        targets: [{ expr: "nodejs_eventloop_lag_p99_seconds", legend: "{{instance}}" }],
+      },
+      {
+        title: "Version",
+        type: "stat",
+        w: 6,
+        h: 7,
+        unit: "short",
+        targets: [{ expr: "count by (version) (eproof_info)", legend: "{{version}}" }],
       },
     ],
   },
@@ -674,7 +779,7 @@ for (const row of rows) {
       targets: p.targets.map((t, i) => ({
         refId: String.fromCharCode(65 + i),
         datasource: DS,
-        expr: t.expr,
+        expr: scoped(t.expr),
         legendFormat: t.legend ?? "",
         ...(p.type === "heatmap" ? { format: "heatmap" } : {}),
       })),
@@ -704,6 +809,34 @@ const dashboard = {
         type: "datasource",
         query: "prometheus",
         current: { text: "Prometheus", value: "eproof-prometheus" },
+        hide: 0,
+      },
+      {
+        name: "job",
+        label: "job",
+        type: "query",
+        datasource: DS,
+        query: { query: "label_values(eproof_info, job)", refId: "job" },
+        definition: "label_values(eproof_info, job)",
+        refresh: 2,
+        multi: true,
+        includeAll: true,
+        allValue: ".+",
+        current: { text: "All", value: "$__all" },
+        hide: 0,
+      },
+      {
+        name: "instance",
+        label: "instance",
+        type: "query",
+        datasource: DS,
+        query: { query: 'label_values(eproof_info{job=~"$job"}, instance)', refId: "instance" },
+        definition: 'label_values(eproof_info{job=~"$job"}, instance)',
+        refresh: 2,
+        multi: true,
+        includeAll: true,
+        allValue: ".+",
+        current: { text: "All", value: "$__all" },
         hide: 0,
       },
     ],

@@ -128,7 +128,9 @@ export class JsonRpcClient {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (this.opts.jwtSecret)
       headers.authorization = `Bearer ${engineJwt(this.opts.jwtSecret, this.clock.now())}`;
-    const label = calls.length === 1 ? (calls[0]?.method ?? "?") : `batch(${calls.length})`;
+    // One label for every batch size: a label value per size would grow the series without bound.
+    const label = calls.length === 1 ? (calls[0]?.method ?? "?") : "batch";
+    const what = calls.length === 1 ? label : `batch(${calls.length})`;
     const t0 = this.clock.now();
     const deadline = startDeadline(this.clock, timeoutMs, signal);
     let text: string;
@@ -149,7 +151,7 @@ export class JsonRpcClient {
         throw new UpstreamError(
           "execution",
           "timeout",
-          `${label} to ${this.url} timed out after ${timeoutMs} ms`,
+          `${what} to ${this.url} timed out after ${timeoutMs} ms`,
         );
       }
       throw err;
@@ -162,7 +164,7 @@ export class JsonRpcClient {
       throw new UpstreamError(
         "execution",
         "http_status",
-        `${label} to ${this.url} answered HTTP ${status}: ${text.slice(0, 200)}`,
+        `${what} to ${this.url} answered HTTP ${status}: ${text.slice(0, 200)}`,
         {
           status,
         },
@@ -172,7 +174,7 @@ export class JsonRpcClient {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw malformed("execution", this.opts.url, `a body that is not JSON for ${label}`);
+      throw malformed("execution", this.opts.url, `a body that is not JSON for ${what}`);
     }
     const list = Array.isArray(parsed) ? parsed : [parsed];
     const byId = new Map<unknown, RpcResponseObject>();

@@ -67,7 +67,7 @@ export interface MetricsOpts {
   gpuPrices?: Readonly<Record<string, number>>;
   /** Blocks in the rolling coverage window. */
   coverageWindow?: number;
-  /** Collect Node process metrics (eproof_process_*, eproof_nodejs_*). */
+  /** Collect the Node default metrics (process_*, nodejs_*: the names every Node dashboard queries). */
   processMetrics?: boolean;
   /** Build/version label for eproof_info. */
   version?: string;
@@ -221,7 +221,7 @@ export class EproofMetrics
     this.registry = new Registry();
     const registers = [this.registry];
     if (opts.processMetrics ?? defaultMetricsOpts.processMetrics) {
-      collectDefaultMetrics({ register: this.registry, prefix: "eproof_" });
+      collectDefaultMetrics({ register: this.registry });
     }
 
     new Gauge({

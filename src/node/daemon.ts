@@ -12,6 +12,7 @@ import { ChainFollower } from "../beacon/chainFollower.ts";
 import { FileLastSlotStore } from "../beacon/fileLastSlotStore.ts";
 import { HttpBeaconClient } from "../beacon/httpBeaconClient.ts";
 import type { ChainEvent, PayloadEvent } from "../beacon/interface.ts";
+import { packageVersion } from "../cli/version.ts";
 import { loadNetworkPreset, type NetworkSpec, networkFromBeaconSpec } from "../config/network.ts";
 import type { EproofConfig } from "../config/schema.ts";
 import {
@@ -143,7 +144,12 @@ async function startNodeOrThrow(
   const proofTypes = new ProofTypeTable(config.proofTypes ?? preset?.proofTypes ?? DEFAULT_PROOF_TYPES);
   const provedTypes = config.proving.proofTypes.map((t) => proofTypes.resolve(t).id);
 
-  const metrics = createMetrics({ gpuPrices: config.metrics.gpuPrices, proofTypes, clock });
+  const metrics = createMetrics({
+    gpuPrices: config.metrics.gpuPrices,
+    proofTypes,
+    clock,
+    version: packageVersion(),
+  });
   const dashboard = new DashboardState({ budgetMs: config.proving.deadlineMs });
   const timeline = new BlockTimeline({
     logger,
@@ -153,7 +159,7 @@ async function startNodeOrThrow(
     // A proof ready after the deadline is reported late, not missed, if it comes within twice the deadline.
     settleMs: 2 * config.proving.deadlineMs,
     // Without a signing key proofs are stored and served but not published: a ready proof completes.
-    publishes: modules.signingKey !== undefined || config.signing.keystore !== undefined,
+    publishes: modules.signingKey !== undefined || Boolean(config.signing.keystore),
     onSettled: (summary) =>
       dashboard.recordBlock(dashboardBlockFromSummary(summary, verifiedCount(summary.root))),
   });
@@ -243,6 +249,12 @@ async function startNodeOrThrow(
 
   const store = await openProofStore(join(dataDir, "store"));
   opened.push(() => store.close());
+  // eproof_store_proofs / eproof_store_bytes: after each proof of ours and each health round.
+  const recordStoreSize = () =>
+    store
+      .stats()
+      .then((s) => metrics.recordStoreSize(s.proofs, s.bytes))
+      .catch((e: unknown) => logger.debug({ err: errorMessage(e) }, "store stats failed"));
   const publishedListeners = new Set<(proof: StoredProof, payload: PayloadRecord) => void>();
   let p2p: P2pService | undefined;
   let schedule: ForkSchedule | undefined;
@@ -276,6 +288,7 @@ async function startNodeOrThrow(
     onProofReady: async (proof, payload) => {
       timeline.proofReady(toHex(proof.newPayloadRequestRoot), proofTypes.nameOf(proof.proofType));
       await signAndPublish(proof, payload);
+      void recordStoreSize();
     },
   });
   opened.push(() => proofService.close());
@@ -411,6 +424,7 @@ async function startNodeOrThrow(
       () => false,
     );
     metrics.recordUpstreamHealth("execution", upstreamOk.execution);
+    await recordStoreSize();
   };
   const runHealthCheck = () =>
     checkHealth().catch((e) => logger.debug({ err: errorMessage(e) }, "health check failed"));

@@ -48,7 +48,12 @@ describe.skipIf(cli === undefined)("deploy/compose.yaml", () => {
     expect(r.status).toBe(0);
     const out = parse(r.stdout) as ComposeOut;
     expect(Object.keys(out.services).sort()).toEqual(["eproof", "grafana", "prometheus"]);
-    expect(volumeTargets(out.services.eproof)).toEqual(["/etc/eproof/eproof.yaml", "/data"]);
+    expect(volumeTargets(out.services.eproof)).toEqual([
+      "/etc/eproof/eproof.yaml",
+      "/etc/eproof/keys",
+      "/data",
+    ]);
+    expect(volumeTargets(out.services.prometheus)).toContain("/etc/prometheus/alerts");
     const grafana = volumeTargets(out.services.grafana);
     expect(grafana).toContain("/etc/grafana/provisioning");
     const provider = parse(readFileSync("grafana/provisioning/dashboards/eproof.yaml", "utf8"));
@@ -90,6 +95,35 @@ describe("container configuration", () => {
     const prom = parse(readFileSync("deploy/prometheus.yml", "utf8"));
     expect(prom.scrape_configs[0].static_configs[0].targets).toEqual([`eproof:${cfg.api.port}`]);
     expect(cfg.metrics.gpuPrices["RTX 5090"]).toBeGreaterThan(0);
+  });
+
+  it("mounts a keys volume for the keystore and JWT secrets; signing and the gateway switch on in eproof.yaml", () => {
+    const compose = parse(readFileSync("deploy/compose.yaml", "utf8"));
+    const eproof = compose.services.eproof as { volumes: string[]; ports: string[] };
+    expect(eproof.volumes).toContain("./keys:/etc/eproof/keys:ro");
+    expect(existsSync("deploy/keys/README.md")).toBe(true);
+    // The commented blocks, uncommented, are a valid config using files under the keys mount.
+    let block = false;
+    const text = readFileSync("deploy/eproof.yaml", "utf8")
+      .split("\n")
+      .map((line) => {
+        if (/^# (signing|gateway):$/.test(line)) block = true;
+        else if (!line.startsWith("#   ")) block = false;
+        return block ? line.slice(2) : line;
+      })
+      .join("\n");
+    const cfg = configSchema.parse(parse(text));
+    expect(cfg.signing.keystore).toBe("/etc/eproof/keys/keystore.json");
+    expect(cfg.signing.passwordFile).toBe("/etc/eproof/keys/password.txt");
+    expect(cfg.gateway.enabled).toBe(true);
+    expect(cfg.gateway.jwtSecretFile?.startsWith("/etc/eproof/keys/")).toBe(true);
+    expect(eproof.ports).toContain(`127.0.0.1:${cfg.gateway.port}:${cfg.gateway.port}`);
+    // Prometheus loads the alert rules compose mounts.
+    const prom = parse(readFileSync("deploy/prometheus.yml", "utf8"));
+    expect(prom.rule_files).toEqual(["/etc/prometheus/alerts/*.rules.yaml"]);
+    const prometheus = compose.services.prometheus as { volumes: string[] };
+    expect(prometheus.volumes).toContain("../grafana/alerts:/etc/prometheus/alerts:ro");
+    expect(existsSync("grafana/alerts/eproof.rules.yaml")).toBe(true);
   });
 
   it("the image's and compose's EPROOF_* variables load with the container config", () => {

@@ -13,6 +13,7 @@ import {
   metricNames,
   selectorLabels,
   substituteGrafanaVars,
+  TARGET_LABELS,
 } from "./promql.ts";
 import { metricsWithSamples } from "./sampleMetrics.ts";
 
@@ -56,14 +57,15 @@ describe("grafana dashboard", () => {
     for (const { panel, expr } of exprs) {
       const names = metricNames(expr);
       if (names.length === 0) problems.push(`${panel}: no metric in ${expr}`);
-      const labelsOfExpr = new Set<string>(["le"]);
+      const labelsOfExpr = new Set<string>(["le", ...TARGET_LABELS]);
       for (const name of names) {
         const labels = series.get(name);
         if (labels === undefined) problems.push(`${panel}: ${name} is not exported`);
         else for (const l of labels) labelsOfExpr.add(l);
       }
       for (const [metric, label] of selectorLabels(expr)) {
-        if (!series.get(metric)?.has(label)) problems.push(`${panel}: ${metric} has no label ${label}`);
+        if (!TARGET_LABELS.has(label) && !series.get(metric)?.has(label))
+          problems.push(`${panel}: ${metric} has no label ${label}`);
       }
       for (const label of groupingLabels(expr)) {
         if (!labelsOfExpr.has(label)) problems.push(`${panel}: no metric of "${expr}" has label ${label}`);
@@ -78,7 +80,7 @@ describe("grafana dashboard", () => {
       .split("\n")
       .filter((l) => l.startsWith("# TYPE eproof_"))
       .map((l) => l.split(" ")[2] ?? "")
-      .filter((n) => !/^eproof_(process|nodejs)_/.test(n));
+      .filter((n) => !/^(process|nodejs)_/.test(n));
     const used = exprs.map((e) => e.expr).join("\n");
     const missing = families.filter((f) => !new RegExp(`\\b${f}(_bucket|_sum|_count)?\\b`).test(used));
     expect(missing).toEqual([]);
@@ -103,6 +105,33 @@ describe("grafana dashboard", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("follows the job and instance variables in every query, and each panel has one unit", () => {
+    const raw = JSON.parse(readFileSync("grafana/dashboards/eproof.json", "utf8")) as {
+      templating: { list: { name: string }[] };
+      panels: (Panel & { fieldConfig?: { defaults?: { unit?: string } } })[];
+    };
+    expect(raw.templating.list.map((v) => v.name)).toEqual(["datasource", "job", "instance"]);
+    const unscoped: string[] = [];
+    const walk = (ps: Panel[]) => {
+      for (const p of ps) {
+        for (const t of p.targets ?? []) {
+          for (const name of metricNames(t.expr)) {
+            if (!new RegExp(`\\b${name}\\{job=~"\\$job", instance=~"\\$instance"`).test(t.expr))
+              unscoped.push(`${p.title}: ${name}`);
+          }
+        }
+        walk(p.panels ?? []);
+      }
+    };
+    walk(raw.panels);
+    expect(unscoped).toEqual([]);
+    // The Node process panels use the standard names and one unit each (no cores, seconds and GiB mixed).
+    const units = new Map(raw.panels.map((p) => [p.title, p.fieldConfig?.defaults?.unit]));
+    expect(units.get("Process CPU")).toBe("short");
+    expect(units.get("Process memory (RSS)")).toBe("bytes");
+    expect(units.get("Event loop lag p99")).toBe("s");
   });
 
   it("provisions the datasource the dashboard refers to and the dashboard folder", () => {

@@ -18,8 +18,15 @@ const KEYWORDS = new Set([
 ]);
 
 export function substituteGrafanaVars(expr: string, rateInterval = "1m"): string {
-  return expr.replaceAll("$__rate_interval", rateInterval).replaceAll("$__interval", rateInterval);
+  return expr
+    .replaceAll("$__rate_interval", rateInterval)
+    .replaceAll("$__interval", rateInterval)
+    .replaceAll("$job", ".+")
+    .replaceAll("$instance", ".+");
 }
+
+/** Labels Prometheus adds to every scraped series (the dashboard's job / instance variables). */
+export const TARGET_LABELS: ReadonlySet<string> = new Set(["job", "instance"]);
 
 /** Metric names referenced by the expression (identifiers that are not functions or keywords). */
 export function metricNames(expr: string): string[] {

@@ -11,7 +11,7 @@ function sample(text: string, name: string, labels = ""): number | undefined {
 }
 
 describe("EproofMetrics", () => {
-  it("prefixes every metric, including Node process metrics, with eproof_", async () => {
+  it("prefixes eproof's metrics with eproof_ and keeps the Node defaults under their standard names", async () => {
     const m = createMetrics();
     const text = await m.scrape();
     const names = text
@@ -19,8 +19,12 @@ describe("EproofMetrics", () => {
       .filter((l) => l.startsWith("# TYPE "))
       .map((l) => l.split(" ")[2] ?? "");
     expect(names.length).toBeGreaterThan(40);
-    expect(names.filter((n) => !n.startsWith("eproof_"))).toEqual([]);
-    expect(names).toContain("eproof_process_cpu_seconds_total");
+    expect(names.filter((n) => !/^(eproof|process|nodejs)_/.test(n))).toEqual([]);
+    // What every Node dashboard queries.
+    expect(names).toContain("process_cpu_seconds_total");
+    expect(names).toContain("process_resident_memory_bytes");
+    expect(names).toContain("nodejs_eventloop_lag_p99_seconds");
+    expect(names.filter((n) => /^eproof_(process|nodejs)_/.test(n))).toEqual([]);
   });
 
   it("keeps separate registries per instance", async () => {

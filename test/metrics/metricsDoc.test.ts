@@ -8,7 +8,7 @@ describe("docs/metrics.md", () => {
     const families = await metricsWithSamples().registry.getMetricsAsJSON();
     const missing: string[] = [];
     for (const f of families) {
-      if (/^eproof_(process|nodejs)_/.test(f.name)) continue;
+      if (/^(process|nodejs)_/.test(f.name)) continue;
       const row = doc.split("\n").find((l) => l.startsWith(`| \`${f.name}\` |`));
       if (row === undefined || !row.includes(`| ${f.type} |`)) {
         missing.push(f.name);

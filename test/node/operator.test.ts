@@ -8,6 +8,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packageVersion } from "../../src/cli/version.ts";
 import { configSchema, type EproofConfig } from "../../src/config/schema.ts";
 import { type EproofNode, startNode } from "../../src/node/daemon.ts";
 import { nprRoot } from "../../src/spec/newPayloadRequest.ts";
@@ -111,6 +112,17 @@ describe("a daemon without a signing key", () => {
       .poll(() => health(n.apiPort), { timeout: 10_000 })
       .toEqual({ status: 200, body: { status: "ok" } });
     expect(metrics).toContain('eproof_upstream_up{upstream="beacon"} 1');
+    // The real version, and the store's size once a health round ran after the proof.
+    expect(metrics).toContain(`eproof_info{version="${packageVersion()}"} 1`);
+    await expect
+      .poll(
+        async () =>
+          Number(/^eproof_store_proofs (\d+)$/m.exec(await (await fetch(`${api}/metrics`)).text())?.[1]),
+        {
+          timeout: 15_000,
+        },
+      )
+      .toBeGreaterThanOrEqual(1);
     await n.stop();
     node = undefined;
   }, 60_000);
