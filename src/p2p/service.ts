@@ -7,10 +7,12 @@ import type { PeerId } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
 import type { SignedExecutionProof } from "../spec/containers.ts";
 import { errorMessage } from "../util/errors.ts";
+import { BoundedMap } from "./boundedSet.ts";
 import { createDiscovery, type ProofPeerDiscovery } from "./discovery.ts";
 import { BlsBatchVerifier } from "./gossip/blsBatch.ts";
 import {
   gossipsubOptions,
+  MAX_POSITIVE_SCORE,
   PEER_SCORE_THRESHOLDS,
   type UndecompressedMarks,
 } from "./gossip/gossipsubConfig.ts";
@@ -50,6 +52,8 @@ function hasGetScore(x: unknown): x is ScoredPubsub {
 
 /** How often peers under the graylist threshold are disconnected. */
 const GRAYLIST_SWEEP_MS = 1_000;
+/** A peer cut off for flooding has its messages dropped unread for this long (if it reconnects). */
+const CUT_OFF_MS = 600_000;
 
 /**
  * gossipsub records a message-id as seen before the topic validator runs, so a later copy of a proof
@@ -102,6 +106,10 @@ class EproofP2p implements P2pService {
   private unsubscribeFork: (() => void) | undefined;
   private readonly penalties: PeerPenalties;
   private graylistSweep: ReturnType<typeof setInterval> | undefined;
+  /** REJECTs per peer: gossipsub's own score is cached for a heartbeat, a flood does not wait for it. */
+  private readonly rejectsByPeer = new BoundedMap<string, number>(4096);
+  /** Peers cut off (estimated under the graylist threshold) → when. */
+  private readonly cutOff = new BoundedMap<string, number>(4096);
 
   constructor(
     o: P2pOpts,
@@ -402,10 +410,39 @@ class EproofP2p implements P2pService {
     })();
   }
 
+  /**
+   * Our own estimate of a peer's score, from what gossipsub will count: P4 (−maxPositive per REJECT,
+   * squared) and P5 (the IGNORE tally); positive terms are at most +maxPositive and left out.
+   */
+  private underGraylist(peer: string): boolean {
+    const rejects = this.rejectsByPeer.get(peer) ?? 0;
+    const estimate = -MAX_POSITIVE_SCORE * rejects * rejects + this.penalties.score(peer);
+    return estimate < PEER_SCORE_THRESHOLDS.graylistThreshold;
+  }
+
+  private cut(peer: PeerId): void {
+    const id = peer.toString();
+    this.cutOff.set(id, this.m.clock.now());
+    this.m.logger.info({ peer: id }, "disconnecting a flooding peer (under the graylist threshold)");
+    this.libp2p
+      .hangUp(peer)
+      .catch((e: unknown) => this.m.logger.debug({ peer: id, err: errorMessage(e) }, "hang-up failed"));
+  }
+
   private async validateGossip(peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    const id = peer.toString();
+    const cutAt = this.cutOff.get(id);
+    if (cutAt !== undefined) {
+      // Read before the hang-up took effect (or after a reconnect): dropped unread.
+      if (this.m.clock.now() - cutAt < CUT_OFF_MS) return TopicValidatorResult.Ignore;
+      this.cutOff.delete(id);
+      this.rejectsByPeer.delete(id);
+    }
     const t0 = performance.now();
     this.m.metrics.recordGossipReceived();
-    const verdict = await this.gossipVerdict(msg, peer.toString());
+    const verdict = await this.gossipVerdict(msg, id);
+    if (verdict.result === "reject") this.rejectsByPeer.set(id, (this.rejectsByPeer.get(id) ?? 0) + 1);
+    if (verdict.result !== "accept" && this.underGraylist(id)) this.cut(peer);
     this.m.metrics.recordGossipValidationMs(performance.now() - t0);
     switch (verdict.result) {
       case "accept":
