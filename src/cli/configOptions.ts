@@ -3,6 +3,7 @@ import type { Argv } from "yargs";
 import { loadConfig } from "../config/loader.ts";
 import { CONFIG_LEAVES } from "../config/options.ts";
 import { configSchema, type EproofConfig } from "../config/schema.ts";
+import { EproofError } from "../util/errors.ts";
 
 export interface ConfigArgs {
   config?: string;
@@ -19,14 +20,21 @@ export function withConfigOptions<T>(y: Argv<T>): Argv<T & ConfigArgs> {
     const shown =
       def === undefined ? "" : ` (default ${typeof def === "string" ? def : JSON.stringify(def)})`;
     out = out.option(leaf.path, {
-      // Values are parsed by the config loader, which knows each key's type and reports errors by name.
-      type: leaf.kind === "array" ? "array" : "string",
-      describe: `${leaf.description}${shown} [${leaf.env}]`,
+      // Shown as [boolean] / [number] / [array] / [string] in --help; a bare boolean flag is true
+      // (--gateway.enabled). The config loader validates the values and reports errors by name.
+      type: yargsType(leaf.kind),
+      describe: `${leaf.description}${shown} [env ${leaf.env}]`,
       group: groupOf(leaf.path),
     }) as unknown as Argv<T & ConfigArgs>;
   }
-  // yargs would otherwise expand --beacon.url into nested objects and camel-case variants.
-  return out.parserConfiguration({ "dot-notation": false, "camel-case-expansion": false });
+  // No nesting of --beacon.url into objects; camel-case expansion makes --data-dir and
+  // --beacon.timeout-ms the same flags as --dataDir and --beacon.timeoutMs (the documented style).
+  return out.parserConfiguration({ "dot-notation": false, "camel-case-expansion": true });
+}
+
+function yargsType(kind: (typeof CONFIG_LEAVES)[number]["kind"]): "array" | "boolean" | "number" | "string" {
+  if (kind === "array" || kind === "boolean" || kind === "number") return kind;
+  return "string";
 }
 
 function defaultOf(tree: Record<string, unknown>, path: string): unknown {
@@ -52,6 +60,8 @@ export function configFromArgs(
   for (const leaf of CONFIG_LEAVES) {
     const value = args[leaf.path];
     if (value === undefined) continue;
+    if (typeof value === "number" && Number.isNaN(value))
+      throw new EproofError("BAD_CONFIG", `flag --${leaf.path} needs a number`);
     if (!Array.isArray(value)) flags[leaf.path] = value;
     // A repeated scalar flag: the last one wins. One list value is parsed by the loader (a,b or JSON).
     else if (leaf.kind !== "array" || value.length === 1) flags[leaf.path] = value.at(-1);

@@ -8,6 +8,8 @@ import { commands } from "./commands/index.ts";
 import { packageVersion } from "./version.ts";
 
 export async function runCli(argv: string[]): Promise<void> {
+  // `eproof` alone: the help, as --help prints it.
+  if (argv.length === 0) argv = ["--help"];
   let cli = yargs(argv)
     .scriptName("eproof")
     .usage(
@@ -32,7 +34,9 @@ async function main(): Promise<void> {
     await runCli(hideBin(process.argv));
   } catch (e) {
     const usage = e instanceof EproofError && e.code === "BAD_USAGE";
-    process.stderr.write(`eproof: ${errorMessage(e)}${usage ? " (see eproof --help)" : ""}\n`);
+    // One line, without doubled punctuation ("….: (see …)").
+    const message = errorMessage(e).replace(/[\s.:;]+$/, "");
+    process.stderr.write(`eproof: ${message}${usage ? " (see eproof --help)" : ""}\n`);
     if (process.env.EPROOF_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     process.exitCode = usage ? 2 : 1;
   }

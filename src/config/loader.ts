@@ -21,13 +21,20 @@ type Tree = Record<string, unknown>;
 
 export function loadConfig(sources: ConfigSources = {}): EproofConfig {
   const merged: Tree = {};
+  // Where each leaf's value came from, so an error names the variable or flag to fix.
+  const origin = new Map<string, string>();
   if (sources.file) deepMerge(merged, readConfigFile(sources.file));
-  if (sources.env) deepMerge(merged, fromEnv(sources.env));
+  if (sources.env) {
+    const env = fromEnv(sources.env);
+    deepMerge(merged, env.tree);
+    for (const [path, name] of env.origin) origin.set(path, `environment variable ${name}`);
+  }
   if (sources.flags) {
     for (const [path, value] of Object.entries(sources.flags)) {
       if (value === undefined) continue;
       const leaf = leafOf(path, `flag --${path}`);
       setPath(merged, path, coerce(leaf, value, `flag --${path}`));
+      origin.set(path, `flag --${path}`);
     }
   }
   const parsed = configSchema.safeParse(merged);
@@ -35,11 +42,26 @@ export function loadConfig(sources: ConfigSources = {}): EproofConfig {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join(".") || "(top level)";
     const keys = issue && "keys" in issue && Array.isArray(issue.keys) ? ` ${issue.keys.join(", ")}` : "";
+    const from = originOf(origin, issue?.path.map(String) ?? []);
+    const at = from
+      ? `${where} (from ${from})`
+      : sources.file && where !== "(top level)"
+        ? `${where} (in ${sources.file})`
+        : where;
     const what =
-      issue?.code === "unrecognized_keys" ? `unknown key${keys} in ${where}` : `${where}: ${issue?.message}`;
+      issue?.code === "unrecognized_keys" ? `unknown key${keys} in ${at}` : `${at}: ${issue?.message}`;
     throw new EproofError("BAD_CONFIG", `invalid configuration: ${what}`);
   }
   return parsed.data;
+}
+
+/** The source of the leaf at `path` or of the nearest leaf above it (a list element, an object's key). */
+function originOf(origin: ReadonlyMap<string, string>, path: readonly string[]): string | undefined {
+  for (let n = path.length; n > 0; n--) {
+    const found = origin.get(path.slice(0, n).join("."));
+    if (found) return found;
+  }
+  return undefined;
 }
 
 export function readConfigFile(file: string): Tree {
@@ -74,16 +96,18 @@ function dropNulls(tree: Tree): Tree {
   return tree;
 }
 
-function fromEnv(env: Record<string, string | undefined>): Tree {
+function fromEnv(env: Record<string, string | undefined>): { tree: Tree; origin: Map<string, string> } {
   const out: Tree = {};
+  const origin = new Map<string, string>();
   const byEnv = new Map(CONFIG_LEAVES.map((l) => [l.env, l]));
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith("EPROOF_") || NON_CONFIG_ENV.has(name) || value === undefined) continue;
     const leaf = byEnv.get(name);
     if (!leaf) throw new EproofError("BAD_CONFIG", `unknown environment variable ${name}`);
     setPath(out, leaf.path, coerce(leaf, value, `environment variable ${name}`));
+    origin.set(leaf.path, name);
   }
-  return out;
+  return { tree: out, origin };
 }
 
 function leafOf(path: string, what: string): ConfigLeaf {

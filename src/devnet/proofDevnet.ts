@@ -58,6 +58,8 @@ export interface SlotReport {
   verifiers: number;
   /** 10 s budget minus verifyMs (negative: late). */
   marginMs: number | null;
+  /** A reorg dropped the block (its slot line says so instead of a margin). */
+  orphaned: boolean;
 }
 
 export interface DevnetSummary {
@@ -205,6 +207,7 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
       verifyMs,
       verifiers: verified,
       marginMs: verifyMs === null ? null : BUDGET_MS - verifyMs,
+      orphaned: b.orphaned,
     });
   };
 
@@ -272,7 +275,11 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
   prover.onChainEvent((event) => {
     if (event.type === "reorg") {
       const orphaned = new Set(event.orphanedBlockRoots.map(toHex));
-      for (const b of blocks.values()) if (orphaned.has(toHex(b.blockRoot))) b.orphaned = true;
+      for (const [root, b] of blocks) {
+        if (!orphaned.has(toHex(b.blockRoot))) continue;
+        b.orphaned = true;
+        report(root, true);
+      }
     }
     if (event.type !== "payload") return;
     const payload = event.npr.value.executionPayload;

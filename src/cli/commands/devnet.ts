@@ -8,16 +8,20 @@ interface DevnetArgs {
   slots?: number;
   json?: boolean;
   nodes: number;
-  "seconds-per-slot": number;
-  "data-dir"?: string;
-  "gateway-wait-ms": number;
-  "log-level": string;
+  secondsPerSlot: number;
+  dataDir?: string;
+  gatewayWaitMs: number;
+  logLevel: string;
 }
 
 function slotLine(r: SlotReport): string {
   const ms = (v: number | null) => (v === null ? "    —" : `${Math.round(v)}`.padStart(5));
   const kb = r.inputBytes === null ? "   —" : `${(r.inputBytes / 1024).toFixed(0)}`.padStart(4);
-  const margin = r.marginMs === null ? "no proof verified" : `margin ${Math.round(r.marginMs)} ms`;
+  const margin = r.orphaned
+    ? "⊘ orphaned by a reorg"
+    : r.marginMs === null
+      ? "no proof verified"
+      : `margin ${Math.round(r.marginMs)} ms`;
   return (
     `slot ${String(r.slot).padStart(4)}  block ${String(r.block).padStart(4)}  ${String(r.txs).padStart(3)} txs ` +
     `${String(r.gasUsed).padStart(9)} gas  witness ${kb} KiB  proved ${ms(r.proveMs)} ms  ` +
@@ -37,17 +41,17 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         default: 2,
         describe: "eproof nodes: one prover plus verifiers (≥ 2)",
       })
-      .option("seconds-per-slot", { type: "number", default: 2, describe: "slot time of the devnet" })
-      .option("data-dir", {
+      .option("secondsPerSlot", { type: "number", default: 2, describe: "slot time of the devnet" })
+      .option("dataDir", {
         type: "string",
         describe: "keep the chain and eproof data here (default: a new temp dir)",
       })
-      .option("gateway-wait-ms", {
+      .option("gatewayWaitMs", {
         type: "number",
         default: 300,
         describe: "how long the Engine API gateway waits for proofs before asking the execution client",
       })
-      .option("log-level", {
+      .option("logLevel", {
         type: "string",
         default: "error",
         describe: "log level of the eproof nodes (stderr)",
@@ -55,12 +59,12 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       .epilogue(
         "The devnet is Capella (Lodestar 1.5.1 is the newest Lodestar this registry serves), proves with the CPU\n" +
           "proof type eproof-reexec and rebuilds witnesses from eth_getProof (the EthereumJS client has no\n" +
-          "debug_executionWitness). It listens on 127.0.0.1 only.",
+          "debug_executionWitness). It listens on 127.0.0.1 only. Flags may also be written --data-dir, --seconds-per-slot, ….",
       ) as unknown as Argv<DevnetArgs>,
   handler: async (args) => {
     if (args.nodes < 2) throw new Error("--nodes must be at least 2 (a prover and a verifier)");
     const logger = createLogger({ level: args.json ? "error" : "info", name: "devnet" });
-    const nodeLogger = createLogger({ level: args["log-level"] as "error" });
+    const nodeLogger = createLogger({ level: args.logLevel as "error" });
     const abort = new AbortController();
     const onSignal = () => abort.abort(new Error("interrupted"));
     process.once("SIGINT", onSignal);
@@ -71,9 +75,9 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       summary = await runProofDevnet({
         slots: args.slots,
         nodes: args.nodes,
-        secondsPerSlot: args["seconds-per-slot"],
-        dataDir: args["data-dir"],
-        gatewayWaitMs: args["gateway-wait-ms"],
+        secondsPerSlot: args.secondsPerSlot,
+        dataDir: args.dataDir,
+        gatewayWaitMs: args.gatewayWaitMs,
         logger,
         nodeLogger,
         signal: abort.signal,
