@@ -3,7 +3,12 @@
 // execution proof envelopes (POST /eth/v1/beacon/execution_proofs, eth-act Lighthouse's EIP-8025 API).
 import { request } from "undici";
 import { z } from "zod";
-import { type ProofContainers, proofContainers, type SignedExecutionProof } from "../spec/containers.ts";
+import {
+  type ProofContainers,
+  proofContainers,
+  type SignedExecutionProof,
+  type SszCodec,
+} from "../spec/containers.ts";
 import { MAX_EXECUTION_PROOFS_PER_PAYLOAD } from "../spec/profile.ts";
 import type { Clock } from "../util/clock.ts";
 import { EproofError, errorMessage } from "../util/errors.ts";
@@ -394,6 +399,38 @@ export class HttpBeaconClient implements BeaconClient {
    * the node's message and its per-index failures. User:password in the base URL is sent as HTTP
    * Basic auth, never logged or quoted.
    */
+  private envelopeList(): SszCodec<SignedExecutionProof[]> {
+    const list = this.containers.SignedExecutionProofList;
+    if (!list) {
+      throw new EproofError(
+        "BAD_CONFIG",
+        `spec profile ${this.containers.profile.name} has no execution proof envelopes`,
+      );
+    }
+    return list;
+  }
+
+  /**
+   * The proofs a beacon node holds for a block (eth-act Lighthouse's
+   * GET /eth/v1/beacon/execution_proofs/{block_id}, SSZ): for re-fetching proofs gossip dropped.
+   * Unverified here: callers validate them like gossip.
+   */
+  async getExecutionProofs(blockRoot: Uint8Array, signal?: AbortSignal): Promise<SignedExecutionProof[]> {
+    const list = this.envelopeList();
+    const path = `${EXECUTION_PROOFS_PATH}/0x${Buffer.from(blockRoot).toString("hex")}`;
+    const res = await this.get(path, "application/octet-stream", signal);
+    if (res.status === 404) return [];
+    if (res.status !== 200 || !res.contentType.startsWith("application/octet-stream")) {
+      throw malformed("beacon", path, `execution proofs answered ${res.status} ${res.contentType}`);
+    }
+    if (res.body.length === 0) return [];
+    try {
+      return list.deserialize(res.body);
+    } catch (e) {
+      throw malformed("beacon", path, `not an SSZ list of execution proof envelopes: ${errorMessage(e)}`);
+    }
+  }
+
   async submitExecutionProofs(
     envelopes: readonly SignedExecutionProof[],
     signal?: AbortSignal,
@@ -411,7 +448,7 @@ export class HttpBeaconClient implements BeaconClient {
         `at most ${MAX_EXECUTION_PROOFS_PER_PAYLOAD} execution proofs per submission, got ${envelopes.length}`,
       );
     }
-    const body = encodeEnvelopeList(envelopes, this.containers);
+    const body = this.envelopeList().serialize([...envelopes]);
     const { url, authorization } = splitCredentials(this.urlOf(EXECUTION_PROOFS_PATH));
     const where = redactUrl(url);
     const headers: Record<string, string> = {
@@ -435,23 +472,6 @@ export class HttpBeaconClient implements BeaconClient {
     if (status >= 200 && status < 300) return;
     throw submitError(where, status, text);
   }
-}
-
-/** The SSZ list of variable-size envelopes: one little-endian u32 offset each, then the envelopes. */
-function encodeEnvelopeList(
-  envelopes: readonly SignedExecutionProof[],
-  containers: ProofContainers,
-): Uint8Array {
-  const parts = envelopes.map((e) => containers.SignedExecutionProof.serialize(e));
-  let pos = parts.length * 4;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, pos));
-  const view = new DataView(out.buffer);
-  parts.forEach((p, i) => {
-    view.setUint32(i * 4, pos, true);
-    out.set(p, pos);
-    pos += p.length;
-  });
-  return out;
 }
 
 /** undici ignores user:password in a URL: it becomes a Basic Authorization header instead. */

@@ -117,6 +117,8 @@ export interface ProofContainers {
   readonly SignedExecutionProof: SszCodec<SignedExecutionProof>;
   /** Upper bound of a serialized SignedExecutionProof: bounds decompression before it starts. */
   readonly maxSignedProofBytes: number;
+  /** Envelope profiles: the beacon-API body, List[SignedExecutionProofEnvelope, 4]. */
+  readonly SignedExecutionProofList?: SszCodec<SignedExecutionProof[]>;
 }
 
 /** The part of an @chainsafe/ssz type that eproof relies on, typed for our value shapes. */
@@ -228,12 +230,22 @@ function envelopeContainers(profile: SpecProfile, ProofData: ProofDataType): Pro
   // offset + type + block root, validator index, signature, proof: 4194449 with MAX_PROOF_SIZE = 4 MiB
   // (MAX_SIGNED_EXECUTION_PROOF_ENVELOPE_SIZE).
   const fixed = 4 + 4 + 1 + 32 + 8 + 96;
+  const L = new ListCompositeType(S, MAX_EXECUTION_PROOFS_PER_PAYLOAD);
+  const list: SszCodec<SignedExecutionProof[]> = {
+    serialize: (v) => L.serialize(v.map(toSigned)),
+    deserialize: (b) => L.deserialize(b).map(fromSigned),
+    hashTreeRoot: (v) => L.hashTreeRoot(v.map(toSigned)),
+    toJson: (v) => L.toJson(v.map(toSigned)),
+    fromJson: (j) => L.fromJson(j).map(fromSigned),
+    defaultValue: () => [],
+  };
   return {
     profile,
     PublicInput: PublicInputProgressive as unknown as SszCodec<PublicInput>,
     ExecutionProof: message,
     SignedExecutionProof: signed,
     maxSignedProofBytes: fixed + profile.maxProofSize,
+    SignedExecutionProofList: list,
   };
 }
 

@@ -210,3 +210,40 @@ describe("HttpBeaconClient.submitExecutionProofs", () => {
     expect(seen).toHaveLength(0);
   });
 });
+
+describe("HttpBeaconClient.getExecutionProofs", () => {
+  const wire = (xs: SignedExecutionProof[]) =>
+    EnvelopeList.serialize(
+      xs.map((x) => ({
+        message: {
+          proofData: x.message.proofData,
+          proofType: x.message.proofType,
+          beaconBlockRoot: x.message.beaconBlockRoot ?? new Uint8Array(32),
+        },
+        validatorIndex: x.validatorIndex,
+        signature: x.signature,
+      })),
+    );
+
+  it("reads a block's envelopes as SSZ: the same proofs, PublicInput left for the caller to rebuild", async () => {
+    const sent = [envelope(1), envelope(2)];
+    reply = (res) => res.writeHead(200, { "content-type": "application/octet-stream" }).end(wire(sent));
+    const block = new Uint8Array(32).fill(0x41);
+    const got = await client().getExecutionProofs(block);
+    expect(seen[0]?.url).toBe(`${EXECUTION_PROOFS_PATH}/${toHex(block)}`);
+    expect(got.map((g) => [g.validatorIndex, g.message.proofType, toHex(g.message.proofData)])).toEqual(
+      sent.map((s) => [s.validatorIndex, s.message.proofType, toHex(s.message.proofData)]),
+    );
+    expect(got.every((g) => g.message.publicInput.newPayloadRequestRoot.every((b) => b === 0))).toBe(true);
+  });
+
+  it("an unknown block is no proofs; junk bytes and a JSON answer are clear upstream errors", async () => {
+    reply = (res) => res.writeHead(404).end();
+    expect(await client().getExecutionProofs(new Uint8Array(32))).toEqual([]);
+    reply = (res) =>
+      res.writeHead(200, { "content-type": "application/octet-stream" }).end(Buffer.from([9, 9, 9, 9, 9]));
+    expect(await caught(client().getExecutionProofs(new Uint8Array(32)))).toBeInstanceOf(UpstreamError);
+    reply = (res) => res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    expect(await caught(client().getExecutionProofs(new Uint8Array(32)))).toBeInstanceOf(UpstreamError);
+  });
+});
