@@ -18,6 +18,8 @@ const DESCRIPTIONS: Record<string, string> = {
     "EIP-8025 spec profile: consensus-specs-v1.7.0-beta.4 (default), consensus-specs-2026-08, eip-8025-text, consensus-specs-fulu-2025",
   dataDir: "directory for the proof store, peer key and double-sign journal",
   logLevel: "trace | debug | info | warn | error | fatal | silent",
+  logFormat: "auto (human lines on a terminal, JSON lines otherwise) | human | json",
+  logFile: "also append JSON log lines to this file (created with its directory)",
   "beacon.url": "beacon node REST API",
   "beacon.timeoutMs": "per-request timeout to the beacon node (ms)",
   "execution.url": "execution client JSON-RPC (for witnesses)",

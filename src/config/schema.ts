@@ -67,6 +67,10 @@ export const configSchema = z
     profile: z.string().default(DEFAULT_PROFILE_NAME),
     dataDir: z.string().default(".eproof"),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    /** human lines, json lines, or auto: human on a terminal, json otherwise (pipes, containers). */
+    logFormat: z.enum(["auto", "human", "json"]).default("auto"),
+    /** Also append JSON log lines to this file. */
+    logFile: z.string().optional(),
     beacon: z
       .object({
         url: url.default("http://127.0.0.1:5052"),

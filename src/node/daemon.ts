@@ -2,7 +2,7 @@
 // one logger, metrics registry, clock and shutdown signal passed to every module.
 // Serving starts first (a consensus client may use the gateway before the beacon node is up); the chain
 // side connects in the background and retries until the beacon node answers.
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { SecretKey } from "@chainsafe/blst";
 import { ACTIVE_PRESET } from "@lodestar/params";
@@ -36,6 +36,7 @@ import {
 import { StatelessInputBuilder } from "../execution/statelessInput.ts";
 import { GpuSampler } from "../fleet/sampler.ts";
 import { apiOptsFromConfig, gatewayOptsFromConfig } from "../gateway/fromConfig.ts";
+import { readJwtSecretSync } from "../gateway/jwt.ts";
 import { createGateway, type Gateway } from "../gateway/server.ts";
 import { BlockTimeline, createMetrics, type EproofMetrics, metricsHandler } from "../metrics/index.ts";
 import { ForkSchedule } from "../p2p/forkSchedule.ts";
@@ -55,7 +56,7 @@ import type { PayloadRecord, ProofStore, StoredProof } from "../store/interface.
 import { openProofStore } from "../store/levelStore.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { EproofError, errorMessage } from "../util/errors.ts";
-import { bytesEqual, fromHex, toHex } from "../util/hex.ts";
+import { bytesEqual, toHex } from "../util/hex.ts";
 import { createLogger, type Logger, redactUrl } from "../util/logger.ts";
 
 export interface NodeModules {
@@ -97,6 +98,8 @@ export interface EproofNode {
 /** Payload events kept for the witness provider (it needs the block number and hash). */
 const MAX_TRACKED_EVENTS = 256;
 const HEALTH_INTERVAL_MS = 10_000;
+/** How long p2p may stay without peers before a warning (and between warnings). */
+const NO_PEERS_WARN_MS = 120_000;
 /** A beacon head this many slots behind the wall clock is reported as syncing by /health. */
 const SYNCING_SLOTS = 32;
 
@@ -122,7 +125,9 @@ async function startNodeOrThrow(
   modules: NodeModules,
   opened: (() => unknown)[],
 ): Promise<EproofNode> {
-  const logger = modules.logger ?? createLogger({ level: config.logLevel });
+  const logger =
+    modules.logger ??
+    createLogger({ level: config.logLevel, format: config.logFormat, file: config.logFile });
   const clock = modules.clock ?? systemClock;
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort(modules.signal?.reason);
@@ -169,7 +174,10 @@ async function startNodeOrThrow(
     {
       url: config.execution.url,
       timeoutMs: config.execution.timeoutMs,
-      jwtSecret: readJwt(config.execution.jwtSecretFile),
+      // Its errors name the file, never its contents.
+      jwtSecret: config.execution.jwtSecretFile
+        ? readJwtSecretSync(config.execution.jwtSecretFile)
+        : undefined,
     },
     { clock, metrics },
   );
@@ -268,6 +276,8 @@ async function startNodeOrThrow(
   const chainListeners = new Set<(event: ChainEvent) => void>();
   // The newest block with a payload: `head` for GET /eth/v1/beacon/execution_proofs/head.
   let apiHead: Uint8Array | undefined;
+  // The API's admission window: the wall clock, and the slot below which finality pruned the store.
+  let prunedBelow = 0;
   chainListeners.add((e) => {
     if (e.type === "payload") apiHead = e.blockRoot;
   });
@@ -370,6 +380,11 @@ async function startNodeOrThrow(
       clock,
       // No onForkchoiceUpdated: pruning follows only the beacon node's finality (the follower).
       executionProofs: { submitter: () => p2p, head: () => apiHead },
+      chain: {
+        currentSlot: () => schedule?.currentSlot(),
+        slotOfTimestamp: (ts) => schedule?.slotAtTime(ts),
+        prunedBelow: () => prunedBelow,
+      },
       health: () => health(),
     });
     const serveMetrics = metricsHandler(metrics);
@@ -379,10 +394,6 @@ async function startNodeOrThrow(
       api.http.route("GET", path, async (req, res) => serveDashboard(req, res));
     apiPort = (await listenOrExplain(api.start(), config.api.host, config.api.port, "--api.port")).port;
     opened.push(() => api?.stop());
-    logger.info(
-      { url: `http://${config.api.host}:${apiPort}` },
-      "proof-engine API, /metrics and /dashboard listening",
-    );
   }
 
   let gateway: Gateway | undefined;
@@ -402,11 +413,35 @@ async function startNodeOrThrow(
       await listenOrExplain(gateway.start(), config.gateway.host, config.gateway.port, "--gateway.port")
     ).port;
     opened.push(() => gateway?.stop());
-    logger.info(
-      { url: `http://${config.gateway.host}:${gatewayPort}`, mode: config.gateway.mode, k: config.gateway.k },
-      "Engine API gateway listening",
-    );
   }
+  // One start-up banner: what runs, where it listens, whether it signs.
+  const signing = modules.signingKey !== undefined || Boolean(config.signing.keystore);
+  logger.info(
+    {
+      version: packageVersion(),
+      network: config.network,
+      preset: ACTIVE_PRESET,
+      profile: profile.name,
+      dataDir,
+      proving: config.proving.enabled ? provedTypes.map((t) => proofTypes.nameOf(t)) : "off",
+      backends: backends.map((b) => b.id),
+      signing: signing ? "on" : "off",
+      api: apiPort === undefined ? "off" : `http://${config.api.host}:${apiPort}`,
+      ...(apiPort === undefined ? {} : { dashboard: `http://${config.api.host}:${apiPort}/dashboard` }),
+      gateway:
+        gatewayPort === undefined
+          ? "off"
+          : `http://${config.gateway.host}:${gatewayPort} (${config.gateway.mode}, k=${config.gateway.k})`,
+      p2p: config.p2p.enabled ? config.p2p.listen : "off",
+      beacon: redactUrl(config.beacon.url),
+      execution: redactUrl(config.execution.url),
+    },
+    "eproof started",
+  );
+  if (!signing && config.proving.enabled)
+    logger.warn(
+      "signing is off: proofs are proved, stored and served but not published (give --signing.keystore and --signing.passwordFile)",
+    );
 
   // Upstream health for eproof_upstream_up, /health and the scheduler (an unhealthy prover gets no
   // work). Every upstream is 0 until its first success, so an `up == 0` alert fires from the start.
@@ -434,6 +469,7 @@ async function startNodeOrThrow(
 
   async function pruneBefore(slot: number): Promise<void> {
     const pruned = await proofService.pruneBefore(slot);
+    prunedBelow = Math.max(prunedBelow, slot);
     signer?.guard.finalized(slot);
     if (pruned > 0) logger.debug({ slot, pruned }, "pruned proofs below the finalized slot");
   }
@@ -557,6 +593,12 @@ async function startNodeOrThrow(
           domain: forks,
           proofs: proofService,
           store,
+          // Proofs gossip dropped before their block was known: asked again from the beacon node
+          // (eth-act Lighthouse serves them), only where envelopes are the wire.
+          fetchProofs:
+            profile.wire === "envelope"
+              ? (blockRoot, s) => beacon.getExecutionProofs(blockRoot, s)
+              : undefined,
           chain: {
             finalizedSlot: () => finalizedSlot,
             currentSlot: () => forks.currentSlot(),
@@ -586,9 +628,21 @@ async function startNodeOrThrow(
         }
         set.add(e.signed.validatorIndex);
       });
+      // Peers stuck at 0: warned after NO_PEERS_WARN_MS, then at most once per NO_PEERS_WARN_MS.
+      let alone = clock.now();
+      let warnedAt = 0;
       const peersTimer = setInterval(() => {
         const peers = p2p?.peers() ?? [];
         dashboard.recordPeers(peers.length, peers.filter((p) => p.proofAware).length);
+        const now = clock.now();
+        if (peers.length > 0) alone = now;
+        else if (now - alone >= NO_PEERS_WARN_MS && now - warnedAt >= NO_PEERS_WARN_MS) {
+          warnedAt = now;
+          logger.warn(
+            { minutes: Math.round((now - alone) / 60_000) },
+            "no p2p peers: proofs are neither gossiped nor received (check --p2p.bootnodes, --p2p.staticPeers and that the p2p port is reachable)",
+          );
+        }
       }, 1000);
       signal.addEventListener("abort", () => clearInterval(peersTimer), { once: true });
       logger.info({ peerId: p2p.peerId, addrs: p2p.multiaddrs() }, "p2p started");
@@ -669,20 +723,6 @@ async function startNodeOrThrow(
       signer?.guard.close();
     },
   };
-}
-
-function readJwt(path: string | undefined): Uint8Array | undefined {
-  if (!path) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8").trim();
-  } catch (e) {
-    throw new EproofError("BAD_CONFIG", `cannot read JWT secret file ${path}: ${errorMessage(e)}`);
-  }
-  const hex = text.startsWith("0x") ? text : `0x${text}`;
-  const bytes = fromHex(hex, `JWT secret in ${path}`);
-  if (bytes.length !== 32) throw new EproofError("BAD_CONFIG", `JWT secret in ${path} must be 32 bytes`);
-  return bytes;
 }
 
 function makeWitnessSource(

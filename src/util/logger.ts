@@ -1,21 +1,43 @@
-// Structured logging (pino): JSON lines by default, secrets never passed in, URLs shown without credentials.
+// Structured logging (pino): JSON lines by default, human lines on request (or on a terminal with
+// format auto), optionally also JSON lines to a file; secrets never passed in, URLs shown without
+// credentials.
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { Writable } from "node:stream";
 import { pino } from "pino";
+import { humanStream } from "./humanLog.ts";
 
 export type Logger = pino.Logger;
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+export type LogFormat = "human" | "json" | "auto";
 
 export interface LoggerOpts {
   level?: LogLevel;
   /** Where lines go; stderr keeps stdout free for command output. */
   destination?: NodeJS.WritableStream;
   name?: string;
+  /** human (one readable line), json (one JSON object per line) or auto: human on a terminal. */
+  format?: LogFormat;
+  /** Also append JSON lines to this file (for log shippers), whatever the terminal format. */
+  file?: string;
 }
 
 export function createLogger(opts: LoggerOpts = {}): Logger {
-  const dest = opts.destination ?? process.stderr;
+  const dest = (opts.destination ?? process.stderr) as NodeJS.WritableStream & { isTTY?: boolean };
+  const format = opts.format ?? "json";
+  const human = format === "human" || (format === "auto" && dest.isTTY === true);
+  const terminal = human ? humanStream(dest as Writable & { isTTY?: boolean }) : dest;
+  const level = opts.level ?? "info";
+  // The logger filters by level; each stream takes everything it is given.
+  const streams: pino.StreamEntry[] = [{ level: "trace", stream: terminal as pino.DestinationStream }];
+  if (opts.file) {
+    mkdirSync(dirname(resolve(opts.file)), { recursive: true });
+    streams.push({ level: "trace", stream: pino.destination({ dest: opts.file, append: true, sync: true }) });
+  }
   return pino(
     {
-      level: opts.level ?? "info",
+      level,
       name: opts.name ?? "eproof",
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
@@ -24,7 +46,9 @@ export function createLogger(opts: LoggerOpts = {}): Logger {
         censor: "[redacted]",
       },
     },
-    dest as pino.DestinationStream,
+    streams.length === 1
+      ? (streams[0]?.stream ?? (dest as pino.DestinationStream))
+      : pino.multistream(streams),
   );
 }
 

@@ -15,7 +15,7 @@ export const runCommand: CommandModule<object, ConfigArgs> = {
     ),
   handler: async (args) => {
     const config = configFromArgs(args as Record<string, unknown>);
-    const logger = createLogger({ level: config.logLevel });
+    const logger = createLogger({ level: config.logLevel, format: config.logFormat, file: config.logFile });
     // A problem found while starting (port in use, unprovable proof type) throws here: main prints it.
     const node = await startNode(config, { logger });
     // One found once the beacon node answers (another network or preset, a signing key that is no
