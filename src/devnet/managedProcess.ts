@@ -87,7 +87,8 @@ export class ManagedProcess {
     const first = await Promise.race([this.exited, timedOut]);
     clearTimeout(timer);
     if (first === "timeout") {
-      this.logger.info(
+      // Lodestar 1.5.1 and the EthereumJS client routinely outlive SIGTERM: normal, not worth a warning.
+      this.logger.debug(
         { process: this.name, graceMs },
         "devnet process still running after SIGTERM; sending SIGKILL",
       );

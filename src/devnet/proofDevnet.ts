@@ -2,10 +2,11 @@
 // top — node 0 proves every block with the CPU proof type (witnesses rebuilt from eth_getProof), signs
 // as interop validator 0 and gossips; the other nodes verify what they receive. The beacon node's
 // execution endpoint is node 0's Engine API gateway (proofs-or-EL, upstream = the EthereumJS client).
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stringify } from "yaml";
 import { decodeEnvelopeListSsz } from "../api/eth/envelopeCodec.ts";
 import { HttpBeaconClient } from "../beacon/httpBeaconClient.ts";
 import { configSchema, type EproofConfig } from "../config/schema.ts";
@@ -38,8 +39,31 @@ export interface ProofDevnetOpts {
   signal: AbortSignal;
   /** One line per settled slot. */
   onSlot?: (report: SlotReport) => void;
-  /** Called once everything is up, with the dashboard URL. */
-  onReady?: (info: { dashboardUrl: string; beaconUrl: string; dataDir: string }) => void;
+  /** Called once everything is up, with every URL a user needs next. */
+  onReady?: (info: DevnetReadyInfo) => void;
+  /** Keep a data dir the devnet created itself (a given dataDir is always kept). */
+  keep?: boolean;
+}
+
+/** What `eproof devnet` prints once up: where each piece listens and where its config is. */
+export interface DevnetReadyInfo {
+  dashboardUrl: string;
+  beaconUrl: string;
+  /** The execution client's JSON-RPC and Engine API (the beacon node uses the prover's gateway). */
+  rpcUrl: string;
+  engineUrl: string;
+  dataDir: string;
+  /** Whether the data dir is removed when the devnet stops. */
+  removeDataDir: boolean;
+  nodes: {
+    index: number;
+    role: "prover" | "verifier";
+    apiUrl: string;
+    gatewayUrl?: string;
+    multiaddrs: string[];
+    /** The node's configuration, written to its data dir (eproof run --config FILE runs it alone). */
+    configFile: string;
+  }[];
 }
 
 export interface SlotReport {
@@ -180,6 +204,10 @@ function nodeConfig(over: Record<string, unknown>): EproofConfig {
 
 export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSummary> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "eproof-devnet-"));
+  const removeDataDir = opts.dataDir === undefined && opts.keep !== true;
+  const removeData = () => {
+    if (removeDataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
   const nodes: EproofNode[] = [];
   const blocks = new Map<string, BlockTrack>();
   let devnet: Devnet | undefined;
@@ -259,6 +287,8 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
             signingKey: prover ? { secretKey: interopSecretKey(0), validatorIndex: 0 } : undefined,
           });
           nodes.push(node);
+          // Its config beside its data, to copy from (the devnet's signing key is an interop key).
+          writeFileSync(join(config.dataDir, "eproof.yaml"), stringify(config));
         }
         const gatewayPort = nodes[0]?.gatewayPort;
         if (gatewayPort === undefined) throw new Error("the prover's gateway did not start");
@@ -268,6 +298,7 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
     });
   } catch (e) {
     await Promise.all(nodes.map((n) => n.stop()));
+    removeData();
     throw e;
   }
   const [prover, ...verifiers] = nodes;
@@ -338,7 +369,18 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
   opts.onReady?.({
     dashboardUrl: `http://127.0.0.1:${prover.apiPort}/dashboard`,
     beaconUrl: devnet.beaconUrl,
+    rpcUrl: devnet.rpcUrl,
+    engineUrl: devnet.engineUrl,
     dataDir,
+    removeDataDir,
+    nodes: nodes.map((n, index) => ({
+      index,
+      role: index === 0 ? "prover" : "verifier",
+      apiUrl: `http://127.0.0.1:${n.apiPort}`,
+      ...(n.gatewayPort === undefined ? {} : { gatewayUrl: `http://127.0.0.1:${n.gatewayPort}` }),
+      multiaddrs: n.p2p()?.multiaddrs() ?? [],
+      configFile: join(n.config.dataDir, "eproof.yaml"),
+    })),
   });
 
   let summary: DevnetSummary | undefined;
@@ -365,6 +407,7 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
       nodes.map((n) => n.stop().catch((e) => opts.logger.warn({ err: errorMessage(e) }, "node stop failed"))),
     );
     await devnet.stop();
+    removeData();
   }
   return summary;
 }

@@ -1,7 +1,12 @@
 // `eproof devnet`: the newcomer's first run — a real beacon node and execution client on loopback, an
 // eproof prover and eproof verifiers; one line per slot, the dashboard URL, Ctrl-C stops everything.
 import type { Argv, CommandModule } from "yargs";
-import { type DevnetSummary, runProofDevnet, type SlotReport } from "../../devnet/proofDevnet.ts";
+import {
+  type DevnetReadyInfo,
+  type DevnetSummary,
+  runProofDevnet,
+  type SlotReport,
+} from "../../devnet/proofDevnet.ts";
 import { createLogger } from "../../util/logger.ts";
 
 interface DevnetArgs {
@@ -12,6 +17,27 @@ interface DevnetArgs {
   dataDir?: string;
   gatewayWaitMs: number;
   logLevel: string;
+  keep?: boolean;
+}
+
+/** Every URL a user needs next, one per line, and where each node's config file is. */
+export function readyLines(info: DevnetReadyInfo): string[] {
+  const lines = [
+    `beacon node     ${info.beaconUrl}`,
+    `execution RPC   ${info.rpcUrl}`,
+    `execution Engine ${info.engineUrl}  (the beacon node uses the prover's gateway instead)`,
+  ];
+  for (const n of info.nodes) {
+    lines.push(`eproof ${n.index} (${n.role})  API ${n.apiUrl}  dashboard ${n.apiUrl}/dashboard`);
+    if (n.gatewayUrl) lines.push(`  Engine API gateway ${n.gatewayUrl}`);
+    for (const a of n.multiaddrs) lines.push(`  p2p ${a}`);
+    lines.push(`  config ${n.configFile}`);
+  }
+  lines.push(
+    `data in ${info.dataDir}${info.removeDataDir ? " (removed on exit; --keep keeps it)" : ""}`,
+    `dashboard: ${info.dashboardUrl}    (Ctrl-C stops everything)`,
+  );
+  return lines;
 }
 
 function slotLine(r: SlotReport): string {
@@ -51,6 +77,10 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         default: 300,
         describe: "how long the Engine API gateway waits for proofs before asking the execution client",
       })
+      .option("keep", {
+        type: "boolean",
+        describe: "keep the data dir the devnet created (chain, eproof stores, configs) after it stops",
+      })
       .option("logLevel", {
         type: "string",
         default: "error",
@@ -78,13 +108,14 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         secondsPerSlot: args.secondsPerSlot,
         dataDir: args.dataDir,
         gatewayWaitMs: args.gatewayWaitMs,
+        keep: args.keep,
         logger,
         nodeLogger,
         signal: abort.signal,
         onReady: (info) => {
           if (args.json) return;
-          out(`devnet up: beacon node ${info.beaconUrl}, data in ${info.dataDir}`);
-          out(`dashboard: ${info.dashboardUrl}    (Ctrl-C stops everything)`);
+          out("devnet up:");
+          for (const line of readyLines(info)) out(line);
         },
         onSlot: (r) => out(args.json ? JSON.stringify({ type: "slot", ...r }) : slotLine(r)),
       });
