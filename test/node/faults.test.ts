@@ -105,7 +105,8 @@ describe("eproof daemon under faults (real HTTP, real data dir, real restarts)",
     expect(toHex(proof.newPayloadRequestRoot)).toBe(toHex(root));
     const api = `http://127.0.0.1:${n.apiPort}`;
 
-    // Anyone on the API port can register a payload with any slot, then call it "finalized".
+    // A payload pushed with a far slot is refused outright (API admission: the slot must match the
+    // payload's timestamp and lie near the wall clock), so it cannot be named "finalized" later.
     const bait = structuredClone(npr);
     bait.executionPayload.blockHash = new Uint8Array(32).fill(0xee);
     const notified = await fetch(`${api}/v1/new_payload_notifications?slot=1000000`, {
@@ -113,8 +114,11 @@ describe("eproof daemon under faults (real HTTP, real data dir, real restarts)",
       headers: { "content-type": "application/octet-stream" },
       body: Buffer.from(encodeNpr({ fork: "fulu", value: bait })),
     });
-    expect(notified.status).toBe(200);
-    const hash = toHex(bait.executionPayload.blockHash);
+    expect(notified.status).toBe(400);
+    await notified.arrayBuffer();
+    // And calling our own proven block "finalized" over the API prunes nothing either: only the
+    // beacon node's finality does.
+    const hash = toHex(npr.executionPayload.blockHash);
     const fcu = await fetch(`${api}/v1/forkchoice_updated_notifications`, {
       method: "POST",
       headers: { "content-type": "application/json" },
