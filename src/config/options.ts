@@ -92,6 +92,8 @@ const DESCRIPTIONS: Record<string, string> = {
   "gateway.waitMs": "how long engine_newPayload waits for proofs (ms)",
   "gateway.upstreamUrl": "upstream execution client Engine API",
   "gateway.upstreamJwtSecretFile": "JWT secret file of the upstream Engine API",
+  "gateway.mirrorToUpstream":
+    "also send calls answered from proofs to the upstream in the background, so the execution client keeps following the chain",
   "metrics.gpuPrices": 'USD per GPU model for the capex gauge, JSON, e.g. {"RTX 5090":2000}',
   "metrics.nvidiaSmiIntervalMs": "GPU telemetry sampling interval (ms)",
   proofTypes: "override of the proof-type table, JSON list of {id,name,kind}",

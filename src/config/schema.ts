@@ -180,6 +180,8 @@ export const configSchema = z
         upstreamJwtSecretFile: z.string().optional(),
         /** Ask the upstream for engine_newPayloadWithWitnessV5 and prove from that witness. */
         witnessFromEngine: z.boolean().default(true),
+        /** Calls answered from proofs are still sent to the upstream in the background. */
+        mirrorToUpstream: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

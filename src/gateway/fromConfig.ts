@@ -38,6 +38,7 @@ export function gatewayOptsFromConfig(config: EproofConfig, table: ProofTypeTabl
     allowedProofTypes: resolveTypes(g.allowedProofTypes, table),
     waitMs: g.waitMs,
     witnessFromEngine: g.witnessFromEngine,
+    mirrorToUpstream: g.mirrorToUpstream,
     upstream: g.upstreamUrl
       ? { url: g.upstreamUrl, jwtSecretFile: g.upstreamJwtSecretFile, timeoutMs: defaultUpstreamTimeoutMs }
       : undefined,

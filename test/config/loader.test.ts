@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -82,6 +82,29 @@ describe("configuration precedence", () => {
   it("the commented example config in config/ is valid", () => {
     const c = loadConfig({ file: new URL("../../config/eproof.example.yaml", import.meta.url).pathname });
     expect(c.network).toBe("hoodi");
+  });
+
+  it("the example config lists every key (set or commented out), and only keys eproof accepts", () => {
+    const text = readFileSync(new URL("../../config/eproof.example.yaml", import.meta.url), "utf8");
+    const listed = new Set<string>();
+    const set = new Set<string>();
+    const stack: string[] = [];
+    for (const raw of text.split("\n")) {
+      const m = /^(\s*)(#\s?)?(\s*)([A-Za-z0-9_]+):(\s|$)/.exec(raw);
+      if (!m) continue;
+      const depth = ((m[1]?.length ?? 0) + (m[3]?.length ?? 0)) / 2;
+      if (!Number.isInteger(depth)) continue;
+      stack.length = depth;
+      stack[depth] = m[4] ?? "";
+      const path = stack.join(".");
+      listed.add(path);
+      if (m[2] === undefined) set.add(path);
+    }
+    expect(CONFIG_LEAVES.map((l) => l.path).filter((p) => !listed.has(p))).toEqual([]);
+    // Every key set in the example is one eproof accepts (no documented-but-refused keys).
+    const paths = CONFIG_LEAVES.map((l) => l.path);
+    const known = (p: string) => paths.some((l) => l === p || l.startsWith(`${p}.`) || p.startsWith(`${l}.`));
+    expect([...set].filter((p) => !known(p))).toEqual([]);
   });
 });
 
