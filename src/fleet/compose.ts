@@ -44,7 +44,8 @@ const ZKVM_NEEDS: Record<Zkvm, { shmSize?: string; memlock: boolean; warmupSecon
   openvm: { memlock: false, warmupSeconds: 120 },
 };
 
-const CONTAINER_PORT = 3000;
+/** The port an ere-server listens on inside its container. */
+export const CONTAINER_PORT = 3000;
 const ELF_IN_CONTAINER = "/guest/guest.elf";
 
 type Service = Record<string, unknown>;

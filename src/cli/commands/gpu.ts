@@ -1,9 +1,12 @@
 // `eproof gpu compose`: writes the Docker compose file an operator runs on a GPU host.
-import { writeFileSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import {
   buildCompose,
   buildVerifyOnlyCompose,
+  CONTAINER_PORT,
+  type ComposedEndpoint,
   type ComposeLayout,
   defaultComposeOptions,
   renderCompose,
@@ -12,6 +15,7 @@ import {
 } from "../../fleet/compose.ts";
 import { gpuRefSchema, ZKVMS, type Zkvm } from "../../fleet/config.ts";
 import { queryGpus } from "../../fleet/sampler.ts";
+import { ProofTypeTable } from "../../spec/proofTypes.ts";
 import { EproofError, errorMessage } from "../../util/errors.ts";
 
 interface ComposeArgs {
@@ -107,6 +111,13 @@ const composeCommand: CommandModule<object, ComposeArgs> = {
     if (!args.zkvm || !args.elf) {
       throw new EproofError("BAD_USAGE", "gpu compose needs --zkvm and --elf (or --verify-only)");
     }
+    // The ELF is mounted into every server: a wrong path would only show as servers failing to start.
+    if (!existsSync(args.elf) || !statSync(args.elf).isFile()) {
+      throw new EproofError(
+        "BAD_INPUT",
+        `--elf ${args.elf}: no such file (the guest ELF the servers prove with)`,
+      );
+    }
     let gpus: Array<number | string>;
     if (args.gpus) gpus = parseGpuList(args.gpus);
     else {
@@ -128,8 +139,11 @@ const composeCommand: CommandModule<object, ComposeArgs> = {
       warmupSeconds: args.warmup,
     });
     const text = renderCompose(doc);
+    const snippet = backendsSnippet(doc.endpoints, args.elf);
     if (!args.out) {
       process.stdout.write(text);
+      // stdout is the compose file: the snippet goes beside it.
+      process.stderr.write(snippet);
       return;
     }
     try {
@@ -138,10 +152,31 @@ const composeCommand: CommandModule<object, ComposeArgs> = {
       throw new EproofError("BAD_INPUT", `cannot write ${args.out}: ${errorMessage(e)}`);
     }
     process.stdout.write(
-      `wrote ${args.out}: ${doc.endpoints.map((e) => `${e.service} → ${e.url}`).join(", ")}\n`,
+      `wrote ${args.out}: ${doc.endpoints.map((e) => `${e.service} → ${e.url}`).join(", ")}\n${snippet}`,
     );
   },
 };
+
+/**
+ * The proving.backends entries for eproof's config, one per ere-server: by service name (eproof in the
+ * same compose project, e.g. merged with deploy/compose.yaml). The proof type is read from the ELF's
+ * file name when it is one eproof knows (reth-zisk.elf), else left for the user to fill in.
+ */
+export function backendsSnippet(endpoints: readonly ComposedEndpoint[], elfPath: string): string {
+  const stem = basename(elfPath).replace(/\.[^.]*$/, "");
+  const known = new ProofTypeTable().entries().find((e) => e.name === stem.toLowerCase());
+  const proofType = known?.name ?? "<proof type of the ELF>";
+  const lines = [
+    "# proving.backends for eproof's config (eproof in the same compose project; else use the host URLs above):",
+    "proving:",
+    "  backends:",
+    ...endpoints.map(
+      (e) =>
+        `    - { kind: ere, url: "http://${e.service}:${CONTAINER_PORT}", proofType: ${proofType}, gpus: [${e.gpus.map((g) => JSON.stringify(g)).join(", ")}] }`,
+    ),
+  ];
+  return `${lines.join("\n")}\n`;
+}
 
 function parseVerifierElf(pair: string): VerifierServer {
   const at = pair.indexOf("=");

@@ -21,7 +21,8 @@ function gpuLine(g: GpuSample): string {
 
 export const gpusCommand: CommandModule<object, GpusArgs> = {
   command: "gpus",
-  describe: "Print this host's GPUs (nvidia-smi) and the health of each ere-server / zkboost endpoint",
+  describe:
+    "Print this host's GPUs (nvidia-smi) and the health of each ere-server / zkboost endpoint (exit 1 if one is down)",
   builder: (y: Argv) =>
     y
       .option("endpoint", {
@@ -58,6 +59,9 @@ export const gpusCommand: CommandModule<object, GpusArgs> = {
       gpuError = errorMessage(e);
     }
     const health: EndpointHealth[] = await Promise.all([...new Set(urls)].map((u) => checkEndpointHealth(u)));
+    // A down endpoint (or one that is no prover) is a failed check: exit 1, as a health probe expects.
+    const down = health.filter((h) => !h.ok).length;
+    if (down > 0) process.exitCode = 1;
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ gpus, gpuError, endpoints: health })}\n`);
       return;
@@ -70,7 +74,7 @@ export const gpusCommand: CommandModule<object, GpusArgs> = {
       out.push(`Endpoints: ${health.length}`);
       for (const h of health) {
         out.push(
-          `  ${h.ok ? "ok  " : "DOWN"}  ${h.url}  ${Math.round(h.ms)} ms${h.detail ? `  ${h.detail}` : ""}`,
+          `  ${h.ok ? "ok  " : "DOWN"}  ${h.url}${h.kind ? ` (${h.kind === "ere" ? "ere-server" : "zkboost"})` : ""}  ${Math.round(h.ms)} ms${h.detail ? `  ${h.detail}` : ""}`,
         );
       }
     }
