@@ -99,6 +99,41 @@ export function planCapacity(opts: PlanOptions): Plan {
   };
 }
 
+export type TargetPlan = { reached: true; plan: Plan } | { reached: false; plan: Plan; reason: string };
+
+/**
+ * The fewest clusters (1 … maxClusters) whose real-time coverage reaches `target` (0 … 1); otherwise
+ * the best plan tried and why the target is out of reach: more clusters cannot beat the isolated view
+ * (each block alone on an idle cluster), so a target above it is never reached.
+ */
+export function planForTarget(
+  opts: Omit<PlanOptions, "clusters">,
+  target: number,
+  maxClusters = 64,
+): TargetPlan {
+  if (!(target > 0 && target <= 1)) throw new EproofError("BAD_INPUT", `target ${target} must be in (0, 1]`);
+  const one = planCapacity({ ...opts, clusters: 1 });
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  if (one.isolated.coverage < target) {
+    return {
+      reached: false,
+      plan: one,
+      reason: `out of reach: even alone on an idle cluster only ${pct(one.isolated.coverage)} of the blocks prove within ${one.deadlineMs / 1000} s on ${one.hardware} (p50 ${(one.isolated.p50Ms / 1000).toFixed(1)} s), so no number of clusters reaches ${pct(target)}; try faster hardware, another zkVM or a longer deadline`,
+    };
+  }
+  let best = one;
+  for (let clusters = 1; clusters <= maxClusters; clusters++) {
+    const plan = clusters === 1 ? one : planCapacity({ ...opts, clusters });
+    if (plan.realtime.coverage >= target) return { reached: true, plan };
+    if (plan.realtime.coverage > best.realtime.coverage) best = plan;
+  }
+  return {
+    reached: false,
+    plan: best,
+    reason: `out of reach within ${maxClusters} clusters: the best was ${pct(best.realtime.coverage)} with ${best.clusters}`,
+  };
+}
+
 /** The one-line JSON form (`eproof plan --json`); `figures` picks which view fills the top-level keys. */
 export function planToJson(
   plan: Plan,

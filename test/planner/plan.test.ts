@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { planCapacity, planToJson } from "../../src/planner/plan.ts";
+import { planCapacity, planForTarget, planToJson } from "../../src/planner/plan.ts";
 import { parseHardwareJson, parseProvingTimesCsv } from "../../src/planner/provingData.ts";
 import { isolatedSummary, type SimBlock, simulate } from "../../src/planner/simulate.ts";
 import { EproofError } from "../../src/util/errors.ts";
@@ -105,6 +105,45 @@ describe("planCapacity on the real data (8x5090, ZisK v0.16.1, reth v1.11.0)", (
     expect(Object.keys(json)).toEqual(
       expect.arrayContaining(["coverage", "p50_ms", "p90_ms", "p99_ms", "gpus"]),
     );
+  });
+
+  it("finds the fewest clusters for a target, or says why it is out of reach (--target)", () => {
+    const found = planForTarget({ ...opts, deadlineMs: 30_000 }, 0.9);
+    expect(found.reached).toBe(true);
+    expect(found.plan.realtime.coverage).toBeGreaterThanOrEqual(0.9);
+    expect(found.plan.clusters).toBe(2);
+    expect(planCapacity({ ...opts, deadlineMs: 30_000, clusters: 1 }).realtime.coverage).toBeLessThan(0.9);
+    const out = planForTarget(opts, 0.99);
+    expect(out.reached).toBe(false);
+    expect(!out.reached && out.reason).toMatch(
+      /out of reach: even alone on an idle cluster only 8\.0% .* within 10 s/,
+    );
+    const bin = fileURLToPath(new URL("../../bin/eproof.js", import.meta.url));
+    const cli = (() => {
+      try {
+        execFileSync(
+          process.execPath,
+          [
+            bin,
+            "plan",
+            "--hardware",
+            "8x5090",
+            "--zkvm",
+            "zisk-v0.16.1",
+            "--el",
+            "reth-v1.11.0",
+            "--target",
+            "0.99",
+          ],
+          { encoding: "utf8", stdio: "pipe" },
+        );
+        return undefined;
+      } catch (e) {
+        return e as { status: number; stderr: string };
+      }
+    })();
+    expect(cli?.status).toBe(1);
+    expect(cli?.stderr).toMatch(/^eproof: out of reach: /);
   });
 
   it("names known hardware when asked for an unknown one", () => {

@@ -1,14 +1,22 @@
 // `eproof plan`: how many clusters of which hardware prove what share of blocks within the deadline,
 // simulated on the real proving data.
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { defaultPlanOptions, type Plan, planCapacity, planToJson } from "../../planner/plan.ts";
+import {
+  defaultPlanOptions,
+  type Plan,
+  planCapacity,
+  planForTarget,
+  planToJson,
+} from "../../planner/plan.ts";
 import { DEFAULT_PROVING_DATA_DIR } from "../../planner/provingData.ts";
+import { EproofError } from "../../util/errors.ts";
 
 interface PlanArgs {
   hardware: string;
   zkvm: string;
   el: string;
   clusters: number;
+  target?: number;
   deadline: number;
   interval: number;
   hedge: boolean;
@@ -35,7 +43,7 @@ function describePlan(plan: Plan): string {
     `isolated (the data's own view, each block on an idle cluster): ${(i.coverage * 100).toFixed(1)}% in time; p50 ${seconds(i.p50Ms)}, p90 ${seconds(i.p90Ms)}, p99 ${seconds(i.p99Ms)}`,
   ];
   if (plan.watts !== undefined) lines.push(`power: ${plan.watts} W for the GPUs`);
-  if (plan.capex !== undefined) lines.push(`capex: ${plan.capex} for the GPUs`);
+  if (plan.capex !== undefined) lines.push(`capex: ${plan.capex.toLocaleString("en-US")} USD for the GPUs`);
   return lines.join("\n");
 }
 
@@ -64,6 +72,11 @@ export const planCommand: CommandModule<object, PlanArgs> = {
         default: 1,
         describe: "Number of clusters; each proves one block at a time",
       })
+      .option("target", {
+        type: "number",
+        describe:
+          "Find the fewest clusters whose real-time coverage reaches this share (e.g. 0.99), instead of --clusters; exit 1 and say why when it is out of reach",
+      })
       .option("deadline", {
         type: "number",
         default: defaultPlanOptions.deadlineMs / 1000,
@@ -90,7 +103,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
         describe: "Random seed for --jitter",
       })
       .option("gpu-watts", { type: "number", describe: "Power per GPU under load, W (adds total watts)" })
-      .option("gpu-capex", { type: "number", describe: "Price per GPU (adds total capex)" })
+      .option("gpu-capex", { type: "number", describe: "Price per GPU in USD (adds total capex)" })
       .option("data", {
         type: "string",
         default: DEFAULT_PROVING_DATA_DIR,
@@ -110,11 +123,10 @@ export const planCommand: CommandModule<object, PlanArgs> = {
         describe: "Print one JSON line: coverage, p50_ms, p90_ms, p99_ms, gpus, and details",
       }) as unknown as Argv<PlanArgs>,
   handler: (args: ArgumentsCamelCase<PlanArgs>) => {
-    const plan = planCapacity({
+    const common = {
       hardware: args.hardware,
       zkvm: args.zkvm,
       el: args.el,
-      clusters: args.clusters,
       deadlineMs: args.deadline * 1000,
       intervalMs: args.interval * 1000,
       hedge: args.hedge,
@@ -123,7 +135,13 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       wattsPerGpu: args["gpu-watts"],
       capexPerGpu: args["gpu-capex"],
       dataDir: args.data,
-    });
+    };
+    let plan: Plan;
+    if (args.target !== undefined) {
+      const found = planForTarget(common, args.target);
+      if (!found.reached) throw new EproofError("BAD_INPUT", found.reason);
+      plan = found.plan;
+    } else plan = planCapacity({ ...common, clusters: args.clusters });
     process.stdout.write(
       args.json
         ? `${JSON.stringify(planToJson(plan, args.isolated ? "isolated" : "realtime"))}\n`
