@@ -53,14 +53,17 @@ export function planCapacity(opts: PlanOptions): Plan {
   const intervalMs = opts.intervalMs ?? defaultPlanOptions.intervalMs;
   const hedge = opts.hedge ?? defaultPlanOptions.hedge;
   const data = loadProvingData(opts.dataDir);
-  const hw = data.hardware.get(opts.hardware);
+  // Hardware names match case-insensitively (1xl40s is 1xL40s).
+  const hwName =
+    [...data.hardware.keys()].find((k) => k.toLowerCase() === opts.hardware.toLowerCase()) ?? opts.hardware;
+  const hw = data.hardware.get(hwName);
   if (!hw) {
     throw new EproofError(
       "NOT_FOUND",
       `unknown hardware "${opts.hardware}" (known: ${[...data.hardware.keys()].join(", ")})`,
     );
   }
-  const runs = selectRuns(data, opts.hardware, opts.zkvm, opts.el);
+  const runs = selectRuns(data, hwName, opts.zkvm, opts.el);
   const model = seedModelFromRuns(runs);
   const blocks = runs.map((r) => ({ gasUsed: r.gasUsed, provingMs: r.provingMs }));
   const realtime = simulate(blocks, {
@@ -83,7 +86,7 @@ export function planCapacity(opts: PlanOptions): Plan {
       throw new EproofError("BAD_INPUT", `${name} must be a non-negative number`);
   }
   return {
-    hardware: opts.hardware,
+    hardware: hwName,
     zkvm: opts.zkvm,
     el: opts.el,
     clusters: opts.clusters,

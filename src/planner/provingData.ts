@@ -167,8 +167,10 @@ export function selectRuns(
   zkvm: string,
   el: string,
 ): ProvingRun[] {
+  // Names match case-insensitively (8X5090 is 8x5090).
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   const runs = dataset.runs
-    .filter((r) => r.hardware === hardware && r.zkvm === zkvm && r.elClient === el)
+    .filter((r) => same(r.hardware, hardware) && same(r.zkvm, zkvm) && same(r.elClient, el))
     .sort((a, b) => a.blockNumber - b.blockNumber);
   if (runs.length === 0) {
     const combos = [...new Set(dataset.runs.map((r) => `${r.hardware} ${r.zkvm} ${r.elClient}`))];

@@ -146,6 +146,12 @@ describe("planCapacity on the real data (8x5090, ZisK v0.16.1, reth v1.11.0)", (
     expect(cli?.stderr).toMatch(/^eproof: out of reach: /);
   });
 
+  it("matches hardware, zkVM and EL names case-insensitively", () => {
+    const plan = planCapacity({ hardware: "8X5090", zkvm: "ZisK-v0.16.1", el: "Reth-v1.11.0", clusters: 1 });
+    expect(plan.isolated.p50Ms).toBe(16_115);
+    expect(plan.gpus).toBe(8);
+  });
+
   it("names known hardware when asked for an unknown one", () => {
     expect(() => planCapacity({ ...opts, hardware: "64x5090", clusters: 1 })).toThrow(
       /known: 8x5090, 1xL40s/,
