@@ -15,6 +15,21 @@ function eproof(...args: string[]): { status: number | null; stdout: string; std
 }
 
 describe("eproof stateless", () => {
+  it("takes directories: their block files, companions skipped", () => {
+    const r = eproof("--json", `${FIX}zkboost-devnet`, `${FIX}hoodi`);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const files = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { file: string }).file);
+    expect(files.some((f) => f.endsWith("zkboost-devnet/new_payload_request.ssz"))).toBe(true);
+    expect(files.some((f) => f.endsWith("hoodi/1151683-block.rlp"))).toBe(true);
+    expect(files.some((f) => /execution_witness\.json|chain_config\.json|-witness\.rlp$/.test(f))).toBe(
+      false,
+    );
+  });
+
   it("--json prints one object per block and exits 0 when every verdict matches", () => {
     const r = eproof(
       "--json",

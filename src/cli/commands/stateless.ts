@@ -1,5 +1,8 @@
-// `eproof stateless [--json] <file>...`: validate every block of the given files with nothing but an
-// execution witness, and say whether each verdict matches what the file expects.
+// `eproof stateless [--json] <file|dir>...`: validate every block of the given files (a directory: its
+// block files, recursively) with nothing but an execution witness, and say whether each verdict matches
+// what the file expects.
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import type { BlockReport } from "../../stateless/blockchainTest.ts";
 import { runFile } from "../../stateless/fileRunner.ts";
@@ -13,9 +16,38 @@ interface StatelessArgs {
 }
 
 /** A geth `<n>-witness.rlp` stands for its `<n>-block.rlp`; listed twice (a glob), it runs once. */
+/** Files beside a block that are read with it, never on their own. */
+const COMPANIONS = new Set(["execution_witness.json", "chain_config.json", "genesis.json"]);
+/** Directory entries taken as block files. */
+const BLOCK_FILE = /(\.json|-block\.rlp|-witness\.rlp|\.ssz)$/;
+/** How deep a directory argument is searched. */
+const MAX_DIR_DEPTH = 8;
+
+/** A directory's block files, sorted, recursively (companion files and dot-entries skipped). */
+function dirFiles(dir: string, depth = 0): string[] {
+  if (depth > MAX_DIR_DEPTH) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (e.name.startsWith(".")) continue;
+    const path = join(dir, e.name);
+    if (e.isDirectory()) out.push(...dirFiles(path, depth + 1));
+    else if (e.isFile() && BLOCK_FILE.test(e.name) && !COMPANIONS.has(e.name)) out.push(path);
+  }
+  return out;
+}
+
 function blockFiles(files: readonly string[]): string[] {
   const out: string[] = [];
-  for (const f of files) {
+  const expanded = files.flatMap((f) => {
+    let dir = false;
+    try {
+      dir = statSync(f).isDirectory();
+    } catch {
+      // A missing path is reported by the reader, with its name.
+    }
+    return dir ? dirFiles(f) : [f];
+  });
+  for (const f of expanded) {
     const file = f.endsWith("-witness.rlp") ? f.replace(/-witness\.rlp$/, "-block.rlp") : f;
     if (!out.includes(file)) out.push(file);
   }
@@ -62,7 +94,7 @@ export const statelessCommand: CommandModule<object, StatelessArgs> = {
         array: true,
         demandOption: true,
         describe:
-          "Block files: EF BlockchainTest JSON (witness recorded from the pre-state), EEST zkevm fixtures " +
+          "Block files or directories (searched recursively for *.json, *-block.rlp, *.ssz; companion execution_witness.json / chain_config.json skipped): EF BlockchainTest JSON (witness recorded from the pre-state), EEST zkevm fixtures " +
           "(statelessInputBytes decoded in whichever schema/revision they are — 0x1400, or 0x1501 as " +
           "2026-08, tests-zkevm v0.8.4 or v21.0.1 — re-executed, and the result we would write checked " +
           "byte for byte against statelessOutputBytes, incl. the 43-byte form and its all-zero " +
