@@ -59,7 +59,7 @@ describe("eproof stateless", () => {
     const r = eproof(`${FIX}hoodi/1151683-block.rlp`, `${FIX}hoodi/1151683-witness.rlp`);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(
-      /ok {3}1151683-block\.rlp .* valid .*assumed absent .*0x00d8b9e957becc0978a9882f0cd5e776cd7c5b20/,
+      /ok {3}1151683-block\.rlp .* VALID .*assumed absent .*0x00d8b9e957becc0978a9882f0cd5e776cd7c5b20/,
     );
     expect(r.stdout).toMatch(/1\/1 blocks reached the expected verdict/);
   });

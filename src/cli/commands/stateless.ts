@@ -73,7 +73,8 @@ function jsonLine(r: BlockReport): string {
 }
 
 function tableLine(r: BlockReport): string {
-  const verdict = `${r.valid ? "valid" : "INVALID"}${r.expected === r.valid ? "" : ` (expected ${r.expected ? "valid" : "invalid"})`}`;
+  // Verdicts as eproof verify and the verification API print them: VALID / INVALID.
+  const verdict = `${r.valid ? "VALID" : "INVALID"}${r.expected === r.valid ? "" : ` (expected ${r.expected ? "VALID" : "INVALID"})`}`;
   const test = r.test.length > 60 ? `…${r.test.slice(-59)}` : r.test;
   const why =
     r.reason && (!r.ok || !r.valid)
