@@ -195,11 +195,17 @@ async function startNodeOrThrow(
     { witnessSource, chainConfigSource, clock, logger, metrics },
   );
   let chainConfig: GethChainConfig | undefined;
+  // Tried again per block until it loads; the same failure is warned about once, not per block.
+  let chainConfigWarned: string | undefined;
   const loadChainConfig = async () => {
     try {
       chainConfig = await chainConfigSource.chainConfig(signal);
+      chainConfigWarned = undefined;
     } catch (e) {
-      logger.warn({ err: errorMessage(e) }, "chain config not available yet (needed to re-execute blocks)");
+      const err = errorMessage(e);
+      if (err === chainConfigWarned) logger.debug({ err }, "chain config still not available");
+      else logger.warn({ err }, "chain config not available yet (needed to re-execute blocks)");
+      chainConfigWarned = err;
     }
   };
   await loadChainConfig();

@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageVersion } from "../../src/cli/version.ts";
 import { configSchema, type EproofConfig } from "../../src/config/schema.ts";
@@ -152,6 +154,39 @@ describe("a daemon without a signing key", () => {
     });
     await n.stop();
     node = undefined;
+  }, 60_000);
+
+  it("warns once, not per block, while the execution client serves no chain config", async () => {
+    const bare = new RpcTestServer();
+    await bare.start();
+    bare.handlers.set("debug_executionWitnessByBlockHash", () => witness);
+    bare.handlers.set("eth_blockNumber", () => "0x1");
+    const lines: { msg?: string; err?: string }[] = [];
+    const logger = pino(
+      { level: "info" },
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          for (const l of chunk.toString().split("\n")) if (l.trim() !== "") lines.push(JSON.parse(l));
+          cb();
+        },
+      }),
+    );
+    try {
+      const n = await startNode(config(beacon.url, bare.url), { logger, clock: clockAtSlot(2) });
+      node = n;
+      await n.ready;
+      await chain.waitForConnections(1);
+      chain.sendHead(chain.headRoot);
+      // The block's witness is retried meanwhile (each retry asks for the chain config again).
+      await new Promise((r) => setTimeout(r, 2_500));
+      const warned = lines.filter((l) => l.msg?.startsWith("chain config not available"));
+      expect(warned).toHaveLength(1);
+      expect(warned[0]?.err).toContain("--execution.chainConfigFile");
+      await n.stop();
+      node = undefined;
+    } finally {
+      await bare.stop();
+    }
   }, 60_000);
 
   it("answers /health 503 when the execution client is down", async () => {
