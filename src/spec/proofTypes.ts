@@ -49,14 +49,22 @@ export class ProofTypeTable {
     return this.byId.get(id);
   }
 
-  /** Accepts a name ("reth-zisk") or a decimal/0x id ("6", "0xf0"). */
+  /** Accepts a name ("reth-zisk", any case) or a decimal/0x id ("6", "0xf0"). */
   resolve(nameOrId: string | number): ProofTypeEntry {
     if (typeof nameOrId === "number") {
       const e = this.byId.get(nameOrId);
-      if (!e) throw new EproofError("BAD_INPUT", `unknown proof type id ${nameOrId}`);
+      if (!e)
+        throw new EproofError(
+          "BAD_INPUT",
+          `unknown proof type id ${nameOrId} (known: ${this.entries()
+            .map((t) => `${t.id} ${t.name}`)
+            .join(", ")})`,
+        );
       return e;
     }
-    const byName = this.byName.get(nameOrId);
+    const byName =
+      this.byName.get(nameOrId) ??
+      this.entries().find((t) => t.name.toLowerCase() === nameOrId.toLowerCase());
     if (byName) return byName;
     if (/^(0x[0-9a-fA-F]+|\d+)$/.test(nameOrId)) return this.resolve(Number(nameOrId));
     throw new EproofError(

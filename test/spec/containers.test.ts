@@ -121,7 +121,10 @@ describe("proof-type table", () => {
     expect(t.resolve("reth-zisk").id).toBe(6);
     expect(t.resolve("0xf0").name).toBe("eproof-reexec");
     expect(t.resolve(1).name).toBe("ethrex-openvm");
-    expect(() => t.resolve("risc0")).toThrow(/unknown proof type "risc0"/);
+    expect(() => t.resolve("risc0")).toThrow(/unknown proof type "risc0" \(known: .*reth-zisk/);
+    // Names in any case; an unknown id lists the valid ones too.
+    expect(t.resolve("Reth-ZisK").name).toBe("reth-zisk");
+    expect(() => t.resolve(200)).toThrow(/unknown proof type id 200 \(known: .*reth-zisk/);
     expect(
       () =>
         new ProofTypeTable([
