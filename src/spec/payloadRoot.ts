@@ -2,8 +2,9 @@
 // layer's NewPayloadRequest root, which for Gloas differs from the consensus layer's 4-field
 // ProgressiveContainer; eth-act Lighthouse matches the guests and Prysm drifts from the spec on purpose
 // to do the same. Profiles say which form they use (`nprRootForm`); before Gloas both forms are equal.
-import type { SpecProfile } from "./profile.ts";
+
 import { type ForkedNewPayloadRequest, nprRoot } from "./newPayloadRequest.ts";
+import type { SpecProfile } from "./profile.ts";
 import { executionNprRoot } from "./stateless.ts";
 
 export function payloadRequestRoot(npr: ForkedNewPayloadRequest, profile: SpecProfile): Uint8Array {
