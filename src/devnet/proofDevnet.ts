@@ -217,9 +217,15 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
   const basePort = await freeBasePort();
   const beaconPort = portsFromBase(basePort).clRest;
 
+  // --slots N: the first N blocks eproof sees are the run (N slot lines); later ones are not judged.
+  const counted = new Set<string>();
+  let enough: () => void = () => {};
+  const enoughSeen = new Promise<void>((resolve) => {
+    enough = resolve;
+  });
   const report = (root: string, force = false) => {
     const b = blocks.get(root);
-    if (!b || b.reported) return;
+    if (!b || b.reported || !counted.has(root)) return;
     const verified = b.verifiedAt.size;
     if (!force && (b.provedAt === null || verified < nodeCount - 1)) return;
     b.reported = true;
@@ -242,7 +248,8 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
   try {
     devnet = await startDevnet({
       dataDir: join(dataDir, "chain"),
-      slots: opts.slots,
+      // Runs until N blocks were seen (below); the devnet's own watch still reports a dead or stalled chain.
+      slots: undefined,
       secondsPerSlot: opts.secondsPerSlot,
       logger: opts.logger,
       signal: opts.signal,
@@ -329,6 +336,8 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
       reported: false,
       orphaned: false,
     });
+    if (opts.slots === undefined || counted.size < opts.slots) counted.add(toHex(event.root));
+    if (opts.slots !== undefined && counted.size >= opts.slots) enough();
   });
   prover.onInputBuilt((root, bytes) => {
     const b = blocks.get(toHex(root));
@@ -387,6 +396,7 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
   try {
     await Promise.race([
       devnet.finished,
+      enoughSeen,
       new Promise<void>((resolve) => opts.signal.addEventListener("abort", () => resolve(), { once: true })),
     ]);
     // Let the last block's proof reach the verifiers.
@@ -394,7 +404,7 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
       await new Promise((r) => setTimeout(r, Math.min(15_000, devnet.secondsPerSlot * 3000)));
     // The blocks seen by the end of the grace period are judged; those still in flight get up to
     // SETTLE_MS more (blocks arriving meanwhile are not judged, so the wait ends).
-    const judged = new Map(blocks);
+    const judged = new Map([...blocks].filter(([root]) => counted.has(root)));
     if (!opts.signal.aborted)
       await settleInFlight([...judged.values()], nodeCount - 1, SETTLE_MS, opts.signal);
     for (const root of judged.keys()) report(root, true);

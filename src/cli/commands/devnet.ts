@@ -60,7 +60,11 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
   describe: "run a real local devnet (Lodestar + EthereumJS on loopback) with an eproof prover and verifiers",
   builder: (y: Argv) =>
     y
-      .option("slots", { type: "number", describe: "run this many slots, then print a summary and exit" })
+      .option("slots", {
+        type: "number",
+        describe:
+          "run until eproof has seen this many blocks (one slot line each), then print a summary and exit",
+      })
       .option("json", { type: "boolean", describe: "print one JSON line per slot and a JSON summary" })
       .option("nodes", {
         type: "number",
