@@ -8,6 +8,8 @@ const DS = { type: "prometheus", uid: "${datasource}" };
 interface Target {
   expr: string;
   legend?: string;
+  /** A unit other than the panel's: the series gets it (and the right-hand axis) by an override. */
+  unit?: string;
 }
 
 interface PanelSpec {
@@ -133,7 +135,7 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
         targets: [{ expr: "eproof_coverage_ratio", legend: "coverage" }],
       },
       {
-        title: "Time to first proof (block seen -> published)",
+        title: "Time to first proof (block seen -> proof ready)",
         type: "timeseries",
         w: 10,
         h: 7,
@@ -375,7 +377,7 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
             expr: `sum by (method, ok) (rate(eproof_execution_rpc_calls_total[${RATE}]))`,
             legend: "{{method}} ok={{ok}}",
           },
-          { expr: q(0.99, "eproof_execution_rpc_seconds", "method"), legend: "p99 s {{method}}" },
+          { expr: q(0.99, "eproof_execution_rpc_seconds", "method"), legend: "p99 {{method}}", unit: "s" },
         ],
       },
       {
@@ -525,8 +527,8 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
         w: 6,
         h: 7,
         targets: [
-          { expr: "eproof_fleet_power_watts", legend: "watts" },
-          { expr: "eproof_fleet_capex_usd", legend: "USD" },
+          { expr: "eproof_fleet_power_watts", legend: "power", unit: "watt" },
+          { expr: "eproof_fleet_capex_usd", legend: "capex", unit: "currencyUSD" },
           { expr: "sum(eproof_fleet_gpus)", legend: "GPUs" },
           { expr: "eproof_fleet_unpriced_gpus", legend: "unpriced GPUs" },
         ],
@@ -541,7 +543,8 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
           { expr: q(0.5, "eproof_proof_energy_joules", "proof_type"), legend: "{{proof_type}}" },
           {
             expr: `sum by (proof_type) (rate(eproof_energy_joules_total[${RATE}]))`,
-            legend: "{{proof_type}} W spent proving",
+            legend: "{{proof_type}} power while proving",
+            unit: "watt",
           },
         ],
       },
@@ -586,6 +589,7 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
           {
             expr: `sum by (reason) (increase(eproof_gpu_sample_errors_total[${RATE}]))`,
             legend: "nvidia-smi errors: {{reason}}",
+            unit: "short",
           },
         ],
       },
@@ -605,7 +609,7 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
             expr: `sum by (method, ok) (rate(eproof_gateway_rpc_calls_total[${RATE}]))`,
             legend: "{{method}} ok={{ok}}",
           },
-          { expr: q(0.99, "eproof_gateway_rpc_seconds", "method"), legend: "p99 s {{method}}" },
+          { expr: q(0.99, "eproof_gateway_rpc_seconds", "method"), legend: "p99 {{method}}", unit: "s" },
         ],
       },
       {
@@ -619,7 +623,7 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
             expr: `sum by (verdict) (rate(eproof_gateway_new_payload_total[${RATE}]))`,
             legend: "{{verdict}}",
           },
-          { expr: q(0.9, "eproof_gateway_new_payload_seconds", "verdict"), legend: "p90 s {{verdict}}" },
+          { expr: q(0.9, "eproof_gateway_new_payload_seconds", "verdict"), legend: "p90 {{verdict}}", unit: "s" },
         ],
       },
       {
@@ -633,7 +637,7 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
             expr: `sum by (method, ok) (rate(eproof_gateway_upstream_calls_total[${RATE}]))`,
             legend: "upstream {{method}} ok={{ok}}",
           },
-          { expr: q(0.99, "eproof_gateway_upstream_seconds", "method"), legend: "upstream p99 s {{method}}" },
+          { expr: q(0.99, "eproof_gateway_upstream_seconds", "method"), legend: "upstream p99 {{method}}", unit: "s" },
           {
             expr: `sum by (reason) (rate(eproof_gateway_auth_failures_total[${RATE}]))`,
             legend: "auth failure {{reason}}",
@@ -661,7 +665,7 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
         unit: "bytes",
         targets: [
           { expr: "eproof_store_bytes", legend: "bytes" },
-          { expr: "eproof_store_proofs", legend: "proofs" },
+          { expr: "eproof_store_proofs", legend: "proofs", unit: "short" },
           {
             expr: `sum by (source) (increase(eproof_proofs_stored_bytes_total[${RATE}]))`,
             legend: "bytes stored from {{source}}",
@@ -669,6 +673,7 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
           {
             expr: `sum by (source, proof_type) (increase(eproof_proofs_stored_total[${RATE}]))`,
             legend: "proofs stored from {{source}} {{proof_type}}",
+            unit: "short",
           },
         ],
       },
@@ -768,7 +773,20 @@ for (const row of rows) {
             ? { custom: { thresholdsStyle: { mode: "line+area" } } }
             : {}),
         },
-        overrides: [],
+        // One unit per axis: a series in another unit than the panel's gets its own (right) axis.
+        overrides: p.targets.flatMap((t, i) =>
+          t.unit === undefined || t.unit === (p.unit ?? "short")
+            ? []
+            : [
+                {
+                  matcher: { id: "byFrameRefID", options: String.fromCharCode(65 + i) },
+                  properties: [
+                    { id: "unit", value: t.unit },
+                    ...(p.type === "timeseries" ? [{ id: "custom.axisPlacement", value: "right" }] : []),
+                  ],
+                },
+              ],
+        ),
       },
       options:
         p.type === "heatmap"

@@ -132,6 +132,30 @@ describe("grafana dashboard", () => {
     expect(units.get("Process CPU")).toBe("short");
     expect(units.get("Process memory (RSS)")).toBe("bytes");
     expect(units.get("Event loop lag p99")).toBe("s");
+    // A series in another unit than its panel's gets it by an override (its own axis), never mixed
+    // on one axis: seconds beside call rates, watts and USD beside GPU counts, proofs beside bytes.
+    type Override = { matcher: { id: string; options: string }; properties: { id: string; value: string }[] };
+    const overrides = new Map(
+      (raw.panels as (Panel & { fieldConfig?: { overrides?: Override[] } })[]).map((p) => [
+        p.title,
+        new Map(
+          (p.fieldConfig?.overrides ?? []).map((o) => [
+            o.matcher.options,
+            o.properties.find((x) => x.id === "unit")?.value,
+          ]),
+        ),
+      ]),
+    );
+    expect(overrides.get("Execution client JSON-RPC")?.get("B")).toBe("s");
+    expect(overrides.get("Engine API calls")?.get("B")).toBe("s");
+    expect(overrides.get("Fleet")?.get("A")).toBe("watt");
+    expect(overrides.get("Fleet")?.get("B")).toBe("currencyUSD");
+    expect(overrides.get("Proof store")?.get("B")).toBe("short");
+    expect(overrides.get("Energy per proof (median)")?.get("B")).toBe("watt");
+    for (const p of raw.panels as (Panel & { fieldConfig?: { overrides?: Override[] } })[]) {
+      const refs = new Set((p.targets ?? []).map((t) => t.refId));
+      for (const o of p.fieldConfig?.overrides ?? []) expect(refs.has(o.matcher.options), p.title).toBe(true);
+    }
   });
 
   it("provisions the datasource the dashboard refers to and the dashboard folder", () => {
