@@ -231,15 +231,17 @@ describe("POST /v1/execution_proof_verifications", () => {
       expect(await valid.json()).toEqual({ status: "VALID" });
       const invalid = await verify(q, new Uint8Array(validProofData(fromHex(OTHER_ROOT))));
       expect(invalid.status).toBe(200);
-      expect(await invalid.json()).toEqual({ status: "INVALID" });
+      expect(await invalid.json()).toEqual({ status: "INVALID", reason: expect.any(String) });
     }
   });
 
   it("answers 404 for an unconfigured proof type and 400 for a bad root or empty body", async () => {
-    await expectError(
-      await verify(`?new_payload_request_root=${NPR_ROOT}&proof_type=reth-openvm`, Uint8Array.of(1)),
-      404,
+    const unverifiable = await verify(
+      `?new_payload_request_root=${NPR_ROOT}&proof_type=reth-openvm`,
+      Uint8Array.of(1),
     );
+    // A known type without a verifier is said as such, not as an unknown proof_type.
+    expect(await expectError(unverifiable, 404)).toContain("reth-openvm has no verifier on this node");
     await expectError(
       await verify("?new_payload_request_root=0x12&proof_type=reth-sp1", Uint8Array.of(1)),
       400,

@@ -109,6 +109,11 @@ describe("a daemon without a signing key", () => {
     const metrics = await (await fetch(`${api}/metrics`)).text();
     expect(metrics).toContain('eproof_blocks_total{outcome="in_time"} 1');
     expect(metrics).toMatch(/^eproof_coverage_ratio 1$/m);
+    // The CPU re-execution type has its own kind (not "ere", which is a zkVM server).
+    const types = (await (await fetch(`${api}/v1/proof_types`)).json()) as { proof_types: unknown[] };
+    expect(types.proof_types).toEqual([
+      { proof_type: "eproof-reexec", kind: "cpu", can_prove: true, can_verify: true },
+    ]);
     // Following the chain, both upstreams answer: healthy.
     await expect
       .poll(() => health(n.apiPort), { timeout: 10_000 })

@@ -1,5 +1,6 @@
 // GET /v1/proof_types — {"proof_types":[{proof_type, kind, can_prove, can_verify}]}, sorted by id.
-// zkboost's kinds: "ere" for a type this node proves, "verifier" for a verify-only type.
+// zkboost's kinds: "ere" for a type this node proves, "verifier" for a verify-only type; eproof's CPU
+// re-execution type (no zkVM) is "cpu".
 
 import { sendJson } from "../../http/respond.ts";
 import type { RouteHandler } from "../../http/server.ts";
@@ -19,7 +20,7 @@ export function getProofTypes(deps: {
     sendJson(res, 200, {
       proof_types: infos.map((t) => ({
         proof_type: deps.proofTypes.nameOf(t.proofType),
-        kind: t.canProve ? "ere" : "verifier",
+        kind: t.kind === "reexec" ? "cpu" : t.canProve ? "ere" : "verifier",
         can_prove: t.canProve,
         can_verify: t.canVerify,
       })),
