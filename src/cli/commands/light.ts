@@ -18,7 +18,7 @@ export const lightCommand: CommandModule<object, ConfigArgs> = {
     ),
   handler: async (args) => {
     const config = configFromArgs(args as Record<string, unknown>);
-    const logger = createLogger({ level: config.logLevel });
+    const logger = createLogger({ level: config.logLevel, format: config.logFormat, file: config.logFile });
     const node = await startLightNode(config, { logger });
     await new Promise<void>((resolve) => {
       const stop = () => {
