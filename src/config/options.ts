@@ -65,7 +65,10 @@ const DESCRIPTIONS: Record<string, string> = {
   "light.maxParentWalk": "eproof light: parents of a verified header fetched by hash chain (skipped slots)",
   "light.host": "eproof light: API listen address (head, SSE, metrics)",
   "light.port": "eproof light: API port (GET /eth/v1/eproof/light/head, /events, /metrics)",
-  "light.requestTimeoutMs": "eproof light: timeout of each request to the untrusted beacon node",
+  "light.requestTimeoutMs":
+    "eproof light: timeout of each request to the untrusted beacon node (and to light.rpcUpstream)",
+  "light.rpcUpstream":
+    "eproof light: untrusted execution JSON-RPC URL; when set, POST /rpc on the light API serves verified JSON-RPC (eth_blockNumber, eth_getBalance, eth_getTransactionCount, eth_getCode, eth_getStorageAt, eth_getProof) for the verified head, every answer checked by Merkle proofs against its state root",
   "api.enabled": "serve the proof-engine (zkboost-compatible), status, metrics and dashboard HTTP API",
   "api.host": "API listen address (127.0.0.1 unless you mean it)",
   "api.port": "API port",

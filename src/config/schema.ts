@@ -212,6 +212,8 @@ export const configSchema = z
         host: host.default("127.0.0.1"),
         port: port.default(9553),
         requestTimeoutMs: z.number().int().positive().default(10_000),
+        /** Untrusted execution JSON-RPC behind the verified JSON-RPC at POST /rpc (off when unset). */
+        rpcUpstream: url.optional(),
       })
       .strict()
       .prefault({}),

@@ -27,12 +27,15 @@ import type { VerifiedExecutionHead } from "./interface.ts";
 import { LightClientApi } from "./lightClientApi.ts";
 import { createLightMetrics } from "./metrics.ts";
 import { ProofTracker } from "./proofTracker.ts";
+import { VerifiedRpc } from "./verifiedRpc.ts";
 
 export interface LightNode {
   apiUrl: string;
   tracker: ProofTracker;
   consensus: LightConsensus;
   p2p: P2pService | undefined;
+  /** Verified JSON-RPC (POST /rpc on the light API), when light.rpcUpstream is set. */
+  rpc: VerifiedRpc | undefined;
   stop(): Promise<void>;
 }
 
@@ -223,8 +226,26 @@ export async function startLightNode(
     const line = `event: head\ndata: ${JSON.stringify(head)}\n\n`;
     for (const res of sse) res.write(line);
   });
+  const rpc = lc.rpcUpstream
+    ? new VerifiedRpc(
+        { upstreamUrl: lc.rpcUpstream, timeoutMs: lc.requestTimeoutMs },
+        { head: () => tracker.head(), clock, metrics: lightMetrics },
+      )
+    : undefined;
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
+    if (path === "/rpc") {
+      if (rpc) {
+        rpc.handleHttp(req, res).catch((e: unknown) => {
+          if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+          res.end(JSON.stringify({ code: 500, message: errorMessage(e) }));
+        });
+      } else {
+        res.writeHead(404, { "content-type": "application/json" });
+        res.end(JSON.stringify({ code: 404, message: "verified JSON-RPC is off: set light.rpcUpstream" }));
+      }
+      return;
+    }
     if (req.method !== "GET") {
       res.writeHead(405, { "content-type": "application/json" });
       res.end(JSON.stringify({ code: 405, message: "GET only" }));
@@ -276,13 +297,17 @@ export async function startLightNode(
   await new Promise<void>((r) => server.listen(lc.port, lc.host, r));
   const { port } = server.address() as AddressInfo;
   const apiUrl = `http://${lc.host}:${port}`;
-  logger.info({ api: apiUrl, beacon: beacon.url, peerId: p2p?.peerId }, "eproof light started");
+  logger.info(
+    { api: apiUrl, beacon: beacon.url, peerId: p2p?.peerId, rpcUpstream: rpc?.upstreamUrl },
+    "eproof light started",
+  );
 
   return {
     apiUrl,
     tracker,
     consensus,
     p2p,
+    rpc,
     stop: async () => {
       abort.abort();
       clearInterval(bytesTimer);

@@ -38,6 +38,8 @@ describe("eproof light node", () => {
         checkpointRoot: toHex(chain.bySlot(32).root),
         port: 0,
         pollIntervalMs: 200,
+        // Never reached: with no verified head the endpoint answers before asking it.
+        rpcUpstream: "http://127.0.0.1:9",
       },
     });
     node = await startLightNode(config, { logger: createLogger({ level: "silent" }) });
@@ -60,5 +62,19 @@ describe("eproof light node", () => {
     expect(body.data.lagSlots).toBe(71);
     const metrics = await (await fetch(`${node.apiUrl}/metrics`)).text();
     expect(metrics).toMatch(/eproof_light_headers_verified_total\{kind="optimistic"\} [1-9]/);
+  });
+
+  it("mounts verified JSON-RPC at POST /rpc: no verified head yet is a clear error", async () => {
+    const res = await fetch(`${node.apiUrl}/rpc`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "eth_blockNumber", params: [] }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { id: number; error: { code: number; message: string } };
+    expect(body.id).toBe(7);
+    expect(body.error.message).toContain("no verified execution head yet");
+    const metrics = await (await fetch(`${node.apiUrl}/metrics`)).text();
+    expect(metrics).toMatch(/eproof_light_rpc_check_ms_count\{method="eth_blockNumber",ok="false"\} 1/);
   });
 });
