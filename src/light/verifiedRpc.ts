@@ -372,13 +372,13 @@ export class VerifiedRpc {
    * eth_getProof at the head from the upstream, checked: the account proof against the verified state root,
    * the upstream's account fields against the proven account, each storage proof against the proven storage
    * root and its value against the upstream's. Returns the proven account, the proven 32-byte values of
-   * `slots` in order, and the upstream's (now checked) answer.
+   * `slots` in order, and the eth_getProof answer rebuilt from the checked values.
    */
   private async proven(
     head: Head,
     address: string,
     slots: Uint8Array[],
-  ): Promise<{ account: ProvenAccount; storage: Uint8Array[]; answer: unknown }> {
+  ): Promise<{ account: ProvenAccount; storage: Uint8Array[]; answer: Record<string, unknown> }> {
     const slotHex = slots.map(toHex);
     const raw = await this.ask("eth_getProof", [address, slotHex, { blockHash: head.hash }]);
     if (!isObject(raw)) throw mismatch("proof", "the upstream's eth_getProof answer is not an object");
@@ -419,6 +419,7 @@ export class VerifiedRpc {
         `the upstream sent ${Array.isArray(p.storageProof) ? p.storageProof.length : "no"} storage proofs for ${slots.length} keys`,
       );
     const storage: Uint8Array[] = [];
+    const storageProof: { key: string; value: string; proof: string[] }[] = [];
     for (const [i, slot] of slots.entries()) {
       const entry: unknown = p.storageProof[i];
       const key = slotHex[i];
@@ -435,7 +436,9 @@ export class VerifiedRpc {
         );
       let value: Uint8Array | null;
       try {
-        value = await provenValue(account.storageRoot, slot, parseProof(entry.proof, "storageProof"));
+        const nodes = parseProof(entry.proof, "storageProof");
+        value = await provenValue(account.storageRoot, slot, nodes);
+        storageProof.push({ key: entry.key, value: "", proof: nodes.map(toHex) });
       } catch (e) {
         throw mismatch(
           "storageProof",
@@ -459,8 +462,20 @@ export class VerifiedRpc {
           `the upstream's value ${quantity(claimed)} of slot ${key} ${at} is not the proven ${quantity(proven)}`,
         );
       storage.push(fromHex(`0x${proven.toString(16).padStart(64, "0")}`));
+      const last = storageProof[storageProof.length - 1];
+      if (last) last.value = quantity(proven);
     }
-    return { account, storage, answer: raw };
+    // The answer passed on is rebuilt from what was checked (nothing unverified the upstream added).
+    const answer = {
+      address,
+      accountProof: parseProof(p.accountProof, "accountProof").map(toHex),
+      balance: quantity(account.balance),
+      codeHash: toHex(account.codeHash),
+      nonce: quantity(account.nonce),
+      storageHash: toHex(account.storageRoot),
+      storageProof,
+    };
+    return { account, storage, answer };
   }
 }
 

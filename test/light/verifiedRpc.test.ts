@@ -203,6 +203,12 @@ describe("verified JSON-RPC", () => {
     const slot = toHex(slotKey("0x1"));
     const out = (await call("eth_getProof", [TOKEN, [slot], "latest"])).result as ProofAnswer;
     expect(out.storageProof[0]?.value).toBe("0xdeadbeef");
+    expect(out.storageHash).toBe(accountProofs.get(TOKEN)?.storageHash);
+    // Only checked fields are passed on.
+    tamper = (_m, a) => ({ ...(a as ProofAnswer), injected: "0xbad" });
+    const again = (await call("eth_getProof", [TOKEN, [slot], "latest"])).result as Record<string, unknown>;
+    expect(again.injected).toBeUndefined();
+    expect(again.balance).toBe("0x0");
     const batch = (await post([
       { jsonrpc: "2.0", id: 1, method: "eth_getBalance", params: [BOB, "latest"] },
       { jsonrpc: "2.0", id: 2, method: "eth_chainId", params: [] },
