@@ -81,6 +81,7 @@ interface NodeWorkerData {
   index: number;
   pubkeys: Uint8Array[];
   knownRoots: string[];
+  blsWorkers: number;
 }
 
 type ToWorker =
@@ -143,7 +144,10 @@ async function workerMain(data: NodeWorkerData): Promise<void> {
   const port = parentPort;
   if (!port) return;
   const post = (m: FromWorker) => port.postMessage(m);
-  const node = await createP2p({ listen: ["/ip4/127.0.0.1/tcp/0"], blsBatchWaitMs: 1 }, benchModules(data));
+  const node = await createP2p(
+    { listen: ["/ip4/127.0.0.1/tcp/0"], blsBatchWaitMs: 1, blsWorkers: data.blsWorkers },
+    benchModules(data),
+  );
   node.onProofAccepted((e) =>
     post({ type: "arrival", validatorIndex: e.signed.validatorIndex, at: nowAbs(), node: data.index }),
   );
@@ -194,6 +198,8 @@ async function p99SixteenNodes(): Promise<{ p99: number; p50: number }> {
     role: "gossip-bench-node",
     pubkeys: validators.map((v) => v.pk),
     knownRoots: Array.from({ length: PROOFS }, (_, i) => toHex(nprRoot(i))),
+    // Each node as the daemon runs it (its own BLS thread); BENCH_NODE_BLS_WORKERS=0 for on-loop BLS.
+    blsWorkers: Number(process.env.BENCH_NODE_BLS_WORKERS ?? defaultP2pOpts.blsWorkers),
   };
   const workers = Array.from(
     { length: NODES },
