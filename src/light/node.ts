@@ -11,6 +11,7 @@ import { loadNetworkPreset, type NetworkSpec, networkFromBeaconSpec } from "../c
 import type { EproofConfig } from "../config/schema.ts";
 import { createMetrics } from "../metrics/index.ts";
 import { ForkSchedule } from "../p2p/forkSchedule.ts";
+import { p2pOptsFromConfig } from "../p2p/fromConfig.ts";
 import type { P2pService } from "../p2p/interface.ts";
 import { createP2p } from "../p2p/service.ts";
 import { type BackendOpts, createBackend, sp1BackendOpts } from "../proving/backends/factory.ts";
@@ -180,42 +181,29 @@ export async function startLightNode(
   });
   forks.start();
   if (config.p2p.enabled) {
-    p2p = await createP2p(
-      {
-        listen: config.p2p.listen,
-        announce: config.p2p.announce,
-        staticPeers: config.p2p.staticPeers,
-        bootnodes: config.p2p.bootnodes,
-        maxConnections: config.p2p.maxPeers,
-        dataDir: join(dataDir, "light"),
-        discv5Port: config.p2p.discovery ? config.p2p.discv5Port : undefined,
-        localProofTypes: config.p2p.localProofTypes.map((t) => table.resolve(t).id),
-        blsWorkers: config.p2p.blsWorkers,
-      },
-      {
-        logger,
-        metrics,
-        clock,
-        signal: abort.signal,
-        containers,
-        // Validator keys come from the untrusted node: the signature only rate-limits gossip; what makes
-        // the head is the zk proof, checked against a payload from a verified block.
-        validators: beacon,
-        forkDigest: forks,
-        domain: forks,
-        proofs: tracker,
-        store: tracker.storeView(),
-        chain: {
-          finalizedSlot: () => consensus.finalizedSlot,
-          currentSlot: () => forks.currentSlot(),
-          head: () => {
-            const h = tracker.head();
-            return { blockRoot: h ? fromHex(h.blockRoot) : new Uint8Array(32), slot: h?.slot ?? 0 };
-          },
+    p2p = await createP2p(p2pOptsFromConfig(config, table, join(dataDir, "light")), {
+      logger,
+      metrics,
+      clock,
+      signal: abort.signal,
+      containers,
+      // Validator keys come from the untrusted node: the signature only rate-limits gossip; what makes
+      // the head is the zk proof, checked against a payload from a verified block.
+      validators: beacon,
+      forkDigest: forks,
+      domain: forks,
+      proofs: tracker,
+      store: tracker.storeView(),
+      chain: {
+        finalizedSlot: () => consensus.finalizedSlot,
+        currentSlot: () => forks.currentSlot(),
+        head: () => {
+          const h = tracker.head();
+          return { blockRoot: h ? fromHex(h.blockRoot) : new Uint8Array(32), slot: h?.slot ?? 0 };
         },
-        proofTypes: [],
       },
-    );
+      proofTypes: [],
+    });
     await p2p.start();
   }
   const running = consensus.run(abort.signal);

@@ -40,6 +40,7 @@ import { readJwtSecretSync } from "../gateway/jwt.ts";
 import { createGateway, type Gateway } from "../gateway/server.ts";
 import { BlockTimeline, createMetrics, type EproofMetrics, metricsHandler } from "../metrics/index.ts";
 import { ForkSchedule } from "../p2p/forkSchedule.ts";
+import { p2pOptsFromConfig } from "../p2p/fromConfig.ts";
 import type { P2pService } from "../p2p/interface.ts";
 import { createP2p } from "../p2p/service.ts";
 import { type BackendOpts, createBackend, sp1BackendOpts } from "../proving/backends/factory.ts";
@@ -576,43 +577,28 @@ async function startNodeOrThrow(
         if (e.type === "finalized") finalizedSlot = e.slot;
         if (e.type === "payload") head = { blockRoot: e.blockRoot, slot: e.slot };
       });
-      p2p = await createP2p(
-        {
-          listen: config.p2p.listen,
-          announce: config.p2p.announce,
-          staticPeers: config.p2p.staticPeers,
-          bootnodes: config.p2p.bootnodes,
-          maxConnections: config.p2p.maxPeers,
-          dataDir,
-          discv5Port: config.p2p.discovery ? config.p2p.discv5Port : undefined,
-          localProofTypes: config.p2p.localProofTypes.map((t) => proofTypes.resolve(t).id),
-          blsWorkers: config.p2p.blsWorkers,
+      p2p = await createP2p(p2pOptsFromConfig(config, proofTypes, dataDir), {
+        logger,
+        metrics,
+        clock,
+        signal,
+        containers,
+        validators: beacon,
+        forkDigest: forks,
+        domain: forks,
+        proofs: proofService,
+        store,
+        // Proofs gossip dropped before their block was known: asked again from the beacon node
+        // (eth-act Lighthouse serves them), only where envelopes are the wire.
+        fetchProofs:
+          profile.wire === "envelope" ? (blockRoot, s) => beacon.getExecutionProofs(blockRoot, s) : undefined,
+        chain: {
+          finalizedSlot: () => finalizedSlot,
+          currentSlot: () => forks.currentSlot(),
+          head: () => head,
         },
-        {
-          logger,
-          metrics,
-          clock,
-          signal,
-          containers,
-          validators: beacon,
-          forkDigest: forks,
-          domain: forks,
-          proofs: proofService,
-          store,
-          // Proofs gossip dropped before their block was known: asked again from the beacon node
-          // (eth-act Lighthouse serves them), only where envelopes are the wire.
-          fetchProofs:
-            profile.wire === "envelope"
-              ? (blockRoot, s) => beacon.getExecutionProofs(blockRoot, s)
-              : undefined,
-          chain: {
-            finalizedSlot: () => finalizedSlot,
-            currentSlot: () => forks.currentSlot(),
-            head: () => head,
-          },
-          proofTypes: provedTypes,
-        },
-      );
+        proofTypes: provedTypes,
+      });
       await p2p.start().catch((e: unknown) => {
         if (!isAddressInUse(e)) throw e;
         throw new EproofError(
