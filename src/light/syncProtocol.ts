@@ -101,7 +101,7 @@ export function isValidMerkleBranch(
   const buf = new Uint8Array(64);
   for (let i = 0; i < depth; i++) {
     const sibling = branch[i];
-    if (!sibling || sibling.length !== 32) return false;
+    if (sibling?.length !== 32) return false;
     if (Math.floor(index / 2 ** i) % 2 === 1) {
       buf.set(sibling, 0);
       buf.set(value, 32);
