@@ -223,6 +223,26 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
   const enoughSeen = new Promise<void>((resolve) => {
     enough = resolve;
   });
+  // Slot lines go out in slot order: a block's line waits for the lines of the counted blocks before it.
+  const ready = new Map<string, SlotReport>();
+  const printed = new Set<string>();
+  const printInOrder = () => {
+    const waiting = [...counted]
+      .filter((r) => !printed.has(r))
+      .sort((a, b) => (blocks.get(a)?.slot ?? 0) - (blocks.get(b)?.slot ?? 0));
+    for (const root of waiting) {
+      const line = ready.get(root);
+      if (!line) {
+        // A block that never completes does not hold the lines after it back for long.
+        const b = blocks.get(root);
+        if (b && Date.now() - b.seenAt > 2 * BUDGET_MS) report(root, true);
+        return;
+      }
+      ready.delete(root);
+      printed.add(root);
+      opts.onSlot?.(line);
+    }
+  };
   const report = (root: string, force = false) => {
     const b = blocks.get(root);
     if (!b || b.reported || !counted.has(root)) return;
@@ -230,7 +250,7 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
     if (!force && (b.provedAt === null || verified < nodeCount - 1)) return;
     b.reported = true;
     const verifyMs = verified > 0 ? Math.max(...b.verifiedAt.values()) - b.seenAt : null;
-    opts.onSlot?.({
+    ready.set(root, {
       slot: b.slot,
       block: b.block,
       blockHash: b.blockHash,
@@ -243,6 +263,7 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
       marginMs: verifyMs === null ? null : BUDGET_MS - verifyMs,
       orphaned: b.orphaned,
     });
+    printInOrder();
   };
 
   try {

@@ -58,8 +58,11 @@ describe.skipIf(tools === undefined)(title, () => {
     const summary = JSON.parse(last ?? "{}") as Summary;
     const slotLines = r.lines
       .slice(0, -1)
-      .map((l) => JSON.parse(l) as { type: string; proveMs: number | null });
+      .map((l) => JSON.parse(l) as { type: string; slot: number; proveMs: number | null });
     expect(slotLines.every((l) => l.type === "slot")).toBe(true);
+    // Lines come in slot order, whatever order the blocks completed in.
+    const slots = slotLines.map((l) => l.slot);
+    expect(slots).toEqual([...slots].sort((a, b) => a - b));
 
     expect(summary.nodes).toBe(3);
     // Blocks of the first slots may come before the nodes follow; most of the 20 slots must be there.
