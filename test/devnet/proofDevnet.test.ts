@@ -1,5 +1,5 @@
 // End to end on real nodes: `eproof devnet` with 3 eproof nodes for 20 slots. Every canonical block is
-// proved by node 0, gossiped, verified and stored by the two others, and served again over req/resp;
+// proved by node 0, gossiped, verified and stored by the two others, and fetched again by a late joiner;
 // the Lodestar beacon node, whose execution engine is node 0's Engine API gateway (proofs-or-EL, upstream
 // the EthereumJS client), keeps following the chain and its validators keep attesting.
 import { spawn } from "node:child_process";
