@@ -547,6 +547,7 @@ async function startNodeOrThrow(
   // The chain side, retried until the beacon node answers: network spec, p2p, the follower.
   let follower: ChainFollower | undefined;
   let followerRun: Promise<void> | undefined;
+  const chainEventsInFlight = new Set<Promise<unknown>>();
   const ready = (async () => {
     const { network, spec } = await connectBeacon(
       beacon,
@@ -643,11 +644,17 @@ async function startNodeOrThrow(
       { baseUrl: config.beacon.url, requestTimeoutMs: config.beacon.timeoutMs },
       { beacon, clock, logger, metrics, lastSlot: new FileLastSlotStore(join(dataDir, "last-slot")) },
     );
-    follower.on((event) =>
-      onChainEvent(event).catch((e) =>
-        logger.error({ err: errorMessage(e), type: event.type }, "chain event failed"),
-      ),
-    );
+    follower.on((event) => {
+      const handled = onChainEvent(event).catch((e) => {
+        // A handler cut off by shutdown is re-handled on the next start (the resume slot stays below it).
+        if (signal.aborted)
+          logger.debug({ err: errorMessage(e), type: event.type }, "chain event cut off by shutdown");
+        else logger.error({ err: errorMessage(e), type: event.type }, "chain event failed");
+      });
+      chainEventsInFlight.add(handled);
+      void handled.finally(() => chainEventsInFlight.delete(handled));
+      return handled;
+    });
     followerRun = follower.run(signal).catch((e) => {
       if (!signal.aborted) logger.error({ err: errorMessage(e) }, "chain follower stopped");
     });
@@ -711,6 +718,11 @@ async function startNodeOrThrow(
       await gateway?.stop();
       await api?.stop();
       await proofService.close();
+      // Handlers still running (the proof service just settled their waits) finish before the store closes.
+      await Promise.race([
+        Promise.allSettled([...chainEventsInFlight]),
+        new Promise((r) => setTimeout(r, 2_000).unref()),
+      ]);
       await store.close();
       signer?.guard.close();
     },
