@@ -3,24 +3,15 @@
 // service over a real LevelDB store. gateway.forward_p99_ms: the same call when no proof exists and
 // the gateway forwards it to an upstream JSON-RPC server (in this process) and relays its answer.
 
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { engineParamsFromNpr } from "../src/gateway/enginePayload.ts";
 import { parseJwtSecret, signJwt } from "../src/gateway/jwt.ts";
 import { createGateway } from "../src/gateway/server.ts";
-import { DefaultProofService } from "../src/proving/service.ts";
-import { proofContainers } from "../src/spec/containers.ts";
-import { decodeNprAnyFork, nprRoot } from "../src/spec/newPayloadRequest.ts";
-import { ProofTypeTable } from "../src/spec/proofTypes.ts";
-import { openProofStore } from "../src/store/levelStore.ts";
-import { systemClock } from "../src/util/clock.ts";
 import { silentLogger } from "../src/util/logger.ts";
-import { readFixture } from "../test/support/fixtures.ts";
 import type { BenchFigure } from "./figure.ts";
+import { provenPayload } from "./provenPayload.ts";
 
 const RUNS = 2000;
 const WARMUP = 200;
@@ -63,35 +54,7 @@ async function timeCalls(url: string, token: string, body: string, expect: strin
 }
 
 export async function run(): Promise<BenchFigure[]> {
-  const dir = await mkdtemp(join(tmpdir(), "eproof-bench-gw-"));
-  const store = await openProofStore(dir);
-  const containers = proofContainers();
-  const service = new DefaultProofService({
-    store,
-    backends: [],
-    proofTypes: new ProofTypeTable(),
-    containers,
-    witnessProvider: async () => {
-      throw new Error("no proving in this benchmark");
-    },
-    logger: silentLogger(),
-    clock: systemClock,
-  });
-  const npr = decodeNprAnyFork(readFixture("zkboost-devnet/new_payload_request.ssz"));
-  const root = nprRoot(npr);
-  await service.acceptProof({
-    newPayloadRequestRoot: root,
-    proofType: 6,
-    slot: 1,
-    proof: containers.ExecutionProof.serialize({
-      proofData: new Uint8Array(256).fill(1),
-      proofType: 6,
-      publicInput: { newPayloadRequestRoot: root },
-    }),
-    source: "gossip",
-    verified: true,
-    receivedAt: Date.now(),
-  });
+  const { service, npr, close } = await provenPayload("gw", 6);
   // A second payload without proofs: every call for it goes upstream.
   const unproven = structuredClone(npr.value);
   unproven.executionPayload.extraData = Uint8Array.of(1);
@@ -185,8 +148,6 @@ export async function run(): Promise<BenchFigure[]> {
       upstream.close(() => resolve());
       upstream.closeAllConnections();
     });
-    await service.close();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
+    await close();
   }
 }

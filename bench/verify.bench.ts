@@ -5,9 +5,6 @@
 // engine_newPayload answered from verified proofs while an SP1 verification is always in flight, beside
 // the same calls with the verifier idle (on 2 cores the wasm worker takes one of them).
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { engineParamsFromNpr } from "../src/gateway/enginePayload.ts";
@@ -17,17 +14,12 @@ import { publicValuesMismatch } from "../src/proving/backends/ereGuestIo.ts";
 import { verifySp1Proof } from "../src/proving/backends/sp1.ts";
 import { Sp1VerifierPool } from "../src/proving/backends/sp1Pool.ts";
 import { decodeSp1ProgramVk } from "../src/proving/backends/sp1Proof.ts";
-import { DefaultProofService } from "../src/proving/service.ts";
-import { proofContainers } from "../src/spec/containers.ts";
-import { decodeNprAnyFork, nprRoot } from "../src/spec/newPayloadRequest.ts";
-import { ProofTypeTable } from "../src/spec/proofTypes.ts";
 import { validateStatelessBlock } from "../src/stateless/engine.ts";
 import { readEthrexCache } from "../src/stateless/fixtureFiles.ts";
-import { openProofStore } from "../src/store/levelStore.ts";
-import { systemClock } from "../src/util/clock.ts";
 import { silentLogger } from "../src/util/logger.ts";
 import { readFixture } from "../test/support/fixtures.ts";
 import type { BenchFigure } from "./figure.ts";
+import { provenPayload } from "./provenPayload.ts";
 
 const RUNS = 25;
 const WARMUP = 3;
@@ -80,36 +72,7 @@ const { parentPort, workerData } = require("node:worker_threads");
 async function gatewayWithSp1InFlight(
   busy?: () => Promise<unknown>,
 ): Promise<{ p99: number; p50: number; verified: number }> {
-  const dir = await mkdtemp(join(tmpdir(), "eproof-bench-verify-"));
-  const store = await openProofStore(dir);
-  const containers = proofContainers();
-  const service = new DefaultProofService({
-    store,
-    backends: [],
-    proofTypes: new ProofTypeTable(),
-    containers,
-    witnessProvider: async () => {
-      throw new Error("no proving in this benchmark");
-    },
-    logger: silentLogger(),
-    clock: systemClock,
-  });
-  const npr = decodeNprAnyFork(readFixture("zkboost-devnet/new_payload_request.ssz"));
-  const root = nprRoot(npr);
-  await service.acceptProof({
-    newPayloadRequestRoot: root,
-    proofType: 5,
-    slot: 1,
-    proof: containers.ExecutionProof.serialize({
-      proofData: new Uint8Array(256).fill(1),
-      proofType: 5,
-      publicInput: { newPayloadRequestRoot: root },
-      beaconBlockRoot: new Uint8Array(32).fill(2),
-    }),
-    source: "gossip",
-    verified: true,
-    receivedAt: Date.now(),
-  });
+  const { service, npr, close } = await provenPayload("verify", 5);
   const secret = parseJwtSecret("5a".repeat(32));
   const gateway = createGateway(
     { port: 0, jwtSecret: secret, mode: "proofs-only", k: 1, waitMs: 0, mirrorToUpstream: false },
@@ -146,9 +109,7 @@ async function gatewayWithSp1InFlight(
     stop = true;
     await loop;
     await gateway.stop();
-    await service.close();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
+    await close();
   }
 }
 
