@@ -286,23 +286,13 @@ export async function startLcServer(chain: LcChain, served: ServedState): Promis
     if (validator?.[1]) {
       const i = Number(validator[1]);
       if (i >= VALIDATORS) return send(res, 404, { message: "unknown validator" });
-      return send(res, 200, {
-        data: {
-          index: String(i),
-          balance: "32000000000",
-          status: "active_ongoing",
-          validator: {
-            pubkey: toHex((keys[i] as SecretKey).toPublicKey().toBytes()),
-            withdrawal_credentials: toHex(new Uint8Array(32)),
-            effective_balance: "32000000000",
-            slashed: false,
-            activation_eligibility_epoch: "0",
-            activation_epoch: "0",
-            exit_epoch: "18446744073709551615",
-            withdrawable_epoch: "18446744073709551615",
-          },
-        },
-      });
+      return send(res, 200, { data: validatorJson(i) });
+    }
+    // The list form (?id=…), which HttpBeaconClient.getValidator asks (the p2p layer's signature keys).
+    if (/^\/eth\/v1\/beacon\/states\/[^/]+\/validators$/.test(p)) {
+      const ids = url.searchParams.getAll("id").flatMap((v) => v.split(","));
+      const known = ids.map(Number).filter((i) => Number.isInteger(i) && i >= 0 && i < VALIDATORS);
+      return send(res, 200, { data: known.map(validatorJson) });
     }
     send(res, 404, { message: `no route ${p}` });
   });
@@ -312,6 +302,25 @@ export async function startLcServer(chain: LcChain, served: ServedState): Promis
     url: `http://127.0.0.1:${port}`,
     served,
     close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** Validator `i` as the beacon API answers it: interop key `i`, active. */
+function validatorJson(i: number) {
+  return {
+    index: String(i),
+    balance: "32000000000",
+    status: "active_ongoing",
+    validator: {
+      pubkey: toHex((keys[i] as SecretKey).toPublicKey().toBytes()),
+      withdrawal_credentials: toHex(new Uint8Array(32)),
+      effective_balance: "32000000000",
+      slashed: false,
+      activation_eligibility_epoch: "0",
+      activation_epoch: "0",
+      exit_epoch: "18446744073709551615",
+      withdrawable_epoch: "18446744073709551615",
+    },
   };
 }
 
