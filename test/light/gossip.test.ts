@@ -282,14 +282,19 @@ describe("eproof light on proof gossip", () => {
     expect(sseHeads.map((h) => h.slot)).toEqual([70]);
   });
 
-  it("a forged signature is REJECTed, costs the sender score, and does not move the head", async () => {
+  it("a forged signature and an unknown validator are REJECTed, cost the sender score, and do not move the head", async () => {
     const liar = await connectPeer();
     const before = await gossipCount("reject", "bad_signature");
-    // Validator 4's valid proof of block 71, signed with validator 5's key.
+    const unknownBefore = await gossipCount("reject", "unknown_validator");
+    // Validator 4's valid proof of block 71, signed with validator 5's key; and one from validator 99,
+    // whom the beacon node does not know (the chain has 16).
     const forged = envelope(blockRoot(71), goodProofs.get(71) as Uint8Array, 4, 5);
-    badWire.push(toHex(wire(forged)));
+    const nobody = envelope(blockRoot(71), goodProofs.get(71) as Uint8Array, 99, 5);
+    badWire.push(toHex(wire(forged)), toHex(wire(nobody)));
     await send(liar, forged);
+    await send(liar, nobody);
     await waitForAsync(async () => (await gossipCount("reject", "bad_signature")) > before);
+    await waitForAsync(async () => (await gossipCount("reject", "unknown_validator")) > unknownBefore);
     await waitFor(() => scoreOf(liar) < 0, 5_000);
     expect(node.tracker.head()?.slot).toBe(70);
     expect(accepted.some((a) => a.slot === 71)).toBe(false);
@@ -367,5 +372,8 @@ describe("eproof light on proof gossip", () => {
     await waitFor(() => relayed.size >= 4);
     for (const hex of badWire) expect(relayed.has(hex)).toBe(false);
     expect(relayed.size).toBe(4);
+    // The control for the penalties above: peers that sent only valid gossip, or none, lost nothing.
+    expect(scoreOf(honest)).toBeGreaterThanOrEqual(0);
+    expect(scoreOf(observer)).toBeGreaterThanOrEqual(0);
   });
 });
