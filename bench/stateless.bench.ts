@@ -2,12 +2,14 @@
 // @ethereumjs and against today's engine on stock @ethereumjs (issue 16), and the CPU proof type's
 // size and verify time.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   cpSync,
   existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -79,7 +81,9 @@ process.stdout.write(JSON.stringify({ ms: times[Math.floor(times.length / 2)], g
 function stockDir(): string {
   const dir = join(tmpdir(), `eproof-stock-${STOCK_COMMIT.slice(0, 12)}`);
   const patches = readdirSync(join(ROOT, "patches")).filter((f) => f.endsWith(".patch"));
-  const stamp = join(dir, `.ready-${patches.join(",")}`);
+  const digest = createHash("sha256");
+  for (const p of patches) digest.update(p).update(readFileSync(join(ROOT, "patches", p)));
+  const stamp = join(dir, `.ready-${digest.digest("hex").slice(0, 16)}`);
   if (existsSync(stamp)) return dir;
   mkdirSync(join(dir, "node_modules"), { recursive: true });
   for (const entry of readdirSync(join(ROOT, "node_modules"))) {
@@ -88,14 +92,14 @@ function stockDir(): string {
     symlinkSync(join(ROOT, "node_modules", entry), target);
   }
   const ethjs = join(dir, "node_modules", "@ethereumjs");
-  if (!existsSync(ethjs)) {
-    cpSync(join(ROOT, "node_modules", "@ethereumjs"), ethjs, { recursive: true, dereference: true });
-    for (const p of patches) {
-      // The patch paths are node_modules/@ethereumjs/…, relative to `dir` as to the repository.
-      execFileSync("patch", ["-R", "-p1", "-s", "-d", dir], {
-        input: readFileSync(join(ROOT, "patches", p)),
-      });
-    }
+  // A new or changed patch: the stock copy is made again from ours with every patch reversed.
+  rmSync(ethjs, { recursive: true, force: true });
+  cpSync(join(ROOT, "node_modules", "@ethereumjs"), ethjs, { recursive: true, dereference: true });
+  for (const p of patches) {
+    // The patch paths are node_modules/@ethereumjs/…, relative to `dir` as to the repository.
+    execFileSync("patch", ["-R", "-p1", "-s", "-d", dir], {
+      input: readFileSync(join(ROOT, "patches", p)),
+    });
   }
   if (!existsSync(join(dir, "src"))) {
     const tar = execFileSync("git", ["-C", ROOT, "archive", "--format=tar", STOCK_COMMIT, "src"], {

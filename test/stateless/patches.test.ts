@@ -2,6 +2,7 @@
 // @ethereumjs copies this process loads: without them re-execution is still correct but several times
 // slower on opcode-heavy blocks, which nobody would notice from results alone.
 import { readFileSync } from "node:fs";
+import { RLP } from "@ethereumjs/rlp";
 import { setLengthLeft, setLengthRight } from "@ethereumjs/util";
 import { describe, expect, it } from "vitest";
 
@@ -40,4 +41,56 @@ describe("patches/ applied to @ethereumjs", () => {
     expect(setLengthLeft(Uint8Array.of(1, 2, 3), 2, { allowTruncate: true })).toEqual(Uint8Array.of(2, 3));
     expect(() => setLengthLeft(Uint8Array.of(1, 2, 3), 2)).toThrow();
   });
+
+  it("rlp: encode writes one allocation and decode views list bodies, with the same bytes", () => {
+    const rlpJs = new URL("./index.js", import.meta.resolve("@ethereumjs/rlp"));
+    expect(readFileSync(rlpJs, "utf8"), "run `npx patch-package` (postinstall)").toContain("eproof patch");
+    // A plain reference encoder (the RLP definition) against the patched one, on nested lists with
+    // items and lists on both sides of the 55-byte boundary and a long length needing 2 bytes.
+    const ref = (x: Nested): Uint8Array => {
+      const prefix = (len: number, offset: number): number[] => {
+        if (len < 56) return [offset + len];
+        const bytes: number[] = [];
+        for (let n = len; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
+        return [offset + 55 + bytes.length, ...bytes];
+      };
+      if (x instanceof Uint8Array) {
+        if (x.length === 1 && (x[0] ?? 0) < 0x80) return x;
+        return Uint8Array.from([...prefix(x.length, 0x80), ...x]);
+      }
+      const body = x.flatMap((i) => [...ref(i)]);
+      return Uint8Array.from([...prefix(body.length, 0xc0), ...body]);
+    };
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const sizes = [0, 1, 1, 2, 31, 32, 33, 55, 56, 57, 300];
+    const gen = (depth: number): Nested => {
+      if (depth > 2 || rand(2) === 0) {
+        return Uint8Array.from({ length: sizes[rand(sizes.length)] ?? 0 }, () => (rand(3) ? rand(256) : 0));
+      }
+      return Array.from({ length: rand(18) }, () => gen(depth + 1));
+    };
+    for (let i = 0; i < 300; i++) {
+      const x = gen(0);
+      const encoded = RLP.encode(x);
+      expect(encoded).toEqual(ref(x));
+      expect(RLP.encode(RLP.decode(encoded) as Nested)).toEqual(encoded);
+    }
+    // Scalars other than bytes still go through toBytes.
+    expect(RLP.encode([0, 127, 128n, "0x0400", null])).toEqual(
+      Uint8Array.of(0xc8, 0x80, 0x7f, 0x81, 0x80, 0x82, 4, 0, 0x80),
+    );
+    // Decoded items are copies, not views of the input.
+    const input = RLP.encode([Uint8Array.of(1, 2, 3)]);
+    const [item] = RLP.decode(input) as Uint8Array[];
+    input[2] = 9;
+    expect(item).toEqual(Uint8Array.of(1, 2, 3));
+    expect(() => RLP.decode(Uint8Array.of(0xc2, 0x01))).toThrow(/out-of-bounds/);
+    expect(() => RLP.decode(Uint8Array.of(0xf8, 0x38, 0x00))).toThrow(/larger than the data/);
+  });
 });
+
+type Nested = Uint8Array | Nested[];
