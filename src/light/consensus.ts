@@ -11,6 +11,9 @@ import { LightClientRefusal, type LightMetrics, type VerifiedHeader } from "./in
 import type { LightClientApi } from "./lightClientApi.ts";
 import { computeSyncPeriodAtSlot, type StoreChange, SyncStore, toVerifiedHeader } from "./syncProtocol.ts";
 
+/** How often (slots) to ask for period updates while the next sync committee is unknown. */
+const UPDATES_RETRY_SLOTS = 32;
+
 export interface LightConsensusOpts {
   checkpointRoot: Uint8Array;
   genesisTime: number;
@@ -34,6 +37,9 @@ export class LightConsensus {
   private readonly m: LightConsensusModules;
   private store: SyncStore | undefined;
   private lastRefusal: { reason: string; message: string; at: number } | undefined;
+  private nextUpdatesSlot = 0;
+  /** Request name -> its last error, while it keeps failing. */
+  private readonly failing = new Map<string, string>();
 
   constructor(o: LightConsensusOpts, m: LightConsensusModules) {
     this.o = o;
@@ -79,25 +85,40 @@ export class LightConsensus {
     return header;
   }
 
-  /** One round: catch up periods, then the finality and optimistic updates. Refusals do not throw. */
+  /**
+   * One round: catch up periods, then the finality and optimistic updates, each on its own: a server
+   * with no finality yet (a young chain) must not hold the optimistic head back. Refusals do not throw;
+   * upstream failures are logged (once per distinct error) and retried next round.
+   */
   async poll(signal?: AbortSignal): Promise<void> {
     const store = this.store;
     if (!store) throw new EproofError("INTERNAL", "light client polled before bootstrap");
     const now = this.currentSlot() + this.o.clockToleranceSlots;
-    const currentPeriod = computeSyncPeriodAtSlot(this.currentSlot());
-    if (store.period < currentPeriod || !store.nextCommitteeKnown) {
-      const count = Math.min(32, currentPeriod - store.period + 1);
-      for (const update of await this.m.api.getUpdates(store.period, count, signal)) {
-        this.apply(() => store.processUpdate(update, now));
-      }
+    const slot = this.currentSlot();
+    const currentPeriod = computeSyncPeriodAtSlot(slot);
+    // The next committee is only learned from a finalized update: without one, ask again each epoch,
+    // not each round (a period's updates are tens of KB).
+    const behind = store.period < currentPeriod;
+    if (behind || (!store.nextCommitteeKnown && slot >= this.nextUpdatesSlot)) {
+      this.nextUpdatesSlot = slot + UPDATES_RETRY_SLOTS;
+      await this.step("updates", signal, async () => {
+        const count = Math.min(32, currentPeriod - store.period + 1);
+        for (const update of await this.m.api.getUpdates(store.period, count, signal)) {
+          this.apply(() => store.processUpdate(update, now));
+        }
+      });
     }
-    const finality = await this.m.api.getFinalityUpdate(signal);
-    if (finality) this.apply(() => store.processFinalityUpdate(finality, now));
-    const optimistic = await this.m.api.getOptimisticUpdate(signal);
-    if (optimistic) this.apply(() => store.processOptimisticUpdate(optimistic, now));
+    await this.step("finality_update", signal, async () => {
+      const finality = await this.m.api.getFinalityUpdate(signal);
+      if (finality) this.apply(() => store.processFinalityUpdate(finality, now));
+    });
+    await this.step("optimistic_update", signal, async () => {
+      const optimistic = await this.m.api.getOptimisticUpdate(signal);
+      if (optimistic) this.apply(() => store.processOptimisticUpdate(optimistic, now));
+    });
   }
 
-  /** Polls until the signal aborts; upstream failures are logged and retried next interval. */
+  /** Polls until the signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
@@ -111,6 +132,21 @@ export class LightConsensus {
       } catch {
         return;
       }
+    }
+  }
+
+  /** Runs one request of a round; its failure is warned about once (then debug) until it succeeds. */
+  private async step(name: string, signal: AbortSignal | undefined, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+      if (this.failing.delete(name))
+        this.m.logger.info({ beacon: this.m.api.url, request: name }, "light-client request works again");
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      const err = errorMessage(e);
+      const log = this.failing.get(name) === err ? this.m.logger.debug : this.m.logger.warn;
+      log.call(this.m.logger, { beacon: this.m.api.url, request: name, err }, "light-client request failed");
+      this.failing.set(name, err);
     }
   }
 

@@ -58,7 +58,14 @@ interface Entry {
   npr?: BuiltNpr;
   proofs: Map<number, LightProofRecord>;
   fetching?: Promise<void>;
+  /** The block was read and has no execution payload (pre-merge): nothing to prove. */
+  noPayload?: boolean;
+  /** Last time its block was asked for (a failed fetch is retried, at most every REFETCH_MS). */
+  fetchedAt?: number;
 }
+
+/** A verified block whose fetch failed (a lying or unreachable server) is asked for again after this. */
+const REFETCH_MS = 2_000;
 
 type HeadListener = (head: VerifiedExecutionHead) => void;
 
@@ -110,15 +117,31 @@ export class ProofTracker
     }
     const key = toHex(header.blockRoot);
     const existing = this.blocks.get(key);
-    if (existing) return existing.fetching ?? Promise.resolve();
+    if (existing) {
+      // Seen again (e.g. now finalized): a block whose fetch failed before is asked for again.
+      if (existing.header.via === "parent_of_verified" && header.via !== "parent_of_verified")
+        existing.header = header;
+      return this.startFetch(existing, true);
+    }
     const entry: Entry = { header, verifiedAt: this.m.clock.now(), proofs: new Map() };
     this.blocks.set(key, entry);
     this.evict();
+    return this.startFetch(entry, true);
+  }
+
+  /** Fetches the entry's block unless it is known, being fetched, or (unless `now`) was tried recently. */
+  private startFetch(entry: Entry, now: boolean): Promise<void> {
+    if (entry.payload || entry.noPayload) return Promise.resolve();
+    if (entry.fetching) return entry.fetching;
+    const t = this.m.clock.now();
+    if (!now && entry.fetchedAt !== undefined && t - entry.fetchedAt < REFETCH_MS) return Promise.resolve();
+    entry.fetchedAt = t;
+    const key = toHex(entry.header.blockRoot);
     entry.fetching = this.fetchPayload(entry)
       .catch((e: unknown) => {
         this.m.logger.warn(
-          { slot: header.slot, root: key, err: errorMessage(e) },
-          "verified block not usable",
+          { slot: entry.header.slot, root: key, err: errorMessage(e) },
+          "verified block not usable (asked again later)",
         );
       })
       .finally(() => {
@@ -151,6 +174,7 @@ export class ProofTracker
     } else {
       built = buildNprFromBlock(decoded);
     }
+    if (!built) entry.noPayload = true;
     if (built) {
       const payloadRoot = payloadRequestRoot(built.npr, this.m.profile);
       const p = built.npr.value.executionPayload;
@@ -200,7 +224,11 @@ export class ProofTracker
       const oldest = this.blocks.keys().next();
       if (oldest.done) return;
       const e = this.blocks.get(oldest.value);
-      if (e?.payload) this.byPayload.delete(toHex(e.payload.payloadRoot));
+      if (e?.payload) {
+        const root = toHex(e.payload.payloadRoot);
+        this.byPayload.delete(root);
+        for (const k of this.lastVerify.keys()) if (k.startsWith(root)) this.lastVerify.delete(k);
+      }
       this.blocks.delete(oldest.value);
     }
   }
@@ -209,7 +237,10 @@ export class ProofTracker
 
   payloadRootOfBlock(blockRoot: Uint8Array): Uint8Array | undefined {
     if (!(blockRoot instanceof Uint8Array) || blockRoot.length !== 32) return undefined;
-    return this.blocks.get(toHex(blockRoot))?.payload?.payloadRoot;
+    const entry = this.blocks.get(toHex(blockRoot));
+    // Gossip names a verified block we could not read yet: ask again (rate-limited); the proof waits.
+    if (entry && !entry.payload) void this.startFetch(entry, false);
+    return entry?.payload?.payloadRoot;
   }
 
   isKnownPayload(root: Uint8Array): boolean {
@@ -337,7 +368,7 @@ export class ProofTracker
   status(): LightHeadStatus {
     const headSlot = this.headValue?.slot ?? 0;
     const unproven = [...this.blocks.values()]
-      .filter((e) => e.payload && e.payload.slot > headSlot)
+      .filter((e) => !e.noPayload && (e.payload?.slot ?? e.header.slot) > headSlot)
       .map((e) => e.header.slot)
       .sort((a, b) => a - b);
     return {

@@ -8,7 +8,7 @@ import { MerklePatriciaTrie, updateMPTFromMerkleProof } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
 import { KECCAK256_NULL, KECCAK256_RLP } from "@ethereumjs/util";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { JsonRpcClient } from "../execution/jsonRpcClient.ts";
+import { JsonRpcClient, RpcError } from "../execution/jsonRpcClient.ts";
 import type { Clock } from "../util/clock.ts";
 import { errorMessage } from "../util/errors.ts";
 import { bytesEqual, fromHex, toHex } from "../util/hex.ts";
@@ -302,7 +302,7 @@ export class VerifiedRpc {
     if (method === "eth_getTransactionCount") return quantity(account.nonce);
     // eth_getCode: the upstream's code must hash to the proven code hash.
     if (bytesEqual(account.codeHash, KECCAK256_NULL)) return "0x";
-    const code = await this.ask("eth_getCode", [address, { blockHash: head.hash }]);
+    const code = await this.askAt("eth_getCode", [address], head);
     if (typeof code !== "string" || !/^0x([0-9a-fA-F]{2})*$/.test(code))
       throw mismatch("code", `the upstream's code for ${address} is not hex data`);
     const got = keccak_256(fromHex(code));
@@ -357,15 +357,39 @@ export class VerifiedRpc {
     throw refuse(JSON.stringify(tag));
   }
 
+  /**
+   * A call at the head: by hash (EIP-1898), or by number for an upstream that takes only strings (the
+   * EthereumJS client answers -32602). Either way the answer is checked against the head's state root,
+   * so a number that names another block (a reorg) gives a mismatch error, never a wrong answer.
+   */
+  private async askAt(method: string, params: unknown[], head: Head): Promise<unknown> {
+    if (!this.blockByNumber) {
+      try {
+        return await this.upstream.call(method, [...params, { blockHash: head.hash }]);
+      } catch (e) {
+        if (!(e instanceof RpcError && e.rpcCode === -32602)) throw this.upstreamFailed(e);
+        this.blockByNumber = true;
+      }
+    }
+    return this.ask(method, [...params, quantity(BigInt(head.number))]);
+  }
+
+  /** Set once the upstream refused a block object: it is asked by number from then on. */
+  private blockByNumber = false;
+
   private async ask(method: string, params: unknown[]): Promise<unknown> {
     try {
       return await this.upstream.call(method, params);
     } catch (e) {
-      throw new VerifiedRpcError(
-        RPC_UPSTREAM_FAILED,
-        `the upstream ${this.upstream.url} failed: ${errorMessage(e)}`,
-      );
+      throw this.upstreamFailed(e);
     }
+  }
+
+  private upstreamFailed(e: unknown): VerifiedRpcError {
+    return new VerifiedRpcError(
+      RPC_UPSTREAM_FAILED,
+      `the upstream ${this.upstream.url} failed: ${errorMessage(e)}`,
+    );
   }
 
   /**
@@ -380,7 +404,7 @@ export class VerifiedRpc {
     slots: Uint8Array[],
   ): Promise<{ account: ProvenAccount; storage: Uint8Array[]; answer: Record<string, unknown> }> {
     const slotHex = slots.map(toHex);
-    const raw = await this.ask("eth_getProof", [address, slotHex, { blockHash: head.hash }]);
+    const raw = await this.askAt("eth_getProof", [address, slotHex], head);
     if (!isObject(raw)) throw mismatch("proof", "the upstream's eth_getProof answer is not an object");
     const p = raw as unknown as UpstreamProof;
     if (typeof p.address !== "string" || p.address.toLowerCase() !== address)

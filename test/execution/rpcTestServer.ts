@@ -49,7 +49,11 @@ export class RpcTestServer {
       return {
         jsonrpc: "2.0",
         id: r.id,
-        error: { code: -32000, message: e instanceof Error ? e.message : String(e) },
+        // A handler may pick the JSON-RPC error code by throwing an error with a numeric `code`.
+        error: {
+          code: typeof (e as { code?: unknown }).code === "number" ? (e as { code: number }).code : -32000,
+          message: e instanceof Error ? e.message : String(e),
+        },
       };
     }
   }

@@ -123,6 +123,32 @@ describe("LightConsensus against an untrusted beacon API server", () => {
     expect(lc.optimisticSlot).toBe(72);
   });
 
+  it("follows optimistic updates while the server has no finality yet, and asks for updates once an epoch", async () => {
+    const saved = { ...server.served };
+    try {
+      server.served.finalityUnavailable = true;
+      // No finalized update: the next sync committee stays unknown.
+      server.served.updates = [];
+      server.served.updateRequests = 0;
+      server.served.optimistic = optimisticUpdateOf(chain, chain.bySlot(71));
+      const headers: VerifiedHeader[] = [];
+      const lc = make(32, headers);
+      await lc.bootstrap();
+      await lc.poll();
+      expect(lc.optimisticSlot).toBe(71);
+      server.served.optimistic = optimisticUpdateOf(chain, chain.bySlot(72));
+      await lc.poll();
+      await lc.poll();
+      expect(lc.optimisticSlot).toBe(72);
+      expect(lc.finalizedSlot).toBe(32);
+      expect(headers.map((h) => h.slot)).toEqual([32, 71, 72]);
+      // Three rounds in one slot: the period's updates were asked for once, not each round.
+      expect(server.served.updateRequests).toBe(1);
+    } finally {
+      Object.assign(server.served, saved, { finalityUnavailable: false });
+    }
+  });
+
   it("a bootstrap for another root than the trusted one is an error", async () => {
     const lc = make(33, []);
     await expect(lc.bootstrap()).rejects.toThrow(/served a bad bootstrap: .*not the trusted checkpoint root/);

@@ -226,6 +226,10 @@ export interface ServedState {
   optimistic?: capella.LightClientOptimisticUpdate;
   /** Block roots (hex) whose served block is replaced by another one (a lying server). */
   swapBlocks: Map<string, ChainBlock>;
+  /** Answer the finality route with HTTP 500, as Lodestar does on a chain that has not finalized yet. */
+  finalityUnavailable?: boolean;
+  /** How often the updates route was asked (counted by the server). */
+  updateRequests?: number;
 }
 
 export interface LcServer {
@@ -249,6 +253,7 @@ export async function startLcServer(chain: LcChain, served: ServedState): Promis
       return send(res, 200, v(ssz.capella.LightClientBootstrap.toJson(bootstrapOf(chain, b))));
     }
     if (p === "/eth/v1/beacon/light_client/updates") {
+      served.updateRequests = (served.updateRequests ?? 0) + 1;
       return send(
         res,
         200,
@@ -256,6 +261,8 @@ export async function startLcServer(chain: LcChain, served: ServedState): Promis
       );
     }
     if (p === "/eth/v1/beacon/light_client/finality_update") {
+      if (served.finalityUnavailable)
+        return send(res, 500, { statusCode: 500, message: "No finality update available" });
       if (!served.finality) return send(res, 404, { message: "none" });
       return send(res, 200, v(ssz.capella.LightClientFinalityUpdate.toJson(served.finality)));
     }

@@ -1,5 +1,5 @@
 import { sha256 } from "@noble/hashes/sha2.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { HttpBeaconClient } from "../../src/beacon/httpBeaconClient.ts";
 import type { VerifiedHeader } from "../../src/light/interface.ts";
 import { chooseHead, ProofTracker } from "../../src/light/proofTracker.ts";
@@ -88,6 +88,46 @@ describe("ProofTracker", () => {
     await t.onHeader(header(71));
     expect(t.payloadRootOfBlock(chain.bySlot(71).root)).toBeUndefined();
     server.served.swapBlocks.clear();
+  });
+
+  it("asks again for a verified block the server once failed to serve, and reports it as a gap meanwhile", async () => {
+    let now = nowMs;
+    const moving: Clock = { now: () => now, sleep: systemClock.sleep };
+    const t = new ProofTracker(
+      { rule: { k: 1, allowedTypes: [2, 5] }, maxBlocks: 64, maxParentWalk: 0 },
+      {
+        beacon: new HttpBeaconClient({ baseUrl: server.url }, { clock: moving }),
+        backends: [new DigestVerifier()],
+        profile: getProfile(),
+        clock: moving,
+        logger: createLogger({ level: "silent" }),
+        nameOf: (n) => `type ${n}`,
+      },
+    );
+    const root71 = chain.bySlot(71).root;
+    server.served.swapBlocks.set(toHex(root71), chain.bySlot(50));
+    await t.onHeader(header(71));
+    expect(t.payloadRootOfBlock(root71)).toBeUndefined();
+    expect(t.status().unprovenSlots).toEqual([71]);
+    server.served.swapBlocks.clear();
+    // Gossip naming the block within the retry interval does not hammer the server...
+    expect(t.payloadRootOfBlock(root71)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.payloadRootOfBlock(root71)).toBeUndefined();
+    // ...after it, the block is fetched again and its proofs can resolve.
+    now += 3_000;
+    t.payloadRootOfBlock(root71);
+    await vi.waitFor(() => expect(t.payloadRootOfBlock(root71)).toBeDefined(), { timeout: 5_000 });
+
+    // The same header arriving again (now finalized) also retries at once.
+    const t2 = make();
+    const root70 = chain.bySlot(70).root;
+    server.served.swapBlocks.set(toHex(root70), chain.bySlot(50));
+    await t2.onHeader(header(70));
+    expect(t2.payloadRootOfBlock(root70)).toBeUndefined();
+    server.served.swapBlocks.clear();
+    await t2.onHeader(toVerifiedHeader(chain.bySlot(70).lcHeader, "finality"));
+    expect(t2.payloadRootOfBlock(root70)).toBeDefined();
   });
 
   it("moves the verified head only forward, only to proven blocks, and reports the gap", async () => {

@@ -55,6 +55,7 @@ describe("verified JSON-RPC", () => {
   const accountProofs = new Map<string, Omit<ProofAnswer, "storageProof">>();
   const storageProofs = new Map<string, { key: string; value: string; proof: string[] }>();
   let tamper: (method: string, answer: unknown) => unknown = (_m, a) => a;
+  let stringBlocksOnly = false;
   let head: VerifiedExecutionHead | undefined;
   let server: Server;
   let url = "";
@@ -101,8 +102,13 @@ describe("verified JSON-RPC", () => {
     const emptyStorage = { key: "", value: "0x0", proof: [] as string[] };
 
     upstream.handlers.set("eth_getProof", (params) => {
-      const [address, keys, block] = params as [string, string[], { blockHash: string }];
-      if (block.blockHash !== BLOCK_HASH) throw new Error("header not found");
+      const [address, keys, block] = params as [string, string[], { blockHash: string } | string];
+      if (typeof block === "string") {
+        if (BigInt(block) !== BigInt(BLOCK_NUMBER)) throw new Error("header not found");
+      } else if (stringBlocksOnly) {
+        // The EthereumJS client's answer to an EIP-1898 block object.
+        throw Object.assign(new Error("invalid argument 2: argument must be a string"), { code: -32602 });
+      } else if (block.blockHash !== BLOCK_HASH) throw new Error("header not found");
       const acc = accountProofs.get(address);
       if (!acc) throw new Error("unknown account in this test");
       const storageProof = keys.map((k) =>
@@ -171,6 +177,35 @@ describe("verified JSON-RPC", () => {
       error?: { code: number; message: string; data?: { mismatch?: string } };
     };
   }
+
+  it("asks an upstream that takes no block objects by number, and still checks the answer", async () => {
+    stringBlocksOnly = true;
+    try {
+      const alone = new VerifiedRpc({ upstreamUrl: upstream.url }, { head: () => head, clock: systemClock });
+      const ok = (await alone.handle({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "eth_getBalance",
+        params: [ALICE, "latest"],
+      })) as {
+        result?: string;
+      };
+      expect(BigInt(ok.result ?? "0")).toBe(10n ** 18n);
+      tamper = (m, a) => (m === "eth_getProof" ? { ...(a as ProofAnswer), balance: "0x1" } : a);
+      const bad = (await alone.handle({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "eth_getBalance",
+        params: [ALICE, "latest"],
+      })) as {
+        error?: { code: number; data?: { mismatch?: string } };
+      };
+      expect(bad.error?.code).toBe(-32003);
+      expect(bad.error?.data?.mismatch).toBe("balance");
+    } finally {
+      stringBlocksOnly = false;
+    }
+  });
 
   it("answers eth_blockNumber with the verified head's number, without the upstream", async () => {
     const before = upstream.calls.length;
