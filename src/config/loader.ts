@@ -6,8 +6,8 @@ import { EproofError, errorMessage } from "../util/errors.ts";
 import { CONFIG_LEAVES, type ConfigLeaf } from "./options.ts";
 import { configSchema, type EproofConfig } from "./schema.ts";
 
-/** EPROOF_* variables that are not configuration keys. */
-const NON_CONFIG_ENV = new Set(["EPROOF_CONFIG", "EPROOF_DEBUG"]);
+/** EPROOF_* variables that are not configuration keys (the devnet sets the last on what it starts). */
+const NON_CONFIG_ENV = new Set(["EPROOF_CONFIG", "EPROOF_DEBUG", "EPROOF_DEVNET_PARENT_PID"]);
 
 export interface ConfigSources {
   /** Path of a YAML config file. */

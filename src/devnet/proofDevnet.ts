@@ -20,6 +20,7 @@ import { errorMessage } from "../util/errors.ts";
 import { toHex } from "../util/hex.ts";
 import type { Logger } from "../util/logger.ts";
 import type { Devnet } from "./interface.ts";
+import { type DevnetLight, startDevnetLight } from "./lightNode.ts";
 import { portsFromBase } from "./ports.ts";
 import { startDevnet } from "./startDevnet.ts";
 import { startTxGenerator, type TxGenerator } from "./txGenerator.ts";
@@ -43,6 +44,8 @@ export interface ProofDevnetOpts {
   onReady?: (info: DevnetReadyInfo) => void;
   /** Keep a data dir the devnet created itself (a given dataDir is always kept). */
   keep?: boolean;
+  /** Also run an `eproof light` node on the beacon node's light-client API and the prover's gossip. */
+  light?: boolean;
 }
 
 /** What `eproof devnet` prints once up: where each piece listens and where its config is. */
@@ -64,6 +67,8 @@ export interface DevnetReadyInfo {
     /** The node's configuration, written to its data dir (eproof run --config FILE runs it alone). */
     configFile: string;
   }[];
+  /** The light node, with --light. */
+  light?: { apiUrl: string; rpcUrl: string; configFile: string; logPath: string; checkpointRoot: string };
 }
 
 export interface SlotReport {
@@ -84,6 +89,28 @@ export interface SlotReport {
   marginMs: number | null;
   /** A reorg dropped the block (its slot line says so instead of a margin). */
   orphaned: boolean;
+  /** With --light: block seen -> the light node's verified execution head reached this block (or a later one). */
+  lightMs?: number | null;
+  /** With --light: the light node's verified head slot when this line was settled. */
+  lightHeadSlot?: number | null;
+}
+
+/** What the light node did over the run (--light). */
+export interface LightSummary {
+  /** Canonical blocks the light node's verified head reached (or passed). */
+  followed: number;
+  headSlot: number | null;
+  /**
+   * How far the light head trailed the proven head, in slots: per block, from the prover publishing its
+   * proof to the light node's verified head reaching it. A header is verified by the next block's sync
+   * aggregate, so this is about one slot by construction.
+   */
+  lagSlotsP50: number | null;
+  lagSlotsP99: number | null;
+  lagSlotsMax: number | null;
+  /** Proof bytes plus light-client data the light node received, per slot of the run. */
+  bytesPerSlot: number | null;
+  peakRssBytes: number;
 }
 
 export interface DevnetSummary {
@@ -115,6 +142,7 @@ export interface DevnetSummary {
   attestations: number;
   /** Stopped with Ctrl-C: only what eproof saw itself is counted (no beacon, store or req/resp checks). */
   interrupted: boolean;
+  light?: LightSummary;
   ok: boolean;
 }
 
@@ -133,6 +161,8 @@ interface BlockTrack {
   reported: boolean;
   /** The follower reported it orphaned by a reorg. */
   orphaned: boolean;
+  /** When the light node's verified head reached it (--light; undefined without a light node). */
+  lightAt?: number | null;
 }
 
 const BUDGET_MS = 10_000;
@@ -144,10 +174,12 @@ export interface SettleTrack {
   provedAt: number | null;
   verifiedAt: Map<number, number>;
   orphaned: boolean;
+  /** undefined: no light node to wait for; null: the light head has not reached it yet. */
+  lightAt?: number | null;
 }
 
 function settled(b: SettleTrack, verifiers: number): boolean {
-  return b.orphaned || (b.provedAt !== null && b.verifiedAt.size >= verifiers);
+  return b.orphaned || (b.provedAt !== null && b.verifiedAt.size >= verifiers && b.lightAt !== null);
 }
 
 /**
@@ -212,6 +244,7 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
   const blocks = new Map<string, BlockTrack>();
   let devnet: Devnet | undefined;
   let txGen: TxGenerator | undefined;
+  let light: DevnetLight | undefined;
   const nodeCount = Math.max(2, opts.nodes);
   const p2pPorts = await Promise.all(Array.from({ length: nodeCount }, () => freePort()));
   const basePort = await freeBasePort();
@@ -247,7 +280,7 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
     const b = blocks.get(root);
     if (!b || b.reported || !counted.has(root)) return;
     const verified = b.verifiedAt.size;
-    if (!force && (b.provedAt === null || verified < nodeCount - 1)) return;
+    if (!force && !settled(b, nodeCount - 1)) return;
     b.reported = true;
     const verifyMs = verified > 0 ? Math.max(...b.verifiedAt.values()) - b.seenAt : null;
     ready.set(root, {
@@ -262,6 +295,12 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
       verifiers: verified,
       marginMs: verifyMs === null ? null : BUDGET_MS - verifyMs,
       orphaned: b.orphaned,
+      ...(light
+        ? {
+            lightMs: b.lightAt == null ? null : b.lightAt - b.seenAt,
+            lightHeadSlot: light.head()?.slot ?? null,
+          }
+        : {}),
     });
     printInOrder();
   };
@@ -331,6 +370,10 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
   }
   const [prover, ...verifiers] = nodes;
   if (!prover) throw new Error("no eproof nodes");
+  let lightHead: { slot: number; at: number } | undefined;
+  // A block at or below the light head's slot when first seen needs no wait (it was passed already).
+  const lightReached = (slot: number): number | null =>
+    lightHead && lightHead.slot >= slot ? lightHead.at : null;
   prover.onChainEvent((event) => {
     if (event.type === "reorg") {
       const orphaned = new Set(event.orphanedBlockRoots.map(toHex));
@@ -356,6 +399,7 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
       verifiedAt: new Map(),
       reported: false,
       orphaned: false,
+      lightAt: opts.light ? lightReached(event.slot) : undefined,
     });
     if (opts.slots === undefined || counted.size < opts.slots) counted.add(toHex(event.root));
     if (opts.slots !== undefined && counted.size >= opts.slots) enough();
@@ -367,7 +411,9 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
   prover.onPublished((proof) => {
     const root = toHex(proof.newPayloadRequestRoot);
     const b = blocks.get(root);
-    if (b) b.provedAt = Date.now();
+    if (b) {
+      b.provedAt = Date.now();
+    }
     report(root);
   });
   verifiers.forEach((v, i) => {
@@ -387,6 +433,24 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
         .p2p()
         ?.dial(addr)
         .catch(() => undefined);
+  }
+  if (opts.light) {
+    try {
+      light = await startLightForDevnet(devnet, dataDir, prover, opts);
+    } catch (e) {
+      await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
+      await devnet.stop();
+      removeData();
+      throw e;
+    }
+    light.onHead((head, at) => {
+      lightHead = { slot: head.slot, at };
+      for (const [root, b] of blocks) {
+        if (b.lightAt != null || b.orphaned || b.slot > head.slot) continue;
+        b.lightAt = at;
+        report(root);
+      }
+    });
   }
   txGen = startTxGenerator({
     rpcUrl: devnet.rpcUrl,
@@ -411,6 +475,17 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
       multiaddrs: n.p2p()?.multiaddrs() ?? [],
       configFile: join(n.config.dataDir, "eproof.yaml"),
     })),
+    ...(light
+      ? {
+          light: {
+            apiUrl: light.apiUrl,
+            rpcUrl: `${light.apiUrl}/rpc`,
+            configFile: light.configFile,
+            logPath: light.logPath,
+            checkpointRoot: light.checkpointRoot,
+          },
+        }
+      : {}),
   });
 
   let summary: DevnetSummary | undefined;
@@ -432,8 +507,13 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
     summary = opts.signal.aborted
       ? tally(opts, judged, nodes, devnet)
       : await summarize(opts, judged, nodes, devnet);
+    if (light) {
+      summary.light = await lightSummary(light, [...judged.values()], devnet.secondsPerSlot);
+      if (!summary.interrupted) summary.ok &&= summary.light.followed >= summary.blocks;
+    }
   } finally {
     txGen.stop();
+    await light?.stop();
     await Promise.all(
       nodes.map((n) => n.stop().catch((e) => opts.logger.warn({ err: errorMessage(e) }, "node stop failed"))),
     );
@@ -441,6 +521,70 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
     removeData();
   }
   return summary;
+}
+
+/**
+ * Starts the light node: its trusted checkpoint is the head block root of the devnet's own beacon node
+ * (which the devnet started, so trusts); from there on that node is only an untrusted server to it.
+ */
+async function startLightForDevnet(
+  devnet: Devnet,
+  dataDir: string,
+  prover: EproofNode,
+  opts: ProofDevnetOpts,
+): Promise<DevnetLight> {
+  const beacon = new HttpBeaconClient({ baseUrl: devnet.beaconUrl }, { clock: systemClock });
+  const head = await beacon.getHeadHeader(opts.signal);
+  const [apiPort, p2pPort] = [await freePort(), await freePort()];
+  return startDevnetLight(
+    {
+      dataDir: join(dataDir, "light"),
+      beaconUrl: devnet.beaconUrl,
+      rpcUrl: devnet.rpcUrl,
+      chainConfigFile: join(dataDir, "chain-config.json"),
+      checkpointRoot: toHex(head.root),
+      peers: prover.p2p()?.multiaddrs() ?? [],
+      apiPort,
+      p2pPort,
+      logger: opts.logger,
+    },
+    opts.signal,
+  );
+}
+
+async function lightSummary(
+  light: DevnetLight,
+  judged: readonly BlockTrack[],
+  secondsPerSlot: number,
+): Promise<LightSummary> {
+  const slotMs = secondsPerSlot * 1000;
+  const sorted = judged
+    .filter((b) => !b.orphaned && b.provedAt !== null && b.lightAt != null)
+    .map((b) => Math.max(0, ((b.lightAt ?? 0) - (b.provedAt ?? 0)) / slotMs))
+    .sort((a, b) => a - b);
+  const round = (v: number | null | undefined) => (v == null ? null : Number(v.toFixed(2)));
+  const pct = (p: number) => (sorted.length ? (sorted[Math.ceil(p * sorted.length) - 1] ?? null) : null);
+  let bytesPerSlot: number | null = null;
+  try {
+    const r = await fetch(`${light.apiUrl}/eth/v1/eproof/light/head`);
+    const { data } = (await r.json()) as {
+      data: { proofBytesReceived: number; lightClientBytesReceived: number };
+    };
+    const slots = (Date.now() - light.startedAt) / (secondsPerSlot * 1000);
+    if (slots > 0)
+      bytesPerSlot = Math.round((data.proofBytesReceived + data.lightClientBytesReceived) / slots);
+  } catch {
+    // The light node is gone: its summary says so by the missing figure.
+  }
+  return {
+    followed: judged.filter((b) => !b.orphaned && b.lightAt != null).length,
+    headSlot: light.head()?.slot ?? null,
+    lagSlotsP50: round(pct(0.5)),
+    lagSlotsP99: round(pct(0.99)),
+    lagSlotsMax: round(sorted.at(-1)),
+    bytesPerSlot,
+    peakRssBytes: light.peakRssBytes(),
+  };
 }
 
 /** After Ctrl-C the beacon node may already be gone: count what eproof itself saw, check nothing more. */

@@ -9,6 +9,7 @@ import { createBeaconConfig } from "@lodestar/config";
 import { HttpBeaconClient } from "../beacon/httpBeaconClient.ts";
 import { loadNetworkPreset, type NetworkSpec, networkFromBeaconSpec } from "../config/network.ts";
 import type { EproofConfig } from "../config/schema.ts";
+import { FileChainConfigSource } from "../execution/rpcWitnessSource.ts";
 import { createMetrics } from "../metrics/index.ts";
 import { ForkSchedule } from "../p2p/forkSchedule.ts";
 import { p2pOptsFromConfig } from "../p2p/fromConfig.ts";
@@ -18,7 +19,8 @@ import { type BackendOpts, createBackend, sp1BackendOpts } from "../proving/back
 import type { ProvingBackend } from "../proving/interface.ts";
 import { proofContainers } from "../spec/containers.ts";
 import { getProfile } from "../spec/profile.ts";
-import { DEFAULT_PROOF_TYPES, ProofTypeTable } from "../spec/proofTypes.ts";
+import { CPU_PROOF_TYPE_NAME, DEFAULT_PROOF_TYPES, ProofTypeTable } from "../spec/proofTypes.ts";
+import { knownChainConfig } from "../stateless/common.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { EproofError, errorMessage } from "../util/errors.ts";
 import { bytesEqual, fromHex, toHex } from "../util/hex.ts";
@@ -116,9 +118,23 @@ export async function startLightNode(
         table,
       };
     } else {
-      logger.warn(
-        "the cpu backend re-executes with the execution client's chain config: not available to a light node",
-      );
+      // Re-execution needs the chain's fork schedule: a file (no execution client here) or a shipped one.
+      const chainConfig = config.execution.chainConfigFile
+        ? await new FileChainConfigSource(config.execution.chainConfigFile).chainConfig()
+        : knownChainConfig(network.chainId);
+      if (!chainConfig)
+        throw new EproofError(
+          "BAD_CONFIG",
+          `the cpu backend verifies by re-executing blocks and needs chain ${network.chainId}'s config: set --execution.chainConfigFile (a geth genesis "config" object)`,
+        );
+      opts = {
+        kind: "cpu",
+        options: {
+          proofType: table.resolve(CPU_PROOF_TYPE_NAME).id,
+          statelessRevision: profile.statelessRevision,
+          chainConfig,
+        },
+      };
     }
     if (opts) backends.push(await createBackend(opts));
   }

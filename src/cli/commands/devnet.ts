@@ -18,6 +18,7 @@ interface DevnetArgs {
   gatewayWaitMs: number;
   logLevel: string;
   keep?: boolean;
+  light?: boolean;
 }
 
 /** Every URL a user needs next, one per line, and where each node's config file is. */
@@ -32,6 +33,12 @@ export function readyLines(info: DevnetReadyInfo): string[] {
     if (n.gatewayUrl) lines.push(`  Engine API gateway ${n.gatewayUrl}`);
     for (const a of n.multiaddrs) lines.push(`  p2p ${a}`);
     lines.push(`  config ${n.configFile}`);
+  }
+  if (info.light) {
+    lines.push(
+      `eproof light  API ${info.light.apiUrl}/eth/v1/eproof/light/head  verified JSON-RPC ${info.light.rpcUrl}`,
+      `  checkpoint ${info.light.checkpointRoot}  config ${info.light.configFile}  log ${info.light.logPath}`,
+    );
   }
   lines.push(
     `data in ${info.dataDir}${info.removeDataDir ? " (removed on exit; --keep keeps it)" : ""}`,
@@ -51,7 +58,10 @@ function slotLine(r: SlotReport): string {
   return (
     `slot ${String(r.slot).padStart(4)}  block ${String(r.block).padStart(4)}  ${String(r.txs).padStart(3)} txs ` +
     `${String(r.gasUsed).padStart(9)} gas  witness ${kb} KiB  proved ${ms(r.proveMs)} ms  ` +
-    `verified ${ms(r.verifyMs)} ms (${r.verifiers} nodes)  ${margin}`
+    `verified ${ms(r.verifyMs)} ms (${r.verifiers} nodes)  ${margin}` +
+    (r.lightMs === undefined
+      ? ""
+      : `  light ${r.lightMs === null ? "not reached" : `${Math.round(r.lightMs)} ms`} (head ${r.lightHeadSlot ?? "—"})`)
   );
 }
 
@@ -85,6 +95,11 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         type: "boolean",
         describe: "keep the data dir the devnet created (chain, eproof stores, configs) after it stops",
       })
+      .option("light", {
+        type: "boolean",
+        describe:
+          "also run an `eproof light` node: the beacon node as its untrusted light-client server, the prover's gossip for proofs",
+      })
       .option("logLevel", {
         type: "string",
         default: "error",
@@ -113,6 +128,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         dataDir: args.dataDir,
         gatewayWaitMs: args.gatewayWaitMs,
         keep: args.keep,
+        light: args.light,
         logger,
         nodeLogger,
         signal: abort.signal,
@@ -139,6 +155,14 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
           `${summary.verified} verified and ${summary.stored} stored by all ${summary.nodes - 1} verifiers; ` +
           `${summary.servedToLateJoiner} proofs served again to a late joiner (${summary.lateJoinerPath}); median proof ${summary.p50ProveMs ?? "—"} ms; ` +
           `beacon head at slot ${summary.headSlot} with ${summary.attestations} attestations included`,
+      );
+    }
+    if (!args.json && summary.light) {
+      const l = summary.light;
+      out(
+        `light node: verified head reached ${l.followed} of ${summary.blocks} blocks (head slot ${l.headSlot ?? "—"}); ` +
+          `lag behind the proven head p50 ${l.lagSlotsP50 ?? "—"} / p99 ${l.lagSlotsP99 ?? "—"} slots; ` +
+          `${l.bytesPerSlot ?? "—"} bytes per slot; peak RSS ${Math.round(l.peakRssBytes / 2 ** 20)} MiB`,
       );
     }
     if (args.slots !== undefined && !summary.ok) process.exitCode = 1;
