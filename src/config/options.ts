@@ -28,6 +28,8 @@ const DESCRIPTIONS: Record<string, string> = {
   "execution.witness":
     "witness source: auto | debug (debug_executionWitness) | proof (eth_getProof fallback)",
   "execution.chainConfigFile": "geth-style chain config JSON (else debug_chainConfig)",
+  "execution.maxConcurrentWitnesses":
+    "witness fetches running at once; more wait, newest slot first (a catch-up after a restart or outage hands over many blocks together)",
   "proving.enabled": "prove new payloads (false: verify only)",
   "proving.proofTypes": "proof types to produce per payload, names or ids (at most 4)",
   "proving.deadlineMs": "proving deadline after the block is seen (ms)",

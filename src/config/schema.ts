@@ -90,6 +90,8 @@ export const configSchema = z
         witness: z.enum(["auto", "debug", "proof"]).default("auto"),
         /** geth-style chain config JSON; else debug_chainConfig. */
         chainConfigFile: z.string().optional(),
+        /** Witness fetches running at once (a catch-up hands over many blocks together); newest first. */
+        maxConcurrentWitnesses: z.number().int().positive().max(64).default(4),
       })
       .strict()
       .prefault({}),

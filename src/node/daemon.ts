@@ -299,6 +299,7 @@ async function startNodeOrThrow(
     metrics,
     clock,
     schedulerOpts: { deadlineMs: config.proving.deadlineMs, hedge: config.proving.hedge },
+    opts: { maxConcurrentWitnesses: config.execution.maxConcurrentWitnesses },
     chainId: preset ? BigInt(preset.chainId) : undefined,
     // Payloads pushed through the API carry no slot: derive it from the payload's timestamp.
     slotOfTimestamp: (timestamp) => schedule?.slotAtTime(timestamp) ?? 0,

@@ -21,6 +21,7 @@ import type {
   ProvingBackend,
   VerifyResult,
 } from "./interface.ts";
+import { PrioritySlots } from "./prioritySlots.ts";
 import {
   type AttemptOutcome,
   type CompleteDecision,
@@ -70,6 +71,12 @@ export interface ProofServiceOpts {
   witnessRetryDeadlineMaxMs: number;
   witnessRetryMaxMs: number;
   witnessRetryForMs: number;
+  /**
+   * Witness fetches running at once; more wait, newest slot first. A catch-up after a restart or an
+   * outage hands over many blocks together: all fetched at once, they time out together on the
+   * execution client. The witness timeout counts from a fetch's start, not its wait.
+   */
+  maxConcurrentWitnesses: number;
 }
 
 export const defaultProofServiceOpts: ProofServiceOpts = {
@@ -81,6 +88,7 @@ export const defaultProofServiceOpts: ProofServiceOpts = {
   witnessRetryDeadlineMaxMs: 1_000,
   witnessRetryMaxMs: 3_000,
   witnessRetryForMs: 3_600_000,
+  maxConcurrentWitnesses: 4,
 };
 
 export interface ProofServiceModules {
@@ -162,6 +170,7 @@ export class DefaultProofService implements ProofService {
   private readonly opts: ProofServiceOpts;
   private readonly schedulerOpts: SchedulerOpts;
   private readonly scheduler: Scheduler;
+  private readonly witnessSlots: PrioritySlots;
   private readonly backendsById = new Map<string, ProvingBackend>();
   private readonly payloads = new Map<string, PayloadState>();
   /** (root, type) requested and not yet resolved, from the witness phase on: duplicates are accepted once. */
@@ -192,6 +201,7 @@ export class DefaultProofService implements ProofService {
       );
     }
     this.scheduler = new Scheduler(this.schedulerOpts, modules.clock, modules.metrics);
+    this.witnessSlots = new PrioritySlots(this.opts.maxConcurrentWitnesses);
     for (const b of modules.backends) {
       if (this.backendsById.has(b.id))
         throw new EproofError("BAD_CONFIG", `two proving backends are named "${b.id}"`);
@@ -402,35 +412,39 @@ export class DefaultProofService implements ProofService {
       blockHash: record.blockHash,
       seenAt: record.seenAt,
     };
-    const timer = new AbortController();
-    const t0 = this.m.clock.now();
-    const timeout = this.m.clock.sleep(this.opts.witnessTimeoutMs, timer.signal).then(
-      () => {
-        const err = new EproofError("TIMEOUT", `no witness within ${this.opts.witnessTimeoutMs} ms`);
-        state.witnessAbort.abort(err);
-        throw err;
-      },
-      () => new Promise<never>(() => {}),
-    );
-    const fetch = this.m.witnessProvider(state.npr, meta, state.witnessAbort.signal).then((bytes) => {
-      if (!(bytes instanceof Uint8Array) || bytes.length < 3) {
-        throw new EproofError("BAD_INPUT", "the witness provider returned no StatelessInput bytes");
-      }
-      return bytes;
-    });
-    state.input = Promise.race([fetch, timeout]).then(
-      (bytes) => {
-        timer.abort();
+    const abort = state.witnessAbort;
+    state.input = (async () => {
+      // Bounded: newest slot first; the timeout starts with the fetch (a dropped payload stops waiting).
+      const release = await this.witnessSlots.acquire(record.slot, abort.signal);
+      const timer = new AbortController();
+      const t0 = this.m.clock.now();
+      try {
+        const timeout = this.m.clock.sleep(this.opts.witnessTimeoutMs, timer.signal).then(
+          () => {
+            const err = new EproofError("TIMEOUT", `no witness within ${this.opts.witnessTimeoutMs} ms`);
+            abort.abort(err);
+            throw err;
+          },
+          () => new Promise<never>(() => {}),
+        );
+        const fetch = this.m.witnessProvider(state.npr, meta, abort.signal).then((bytes) => {
+          if (!(bytes instanceof Uint8Array) || bytes.length < 3) {
+            throw new EproofError("BAD_INPUT", "the witness provider returned no StatelessInput bytes");
+          }
+          return bytes;
+        });
+        const bytes = await Promise.race([fetch, timeout]);
         state.inputBytes = bytes;
         this.m.metrics?.recordWitnessFetch(this.m.clock.now() - t0, true);
         return bytes;
-      },
-      (e: unknown) => {
-        timer.abort();
+      } catch (e) {
         this.m.metrics?.recordWitnessFetch(this.m.clock.now() - t0, false);
         throw e;
-      },
-    );
+      } finally {
+        timer.abort();
+        release();
+      }
+    })();
     return state.input;
   }
 
