@@ -80,6 +80,8 @@ export class ChainFollower {
   private slotsPerEpoch = 32;
   private lastFinalizedEpoch = -1;
   private pendingHead?: string;
+  /** The pending head request comes from a connection attempt: its failure is logged at debug. */
+  private pendingQuiet = false;
   /** Blocks whose proofs are not durable yet (key → slot; the token tells re-emissions apart). */
   private readonly unsettled = new Map<string, { slot: number; token: number }>();
   private nextToken = 0;
@@ -128,6 +130,10 @@ export class ChainFollower {
     await stream.run(
       {
         onEvent: (ev) => this.onSse(ev, signal),
+        // Catch up from the resume slot to the node's head as a connection starts, not only once it is
+        // up (a node may hold its headers until the next event, a slot later); failures there are
+        // quiet: the stream reports the node being down.
+        onConnecting: () => this.requestHead("head", signal, true),
         // On every (re)connect: catch up from the resume slot to the node's head, and re-read finality.
         onConnected: () => {
           this.requestHead("head", signal);
@@ -262,17 +268,24 @@ export class ChainFollower {
   }
 
   /** Coalesces head requests: when behind, only the newest head is processed (its walk covers the rest). */
-  private requestHead(blockId: string, signal: AbortSignal): void {
+  private requestHead(blockId: string, signal: AbortSignal, quiet = false): void {
+    // A quiet request never makes a pending loud one quiet.
+    this.pendingQuiet = this.pendingHead === undefined ? quiet : this.pendingQuiet && quiet;
     this.pendingHead = blockId;
     if (this.worker) return;
     this.worker = (async () => {
       while (this.pendingHead !== undefined && !signal.aborted) {
         const next = this.pendingHead;
+        const quietNext = this.pendingQuiet;
         this.pendingHead = undefined;
+        this.pendingQuiet = false;
         try {
           await this.processHead(next, signal);
         } catch (e) {
-          if (!signal.aborted) this.upstreamFailure(e, `processing head ${next}`);
+          if (signal.aborted) continue;
+          if (quietNext)
+            this.m.logger.debug({ err: errorMessage(e) }, "catching up as the event stream connects failed");
+          else this.upstreamFailure(e, `processing head ${next}`);
         }
       }
       this.worker = undefined;

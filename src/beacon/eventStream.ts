@@ -34,6 +34,11 @@ export interface EventStreamOpts {
 
 export interface EventStreamHandlers {
   onEvent(event: SseEvent): void;
+  /**
+   * A connection attempt starts. Some nodes (Lodestar 1.5.1) send the response headers only with the
+   * first event, up to a slot later: a caller catching up on what it missed need not wait for that.
+   */
+  onConnecting?(reconnect: boolean): void;
   /** The stream is (re)connected: anything missed while it was down must be fetched by the caller. */
   onConnected(reconnect: boolean): void;
   onDisconnected?(error: Error): void;
@@ -142,6 +147,7 @@ export class BeaconEventStream {
       conn.signal,
     );
     try {
+      handlers.onConnecting?.(reconnect);
       const res = await request(url, {
         method: "GET",
         headers: {

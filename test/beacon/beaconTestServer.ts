@@ -56,6 +56,8 @@ export class BeaconTestServer {
   jsonOnly = false;
   /** Answer event-stream requests with this status instead of a stream. */
   eventsStatus = 200;
+  /** Send the event stream's headers only with its first event (Lodestar 1.5.1 behaviour). */
+  eventHeadersWithFirstEvent = false;
   readonly requests: string[] = [];
   /** Paths answered with this status and a text body (upstream failure). */
   readonly failPaths = new Map<string, number>();
@@ -158,7 +160,7 @@ export class BeaconTestServer {
       const lastId = req.headers["last-event-id"];
       this.eventLastIds.push(Array.isArray(lastId) ? lastId[0] : lastId);
       res.writeHead(200, { "content-type": "text/event-stream" });
-      res.flushHeaders();
+      if (!this.eventHeadersWithFirstEvent) res.flushHeaders();
       this.streams.add(res);
       res.on("close", () => this.streams.delete(res));
       const waiters = this.connectWaiters;
