@@ -108,13 +108,18 @@ export class LightConsensus {
         }
       });
     }
+    // Both asked at once (a slow answer to one must not make us miss the other), applied in order.
+    const finality = this.m.api.getFinalityUpdate(signal);
+    const optimistic = this.m.api.getOptimisticUpdate(signal);
+    finality.catch(() => undefined);
+    optimistic.catch(() => undefined);
     await this.step("finality_update", signal, async () => {
-      const finality = await this.m.api.getFinalityUpdate(signal);
-      if (finality) this.apply(() => store.processFinalityUpdate(finality, now));
+      const u = await finality;
+      if (u) this.apply(() => store.processFinalityUpdate(u, now));
     });
     await this.step("optimistic_update", signal, async () => {
-      const optimistic = await this.m.api.getOptimisticUpdate(signal);
-      if (optimistic) this.apply(() => store.processOptimisticUpdate(optimistic, now));
+      const u = await optimistic;
+      if (u) this.apply(() => store.processOptimisticUpdate(u, now));
     });
   }
 

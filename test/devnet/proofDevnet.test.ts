@@ -56,9 +56,14 @@ describe.skipIf(tools === undefined)(title, () => {
     const last = r.lines.at(-1);
     expect(last, r.stderr.slice(-2000)).toBeDefined();
     const summary = JSON.parse(last ?? "{}") as Summary;
-    const slotLines = r.lines
+    const [ready, ...slotLines] = r.lines
       .slice(0, -1)
-      .map((l) => JSON.parse(l) as { type: string; slot: number; proveMs: number | null });
+      .map(
+        (l) => JSON.parse(l) as { type: string; slot: number; proveMs: number | null; beaconUrl?: string },
+      );
+    // First the URLs a script needs, then one line per slot.
+    expect(ready?.type).toBe("ready");
+    expect(ready?.beaconUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(slotLines.every((l) => l.type === "slot")).toBe(true);
     // Lines come in slot order, whatever order the blocks completed in.
     const slots = slotLines.map((l) => l.slot);

@@ -133,7 +133,8 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         nodeLogger,
         signal: abort.signal,
         onReady: (info) => {
-          if (args.json) return;
+          // --json: one line with every URL first, for scripts (then slot lines, then the summary).
+          if (args.json) return out(JSON.stringify({ type: "ready", ...info }));
           out("devnet up:");
           for (const line of readyLines(info)) out(line);
         },
