@@ -44,6 +44,8 @@ export interface ProofDevnetOpts {
   onReady?: (info: DevnetReadyInfo) => void;
   /** Keep a data dir the devnet created itself (a given dataDir is always kept). */
   keep?: boolean;
+  /** Fill blocks to about this many million gas (load calls and transfers); absent: small batches. */
+  gasMillions?: number;
   /** Also run an `eproof light` node on the beacon node's light-client API and the prover's gossip. */
   light?: boolean;
 }
@@ -311,6 +313,8 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
       // Runs until N blocks were seen (below); the devnet's own watch still reports a dead or stalled chain.
       slots: undefined,
       secondsPerSlot: opts.secondsPerSlot,
+      // Load transactions have senders of their own (one pending transaction each).
+      ...(opts.gasMillions ? { accounts: 40 } : {}),
       logger: opts.logger,
       signal: opts.signal,
       // The eproof nodes start between the execution client and the beacon node, so the beacon node's
@@ -459,6 +463,7 @@ export async function runProofDevnet(opts: ProofDevnetOpts): Promise<DevnetSumma
     intervalMs: devnet.secondsPerSlot * 1000,
     logger: opts.nodeLogger,
     signal: opts.signal,
+    ...(opts.gasMillions ? { targetGasPerBlock: BigInt(Math.round(opts.gasMillions * 1e6)) } : {}),
   });
   opts.onReady?.({
     dashboardUrl: `http://127.0.0.1:${prover.apiPort}/dashboard`,

@@ -19,6 +19,7 @@ interface DevnetArgs {
   logLevel: string;
   keep?: boolean;
   light?: boolean;
+  gas?: number;
 }
 
 /** Every URL a user needs next, one per line, and where each node's config file is. */
@@ -95,6 +96,11 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         type: "boolean",
         describe: "keep the data dir the devnet created (chain, eproof stores, configs) after it stops",
       })
+      .option("gas", {
+        type: "number",
+        describe:
+          "fill blocks to about this many million gas (contract calls with storage writes, keccak and calls, plus transfers; ≤ 30, the block gas limit) to see proving against the 10 s budget at realistic sizes",
+      })
       .option("light", {
         type: "boolean",
         describe:
@@ -112,6 +118,10 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       ) as unknown as Argv<DevnetArgs>,
   handler: async (args) => {
     if (args.nodes < 2) throw new Error("--nodes must be at least 2 (a prover and a verifier)");
+    if (args.gas !== undefined && !(args.gas > 0 && args.gas <= 30))
+      throw new Error(
+        `--gas is million gas per block, more than 0 and at most 30 (the block gas limit); got ${args.gas}`,
+      );
     const logger = createLogger({ level: args.json ? "error" : "info", name: "devnet" });
     const nodeLogger = createLogger({ level: args.logLevel as "error" });
     const abort = new AbortController();
@@ -129,6 +139,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         gatewayWaitMs: args.gatewayWaitMs,
         keep: args.keep,
         light: args.light,
+        gasMillions: args.gas,
         logger,
         nodeLogger,
         signal: abort.signal,
