@@ -18,9 +18,9 @@ import {
 import { errorMessage } from "../util/errors.ts";
 import { commonFromGethConfig, type GethChainConfig } from "./common.ts";
 import { createFastVM, keccak256 } from "./crypto.ts";
-import { flattenWitness } from "./flatState.ts";
 import { blobHashesOf, blockFromPayload, payloadView } from "./payloadBlock.ts";
 import { checkPublicKeys } from "./publicKeys.ts";
+import { TrieNodes } from "./sparseTrie.ts";
 import {
   findMissingWitness,
   insertBeforeDeleteCaches,
@@ -68,7 +68,7 @@ export interface BlockCheckOptions {
 
 /** Wall time of one block's re-execution by phase, in ms. */
 export interface BlockPhases {
-  /** Header checks, witness decoding (trie and flat maps), VM creation, pre-transaction system calls. */
+  /** Header checks, witness hashing, VM creation, pre-transaction system calls. */
   setupMs: number;
   /** First transaction's start to the last one's end. */
   txMs: number;
@@ -76,7 +76,7 @@ export interface BlockPhases {
   stateReadMs: number;
   /** After the last transaction: withdrawals, requests, the state-root update, receipts. */
   postMs: number;
-  /** First reads answered by the flat witness maps. */
+  /** First reads answered by walking the decoded witness nodes (not the strict trie). */
   flatHits: number;
 }
 
@@ -244,14 +244,16 @@ export async function validateStatelessBlock(
 
     const db = WitnessNodeDb.fromWitness(witness.state, witness.codes);
     const trie = await trieOver(db, parent.stateRoot, common);
-    // Caches on: first reads of proven keys come from the flat maps, the rest from the witness trie;
-    // writes meet the trie at the block's flush.
-    const flat = flattenWitness(parent.stateRoot, (key) => db.peek(key));
+    // Caches on: first reads walk the witness nodes (each decoded once, when first needed), a path
+    // with a missing node goes to the strict witness trie; writes meet the tries at the block's flush.
+    const nodes = new TrieNodes(
+      (key) => db.peek(key),
+      (key, value) => db.set(key, value),
+    );
     const sm = new WitnessStateManager(trie, common, SYSTEM_ADDRESS, insertBeforeDeleteCaches(), {
       unprovenAccountsAbsent: opts.unprovenAccountsAbsent === true,
-      flat,
+      nodes,
       codeLookup: (key) => db.peek(key),
-      nodeDb: db,
     });
     stateManager = sm;
     const chain = new WitnessHeaderChain(headers.map((h) => ({ number: h.number, hash: h.hash() })));

@@ -7,31 +7,33 @@
 import { RLP } from "@ethereumjs/rlp";
 import { bytesToUnprefixedHex } from "@ethereumjs/util";
 import { keccak256 } from "./crypto.ts";
-import { EMPTY_TRIE_ROOT_HEX } from "./flatState.ts";
 import { MissingWitnessError } from "./witnessState.ts";
+
+/** The root of an empty trie (keccak256 of RLP("")), unprefixed hex. */
+export const EMPTY_TRIE_ROOT_HEX = "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421";
 
 type Rlp = Uint8Array | Rlp[];
 
-interface Leaf {
+export interface Leaf {
   kind: "leaf";
   path: string;
   value: Uint8Array;
 }
-interface Ext {
+export interface Ext {
   kind: "ext";
   path: string;
   child: Ref;
 }
-interface Branch {
+export interface Branch {
   kind: "branch";
   children: (Ref | undefined)[];
 }
-type TrieNode = Leaf | Ext | Branch;
+export type TrieNode = Leaf | Ext | Branch;
 /**
  * A child: its hash while unchanged (with the node once the update has read it), or only a node for
  * one the update made (or one embedded in its parent). Nodes are never edited, only replaced.
  */
-interface Ref {
+export interface Ref {
   node?: TrieNode;
   hash?: Uint8Array;
 }
@@ -65,6 +67,102 @@ function commonPrefix(a: string, b: string): number {
 
 export type RawNodeLookup = (hashHex: string) => Uint8Array | undefined;
 
+function fromRlp(item: Rlp, where: string): TrieNode {
+  if (!Array.isArray(item)) throw new Error(`trie node ${where} is not a list`);
+  if (item.length === 17) {
+    const children: (Ref | undefined)[] = [];
+    for (let i = 0; i < 16; i++) children.push(toRef(item[i] ?? new Uint8Array(), where));
+    return { kind: "branch", children };
+  }
+  const [k, v] = item;
+  if (item.length !== 2 || !(k instanceof Uint8Array) || v === undefined) {
+    throw new Error(`trie node ${where} is malformed`);
+  }
+  const { path, leaf } = decodeCompact(k);
+  if (leaf) {
+    if (!(v instanceof Uint8Array)) throw new Error(`trie leaf ${where} has a list value`);
+    return { kind: "leaf", path, value: v };
+  }
+  const child = toRef(v, where);
+  if (!child) throw new Error(`trie extension ${where} has no child`);
+  return { kind: "ext", path, child };
+}
+
+function toRef(item: Rlp, where: string): Ref | undefined {
+  if (Array.isArray(item)) return { node: fromRlp(item, where) };
+  if (item.length === 0) return undefined;
+  if (item.length !== 32) throw new Error(`trie node ${where} has a bad child reference`);
+  return { hash: item };
+}
+
+/**
+ * The witness's trie nodes, each decoded once on first use and shared by every reader and by the
+ * batched update (decoded nodes are never edited, only replaced). A node the update makes is
+ * registered with its decoded form, so reads after the update walk it without decoding.
+ */
+export class TrieNodes {
+  private readonly decoded = new Map<string, TrieNode>();
+  private readonly lookup: RawNodeLookup;
+  private readonly store: ((hashHex: string, encoded: Uint8Array) => void) | undefined;
+  /** Nodes decoded so far (tests and profiling). */
+  decodes = 0;
+  constructor(lookup: RawNodeLookup, store?: (hashHex: string, encoded: Uint8Array) => void) {
+    this.lookup = lookup;
+    this.store = store;
+  }
+  /** The node stored under `hashHex`, or undefined when the witness lacks it; throws if malformed. */
+  get(hashHex: string): TrieNode | undefined {
+    const hit = this.decoded.get(hashHex);
+    if (hit) return hit;
+    const raw = this.lookup(hashHex);
+    if (raw === undefined) return undefined;
+    const node = fromRlp(RLP.decode(raw) as Rlp, hashHex);
+    this.decodes++;
+    this.decoded.set(hashHex, node);
+    return node;
+  }
+  /** Records a node the update made (stored through `store`, and its decoded form kept). */
+  put(hashHex: string, encoded: Uint8Array, node: TrieNode): void {
+    this.store?.(hashHex, encoded);
+    this.decoded.set(hashHex, node);
+  }
+}
+
+const NIBBLE: Record<string, number> = Object.fromEntries([...HEX].map((c, i) => [c, i]));
+
+/**
+ * The value under the 32-byte hashed key `keyHex` (unprefixed hex) in the trie rooted at `rootHex`:
+ * the stored bytes, null when the witness proves the key absent, or undefined when a node on the
+ * key's path is not in the witness (the caller then asks the strict trie, which names it).
+ */
+export function readLeaf(nodes: TrieNodes, rootHex: string, keyHex: string): Uint8Array | null | undefined {
+  if (rootHex === EMPTY_TRIE_ROOT_HEX) return null;
+  let node = nodes.get(rootHex);
+  let pos = 0;
+  while (node) {
+    if (node.kind === "leaf") {
+      return node.path.length === keyHex.length - pos && keyHex.startsWith(node.path, pos)
+        ? node.value
+        : null;
+    }
+    let ref: Ref | undefined;
+    if (node.kind === "ext") {
+      if (!keyHex.startsWith(node.path, pos)) return null;
+      pos += node.path.length;
+      ref = node.child;
+    } else {
+      const i = NIBBLE[keyHex[pos] ?? ""];
+      if (i === undefined) return undefined;
+      ref = node.children[i];
+      if (!ref) return null;
+      pos++;
+    }
+    if (pos >= keyHex.length) return undefined;
+    node = ref.node ?? (ref.hash ? nodes.get(bytesToUnprefixedHex(ref.hash)) : undefined);
+  }
+  return undefined;
+}
+
 /** A write: the 32-byte hashed key (unprefixed hex) and the stored value, or undefined to delete. */
 export interface TrieWrite {
   keyHex: string;
@@ -73,51 +171,17 @@ export interface TrieWrite {
 
 /**
  * Applies `writes` to the trie rooted at `root` and returns the new root; every new node is handed
- * to `store(hashHex, encoded)` (nodes embedded in their parent, < 32 bytes, are not stored).
+ * to `nodes.put` (nodes embedded in their parent, < 32 bytes, are not stored).
  */
-export function batchUpdate(
-  root: Uint8Array,
-  writes: readonly TrieWrite[],
-  lookup: RawNodeLookup,
-  store: (hashHex: string, encoded: Uint8Array) => void,
-): Uint8Array {
+export function batchUpdate(root: Uint8Array, writes: readonly TrieWrite[], nodes: TrieNodes): Uint8Array {
   const resolve = (ref: Ref): TrieNode => {
     if (ref.node) return ref.node;
     if (!ref.hash) throw new Error("trie reference without node or hash");
     const hex = bytesToUnprefixedHex(ref.hash);
-    const raw = lookup(hex);
-    if (raw === undefined) throw new MissingWitnessError("node", `0x${hex}`);
-    const node = fromRlp(RLP.decode(raw) as Rlp, hex);
+    const node = nodes.get(hex);
+    if (!node) throw new MissingWitnessError("node", `0x${hex}`);
     ref.node = node;
     return node;
-  };
-
-  const fromRlp = (item: Rlp, where: string): TrieNode => {
-    if (!Array.isArray(item)) throw new Error(`trie node ${where} is not a list`);
-    if (item.length === 17) {
-      const children: (Ref | undefined)[] = [];
-      for (let i = 0; i < 16; i++) children.push(toRef(item[i] ?? new Uint8Array(), where));
-      return { kind: "branch", children };
-    }
-    const [k, v] = item;
-    if (item.length !== 2 || !(k instanceof Uint8Array) || v === undefined) {
-      throw new Error(`trie node ${where} is malformed`);
-    }
-    const { path, leaf } = decodeCompact(k);
-    if (leaf) {
-      if (!(v instanceof Uint8Array)) throw new Error(`trie leaf ${where} has a list value`);
-      return { kind: "leaf", path, value: v };
-    }
-    const child = toRef(v, where);
-    if (!child) throw new Error(`trie extension ${where} has no child`);
-    return { kind: "ext", path, child };
-  };
-
-  const toRef = (item: Rlp, where: string): Ref | undefined => {
-    if (Array.isArray(item)) return { node: fromRlp(item, where) };
-    if (item.length === 0) return undefined;
-    if (item.length !== 32) throw new Error(`trie node ${where} has a bad child reference`);
-    return { hash: item };
   };
 
   const insert = (node: TrieNode | undefined, path: string, value: Uint8Array): TrieNode => {
@@ -208,7 +272,8 @@ export function batchUpdate(
     const enc = encodeNode(ref.node);
     if (enc.length < 32) return RLP.decode(enc) as Rlp;
     const hash = keccak256(enc);
-    store(bytesToUnprefixedHex(hash), enc);
+    nodes.put(bytesToUnprefixedHex(hash), enc, ref.node);
+    ref.hash = hash;
     return hash;
   };
 
@@ -220,6 +285,6 @@ export function batchUpdate(
   if (!top) return Uint8Array.from(Buffer.from(EMPTY_TRIE_ROOT_HEX, "hex"));
   const enc = encodeNode(top);
   const hash = keccak256(enc);
-  store(bytesToUnprefixedHex(hash), enc);
+  nodes.put(bytesToUnprefixedHex(hash), enc, top);
   return hash;
 }

@@ -21,8 +21,7 @@ import {
   ValueEncoding,
 } from "@ethereumjs/util";
 import { keccak256 } from "./crypto.ts";
-import type { FlatWitnessState } from "./flatState.ts";
-import { batchUpdate, type TrieWrite } from "./sparseTrie.ts";
+import { batchUpdate, readLeaf, type TrieNodes, type TrieWrite } from "./sparseTrie.ts";
 import { installTrieNodeCache } from "./trieNodeCache.ts";
 
 export type WitnessPart = "node" | "code" | "header";
@@ -81,7 +80,7 @@ export class WitnessNodeDb implements DB<string, string | Uint8Array> {
   get size(): number {
     return this.map.size;
   }
-  /** The node or code stored under `key`, or undefined (never throws; for the flat decoding). */
+  /** The node or code stored under `key`, or undefined (never throws; for the decoded-node reads). */
   peek(key: string): Uint8Array | undefined {
     return this.map.get(key);
   }
@@ -195,15 +194,18 @@ export class WitnessStateManager extends DeferredStorageStateManager {
    */
   readonly unprovenAbsent: Set<string> | undefined;
   /**
-   * The witness decoded into flat maps (see flatState.ts), answering first reads of proven accounts
-   * and slots while the account trie is still at the pre-state root; everything else (proofs of
-   * absence, gaps, reads after the end-of-block flush) goes to the strict trie as before.
+   * The witness's trie nodes, decoded once each on first use (sparseTrie.ts): a first read of an
+   * account or slot walks its path there synchronously, and a key the witness proves absent is
+   * answered there too; only a path with a missing node goes to the strict trie (which names the
+   * node). The same nodes take the end-of-block flush as one batched update per trie.
    */
-  private readonly flat: FlatWitnessState | undefined;
+  private readonly nodes: TrieNodes | undefined;
   private readonly codeLookup: ((key: string) => Uint8Array | undefined) | undefined;
-  /** When set, the end-of-block flush is one batched update per trie over these nodes (sparseTrie.ts). */
-  private readonly nodeDb: WitnessNodeDb | undefined;
-  /** First reads answered from the flat maps (for tests and the bench). */
+  /** Accounts decoded from the cache's RLP, by that RLP (each read still gets its own Account). */
+  private readonly decodedAccounts = new WeakMap<Uint8Array, Account>();
+  private rootBytes: Uint8Array | undefined;
+  private rootHexMemo = "";
+  /** First reads answered by walking the decoded witness nodes (for tests and the bench). */
   flatHits = 0;
 
   /** Validation passes `insertBeforeDeleteCaches()`; without caches every read and write meets the trie. */
@@ -214,18 +216,16 @@ export class WitnessStateManager extends DeferredStorageStateManager {
     caches?: Caches,
     opts: {
       unprovenAccountsAbsent?: boolean;
-      flat?: FlatWitnessState;
+      /** The witness nodes (over the trie's node store): synchronous first reads, one batched flush. */
+      nodes?: TrieNodes;
       codeLookup?: (key: string) => Uint8Array | undefined;
-      /** The trie's node store: the flush then updates each trie once (sorted, inserts first). */
-      nodeDb?: WitnessNodeDb;
     } = {},
   ) {
     super(caches ? { trie, common, caches } : { trie, common });
     this.systemAddressHex = `0x${systemAddress.toString(16).padStart(40, "0")}`;
-    // The flat maps only make sense with caches: a read answered from them must be remembered there.
-    this.flat = caches ? opts.flat : undefined;
+    // The node walks only make sense with caches: a read answered there must be remembered there.
+    this.nodes = caches ? opts.nodes : undefined;
     this.codeLookup = caches ? opts.codeLookup : undefined;
-    this.nodeDb = caches ? opts.nodeDb : undefined;
     if (opts.unprovenAccountsAbsent) {
       const absent = new Set<string>();
       this.unprovenAbsent = absent;
@@ -242,21 +242,41 @@ export class WitnessStateManager extends DeferredStorageStateManager {
     return !this.inTransaction && address.toString() === this.systemAddressHex;
   }
 
-  /** True while the account trie is at the root the flat maps were decoded from. */
-  private flatCurrent(flat: FlatWitnessState): boolean {
-    return bytesToUnprefixedHex(this._trie.root()) === flat.stateRootHex;
+  /** The account trie's current root as unprefixed hex (it changes only at the flush). */
+  private accountRootHex(): string {
+    const root = this._trie.root();
+    if (root !== this.rootBytes) {
+      this.rootBytes = root;
+      this.rootHexMemo = bytesToUnprefixedHex(root);
+    }
+    return this.rootHexMemo;
+  }
+
+  /** A fresh Account for a cached account RLP, decoded once per RLP. */
+  private accountFromRlp(rlp: Uint8Array): Account {
+    let a = this.decodedAccounts.get(rlp);
+    if (!a) {
+      a = createAccountFromRLP(rlp);
+      this.decodedAccounts.set(rlp, a);
+    }
+    return new Account(a.nonce, a.balance, a.storageRoot, a.codeHash);
   }
 
   override async getAccount(address: Address): Promise<Account | undefined> {
     if (this.shadow.active && address.toString() === this.systemAddressHex) return this.shadow.account;
-    const flat = this.flat;
+    const nodes = this.nodes;
     const cache = this._caches?.account;
-    if (flat && cache && cache.get(address) === undefined && this.flatCurrent(flat)) {
-      const rlp = flat.accounts.get(bytesToUnprefixedHex(keccak256(address.bytes)));
-      if (rlp) {
+    if (nodes && cache) {
+      const elem = cache.get(address);
+      if (elem !== undefined) {
+        return elem.accountRLP === undefined ? undefined : this.accountFromRlp(elem.accountRLP);
+      }
+      const rlp = readLeaf(nodes, this.accountRootHex(), bytesToUnprefixedHex(keccak256(address.bytes)));
+      if (rlp !== undefined) {
         this.flatHits++;
-        cache.put(address, createAccountFromRLP(rlp));
-        return createAccountFromRLP(rlp);
+        const account = rlp === null ? undefined : createAccountFromRLP(rlp);
+        cache.put(address, account);
+        return account;
       }
     }
     try {
@@ -280,18 +300,25 @@ export class WitnessStateManager extends DeferredStorageStateManager {
   }
 
   override async getStorage(address: Address, key: Uint8Array): Promise<Uint8Array> {
-    const flat = this.flat;
+    const nodes = this.nodes;
     const cache = this._caches?.storage;
-    if (flat && cache && key.length === 32 && cache.get(address, key) === undefined) {
-      // Slots are keyed by the storage root they were proven under: the account's root changes only
-      // at the flush (or to empty when its storage is cleared), and then this simply misses.
+    if (nodes && cache && key.length === 32) {
+      const cached = cache.get(address, key);
+      if (cached !== undefined) return RLP.decode(cached) as Uint8Array;
       const account = await this.getAccount(address);
-      const slots = account ? flat.storage.get(bytesToUnprefixedHex(account.storageRoot)) : undefined;
-      const value = slots?.get(bytesToUnprefixedHex(keccak256(key)));
-      if (value) {
+      if (!account) return new Uint8Array();
+      // The account's storage root changes only at the flush (or to empty when its storage is
+      // cleared); the slot is read under it.
+      const value = readLeaf(
+        nodes,
+        bytesToUnprefixedHex(account.storageRoot),
+        bytesToUnprefixedHex(keccak256(key)),
+      );
+      if (value !== undefined) {
         this.flatHits++;
-        cache.put(address, key, value);
-        return RLP.decode(value) as Uint8Array;
+        // 0x80 (the empty string's RLP): how the storage cache records a slot known to be empty.
+        cache.put(address, key, value ?? Uint8Array.of(0x80));
+        return value === null ? new Uint8Array() : (RLP.decode(value) as Uint8Array);
       }
     }
     return super.getStorage(address, key);
@@ -353,10 +380,8 @@ export class WitnessStateManager extends DeferredStorageStateManager {
    */
   override async flush(): Promise<void> {
     const caches = this._caches;
-    const nodeDb = this.nodeDb;
-    if (!caches || !nodeDb) return super.flush();
-    const lookup = (key: string) => nodeDb.peek(key);
-    const store = (key: string, value: Uint8Array) => nodeDb.set(key, value);
+    const nodes = this.nodes;
+    if (!caches || !nodes) return super.flush();
     for (const [addressHex, elem] of caches.code?.flush() ?? []) {
       const code = elem.code;
       if (code === undefined) continue;
@@ -382,7 +407,7 @@ export class WitnessStateManager extends DeferredStorageStateManager {
       const account = await this.getAccount(address);
       if (!account) continue;
       const storageTrie = this._getStorageTrie(address, account);
-      storageTrie.root(batchUpdate(storageTrie.root(), writes, lookup, store));
+      storageTrie.root(batchUpdate(storageTrie.root(), writes, nodes));
       this._storageTries[addressHex] = storageTrie;
       account.storageRoot = storageTrie.root();
       await this.putAccount(address, account);
@@ -396,8 +421,7 @@ export class WitnessStateManager extends DeferredStorageStateManager {
         value: elem.accountRLP,
       });
     }
-    if (accountWrites.length > 0)
-      this._trie.root(batchUpdate(this._trie.root(), accountWrites, lookup, store));
+    if (accountWrites.length > 0) this._trie.root(batchUpdate(this._trie.root(), accountWrites, nodes));
   }
 
   /** True when an unproven system account was written and not restored (the witness needed it). */

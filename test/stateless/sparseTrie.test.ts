@@ -1,6 +1,6 @@
 // The batched trie update (sparseTrie.ts) gives @ethereumjs/mpt's root for the same writes, reads only
 // the witness nodes, and names a missing node when a deletion needs a sibling the witness lacks; the
-// flat witness maps (flatState.ts) hold exactly the proven leaves.
+// synchronous reads over the decoded witness nodes (readLeaf) agree with the strict trie.
 import { readFileSync } from "node:fs";
 import { createMPT } from "@ethereumjs/mpt";
 import { bytesToUnprefixedHex, ValueEncoding } from "@ethereumjs/util";
@@ -8,8 +8,7 @@ import { describe, expect, it } from "vitest";
 import { keccak256 } from "../../src/stateless/crypto.ts";
 import { validateStatelessBlock, witnessHeaders } from "../../src/stateless/engine.ts";
 import { readEthrexCache } from "../../src/stateless/fixtureFiles.ts";
-import { flattenWitness } from "../../src/stateless/flatState.ts";
-import { batchUpdate, type TrieWrite } from "../../src/stateless/sparseTrie.ts";
+import { batchUpdate, readLeaf, TrieNodes, type TrieWrite } from "../../src/stateless/sparseTrie.ts";
 import { MissingWitnessError, WitnessNodeDb } from "../../src/stateless/witnessState.ts";
 
 const HOODI = new URL("../../../shared/fixtures/hoodi/", import.meta.url).pathname;
@@ -47,8 +46,10 @@ describe("batchUpdate", () => {
       const got = batchUpdate(
         root,
         writes,
-        (k) => stored.get(k),
-        (k, v) => stored.set(k, v),
+        new TrieNodes(
+          (k) => stored.get(k),
+          (k, v) => stored.set(k, v),
+        ),
       );
       // Same writes through the library, inserts first as the engine orders them.
       for (const w of writes) if (w.value) await trie.put(Buffer.from(w.keyHex, "hex"), w.value);
@@ -73,23 +74,11 @@ describe("batchUpdate", () => {
   it("deleting everything gives the empty root; no writes keep the root", async () => {
     const { nodes, trie, keys } = await reference(5);
     const writes = keys.map((k) => ({ keyHex: bytesToUnprefixedHex(k), value: undefined }));
-    const got = batchUpdate(
-      trie.root(),
-      writes,
-      (k) => nodes.get(k),
-      () => {},
-    );
+    const got = batchUpdate(trie.root(), writes, new TrieNodes((k) => nodes.get(k)));
     expect(bytesToUnprefixedHex(got)).toBe(
       "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421",
     );
-    expect(
-      batchUpdate(
-        trie.root(),
-        [],
-        (k) => nodes.get(k),
-        () => {},
-      ),
-    ).toEqual(trie.root());
+    expect(batchUpdate(trie.root(), [], new TrieNodes((k) => nodes.get(k)))).toEqual(trie.root());
   });
 
   it("a deletion that collapses onto an unproven sibling throws MissingWitnessError", async () => {
@@ -105,29 +94,58 @@ describe("batchUpdate", () => {
       batchUpdate(
         trie.root(),
         [{ keyHex: bytesToUnprefixedHex(a), value: undefined }],
-        (k) => partial.get(k),
-        () => {},
+        new TrieNodes((k) => partial.get(k)),
       ),
     ).toThrow(MissingWitnessError);
   });
 });
 
-describe("flattenWitness and the flat reads", () => {
-  it("holds the Hoodi 1265656 witness's proven accounts and slots, and the block uses them", async () => {
+describe("readLeaf over the decoded witness nodes", () => {
+  it("agrees with @ethereumjs/mpt: a value, proven absent, or a missing node on the path", async () => {
+    const { nodes, trie, keys } = await reference(300);
+    const root = bytesToUnprefixedHex(trie.root());
+    const all = new TrieNodes((k) => nodes.get(k));
+    for (const key of keys.slice(0, 50)) {
+      const v = readLeaf(all, root, bytesToUnprefixedHex(key));
+      expect(v && bytesToUnprefixedHex(v)).toBe(
+        bytesToUnprefixedHex((await trie.get(key)) ?? new Uint8Array()),
+      );
+    }
+    const absent = keccak256(Uint8Array.of(0xbb));
+    expect(readLeaf(all, root, bytesToUnprefixedHex(absent))).toBeNull();
+    expect(await trie.get(absent)).toBeNull();
+    // Without one of the root's children: keys below it are unproven (undefined), the rest still read.
+    const partial = new Map(nodes);
+    const rootNode = all.get(root);
+    if (rootNode?.kind !== "branch") throw new Error("root is not a branch");
+    const dropped = rootNode.children[0]?.hash;
+    if (!dropped) throw new Error("no hashed child 0");
+    partial.delete(bytesToUnprefixedHex(dropped));
+    const some = new TrieNodes((k) => partial.get(k));
+    for (const key of keys.slice(0, 50)) {
+      const hex = bytesToUnprefixedHex(key);
+      if (hex.startsWith("0")) expect(readLeaf(some, root, hex)).toBeUndefined();
+      else expect(readLeaf(some, root, hex)).toEqual(await trie.get(key));
+    }
+  });
+
+  it("answers the Hoodi 1265656 block's first reads (the strict trie only for gaps)", async () => {
     const json = JSON.parse(readFileSync(`${HOODI}1265656-ethrex-replay-cache.json`, "utf8"));
     const [b] = readEthrexCache(json, "1265656");
     if (!b) throw new Error("no block");
     const db = WitnessNodeDb.fromWitness(b.witness.state, b.witness.codes);
     const parent = witnessHeaders(b.witness.headers, b.common).at(-1);
     if (!parent) throw new Error("no parent header");
-    const flat = flattenWitness(parent.stateRoot, (k) => db.peek(k));
-    expect(flat.accounts.size).toBeGreaterThan(10);
-    expect(flat.storage.size).toBeGreaterThan(0);
-    // Every flat account is what the strict trie reads for the same key.
+    // Every transaction's sender reads the same through the decoded nodes as through the strict trie.
+    const nodes = new TrieNodes((k) => db.peek(k));
     const trie = await createMPT({ db, root: parent.stateRoot, valueEncoding: ValueEncoding.Bytes });
-    for (const [keyHex, rlp] of [...flat.accounts].slice(0, 20)) {
-      const v = await trie.get(Buffer.from(keyHex, "hex"));
-      expect(v && bytesToUnprefixedHex(v)).toBe(bytesToUnprefixedHex(rlp));
+    const root = bytesToUnprefixedHex(parent.stateRoot);
+    for (const tx of b.block.transactions) {
+      const key = keccak256(tx.getSenderAddress().bytes);
+      const v = readLeaf(nodes, root, bytesToUnprefixedHex(key));
+      expect(v && bytesToUnprefixedHex(v)).toBe(
+        bytesToUnprefixedHex((await trie.get(key)) ?? new Uint8Array()),
+      );
     }
     const phases = { setupMs: 0, txMs: 0, stateReadMs: 0, postMs: 0, flatHits: 0 };
     const v = await validateStatelessBlock(b.block, b.witness, b.common, { phases });
