@@ -186,6 +186,32 @@ describe("ChainFollower against a Beacon API server", () => {
     expect(after.map((p) => toHex(p.blockRoot))).toEqual([b4, b3]);
   });
 
+  it("re-emits the blocks of a branch that becomes canonical again after a reorg (reorg and back)", async () => {
+    const [, , a3] = chain(1, 3, npr.parentBeaconBlockRoot);
+    start();
+    await until(() => payloads().length === 1, "head payload");
+    const [a4] = chain(4, 4, fromHex(a3 ?? ""));
+    server.sendHead(a4 ?? "");
+    await until(() => payloads().length === 2, "slot 4");
+    const [, b5] = chain(4, 5, fromHex(a3 ?? ""), 9);
+    server.send(
+      `event: chain_reorg\ndata: {"slot":"5","depth":"1","old_head_block":"${a4}","new_head_block":"${b5}"}\n\n`,
+    );
+    await until(() => payloads().length === 4, "the other branch");
+    // The first branch wins after all: a6 on a5 on a4 (a5 was never the head on its own).
+    const [a5, a6] = chain(5, 6, fromHex(a4 ?? ""));
+    server.send(
+      `event: chain_reorg\ndata: {"slot":"6","depth":"2","old_head_block":"${b5}","new_head_block":"${a6}"}\n\n`,
+    );
+    await until(() => payloads().length === 7, "the first branch again");
+    const reorgs = events.filter((e): e is ReorgEvent => e.type === "reorg");
+    expect(reorgs.map((r) => r.orphanedBlockRoots.length)).toEqual([1, 2]);
+    const back = events.slice(events.indexOf(reorgs[1] as ChainEvent) + 1);
+    const again = back.filter((e): e is PayloadEvent => e.type === "payload").map((p) => toHex(p.blockRoot));
+    // a4 was orphaned by the first reorg and is canonical again: emitted once more, with a5 and a6.
+    expect(again).toEqual([a6, a5, a4]);
+  });
+
   it("a late event about an ancestor of the tip is no reorg", async () => {
     const [, a2] = chain(1, 2, npr.parentBeaconBlockRoot);
     start();

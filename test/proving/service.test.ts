@@ -364,6 +364,28 @@ describe("DefaultProofService", () => {
     expect(await svc.getProof(root, CPU)).toBeUndefined();
   });
 
+  it("proves a payload again when its orphaned block becomes canonical again (reorg and back)", async () => {
+    const clock = new FakeClock();
+    const blockRoot = Uint8Array.from({ length: 32 }, (_, i) => i + 3);
+    const backend = new DigestBackend({ id: "cpu", proofTypes: [CPU], clock, proveMs: 100 });
+    const { svc } = service([backend], { clock });
+    const verified = nextEvent(svc, (e) => e.type === "proof_verified");
+    await svc.requestProofs(fixture.npr, [CPU], { slot: 9, blockRoot });
+    await settle();
+    await clock.advance(100);
+    await verified;
+    const first = await svc.getProof(root, CPU);
+    expect(first?.verified).toBe(true);
+    await svc.dropPayload(root);
+    expect(await svc.getProof(root, CPU)).toBeUndefined();
+    await svc.requestProofs(fixture.npr, [CPU], { slot: 9, blockRoot });
+    await settle();
+    await clock.advance(100);
+    await vi.waitFor(async () => expect(await svc.getProof(root, CPU)).toBeDefined());
+    expect(backend.proves).toBe(2);
+    expect((await svc.getProof(root, CPU))?.proof).toEqual(first?.proof);
+  });
+
   it("keeps a bounded ring of recent events and lists proof types with capabilities", async () => {
     const clock: Clock = new FakeClock();
     const { svc } = service([new DigestBackend({ id: "cpu", proofTypes: [CPU], clock })], {
