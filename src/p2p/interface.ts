@@ -77,6 +77,8 @@ export type GossipIgnoreReason =
   | "queue_full"
   | "peer_quota"
   | "queue_expired"
+  /** Waiting in the pending queue when its sender was cut off for flooding: dropped with the peer. */
+  | "peer_cut_off"
   | "cannot_verify";
 
 export type GossipRejectReason =
@@ -209,4 +211,6 @@ export interface P2pService {
   onPayloadKnown(root: Uint8Array, blockRoot?: Uint8Array): void;
   /** ENR text of this node when discovery runs. */
   enr(): string | undefined;
+  /** What the flood defence did: peers cut off, their connections refused, messages dropped unread. */
+  floodDefence?(): { cutOff: number; refusedConnections: number; droppedUnread: number };
 }

@@ -8,6 +8,7 @@ import { multiaddr } from "@multiformats/multiaddr";
 import type { SignedExecutionProof } from "../spec/containers.ts";
 import { errorMessage } from "../util/errors.ts";
 import { BoundedMap } from "./boundedSet.ts";
+import { CutOffPeers, type CutOffStats } from "./cutOff.ts";
 import { createDiscovery, type ProofPeerDiscovery } from "./discovery.ts";
 import { BlsBatchVerifier } from "./gossip/blsBatch.ts";
 import {
@@ -75,6 +76,8 @@ export async function createP2p(opts: Partial<P2pOpts>, modules: P2pModules): Pr
   const privateKey = await loadOrCreatePeerKey(o.dataDir);
   const marks: UndecompressedMarks = new WeakSet();
   const penalties = new PeerPenalties(modules.clock);
+  const cutOff = new CutOffPeers(modules.clock, CUT_OFF_MS);
+  const refuse = (peer: PeerId) => cutOff.refuseConnection(peer.toString());
   const libp2p = await createLibp2pNode({
     privateKey,
     listen: o.listen,
@@ -87,8 +90,15 @@ export async function createP2p(opts: Partial<P2pOpts>, modules: P2pModules): Pr
       topics: [...modules.forkDigest.all(), modules.forkDigest.current()].map(executionProofTopic),
       appSpecificScore: (peer) => penalties.score(peer),
     }),
+    // A cut-off peer is refused as soon as the handshake names it, and never dialed.
+    connectionGater: {
+      denyDialPeer: refuse,
+      denyInboundEncryptedConnection: refuse,
+      denyOutboundEncryptedConnection: refuse,
+    },
+    acceptRpcFrom: (peer) => cutOff.acceptRpc(peer),
   });
-  return new EproofP2p(o, modules, libp2p, marks, privateKey, penalties);
+  return new EproofP2p(o, modules, libp2p, marks, privateKey, penalties, cutOff);
 }
 
 class EproofP2p implements P2pService {
@@ -108,8 +118,8 @@ class EproofP2p implements P2pService {
   private graylistSweep: ReturnType<typeof setInterval> | undefined;
   /** REJECTs per peer: gossipsub's own score is cached for a heartbeat, a flood does not wait for it. */
   private readonly rejectsByPeer = new BoundedMap<string, number>(4096);
-  /** Peers cut off (estimated under the graylist threshold) → when. */
-  private readonly cutOff = new BoundedMap<string, number>(4096);
+  /** Peers cut off (under the graylist threshold): refused and dropped unread for CUT_OFF_MS. */
+  private readonly cutOff: CutOffPeers;
 
   constructor(
     o: P2pOpts,
@@ -118,8 +128,10 @@ class EproofP2p implements P2pService {
     marks: UndecompressedMarks,
     privateKey: Parameters<typeof createLibp2pNode>[0]["privateKey"],
     penalties: PeerPenalties,
+    cutOff: CutOffPeers,
   ) {
     this.o = o;
+    this.cutOff = cutOff;
     this.penalties = penalties;
     this.m = m;
     this.libp2p = libp2p;
@@ -368,6 +380,10 @@ class EproofP2p implements P2pService {
     this.m.logger.info({ topic: next }, "execution_proof topic switched at fork boundary");
   }
 
+  floodDefence(): CutOffStats {
+    return { ...this.cutOff.stats };
+  }
+
   /** Our IGNORE tally of a peer (see PeerPenalties): what it adds to its gossipsub score is −20× this. */
   penaltyUnits(peer: string): number {
     return this.penalties.units(peer);
@@ -381,10 +397,7 @@ class EproofP2p implements P2pService {
       const id = peer.toString();
       const score = pubsub.getScore(id);
       if (score >= PEER_SCORE_THRESHOLDS.graylistThreshold) continue;
-      this.m.logger.info({ peer: id, score }, "disconnecting a graylisted peer");
-      this.libp2p
-        .hangUp(peer)
-        .catch((e: unknown) => this.m.logger.debug({ peer: id, err: errorMessage(e) }, "hang-up failed"));
+      this.cut(peer, "disconnecting a graylisted peer", score);
     }
   }
 
@@ -420,10 +433,15 @@ class EproofP2p implements P2pService {
     return estimate < PEER_SCORE_THRESHOLDS.graylistThreshold;
   }
 
-  private cut(peer: PeerId): void {
+  /** Hangs up on `peer` and bans it for CUT_OFF_MS (reconnects refused, messages dropped unread). */
+  private cut(peer: PeerId, why: string, score?: number): void {
     const id = peer.toString();
-    this.cutOff.set(id, this.m.clock.now());
-    this.m.logger.info({ peer: id }, "disconnecting a flooding peer (under the graylist threshold)");
+    if (this.cutOff.cut(id)) {
+      // Its REJECT count starts again after the ban (a second offence is cut as fast as the first).
+      this.rejectsByPeer.delete(id);
+      const dropped = this.validator.dropPeer(id);
+      this.m.logger.info({ peer: id, score, dropped }, why);
+    }
     this.libp2p
       .hangUp(peer)
       .catch((e: unknown) => this.m.logger.debug({ peer: id, err: errorMessage(e) }, "hang-up failed"));
@@ -431,18 +449,14 @@ class EproofP2p implements P2pService {
 
   private async validateGossip(peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
     const id = peer.toString();
-    const cutAt = this.cutOff.get(id);
-    if (cutAt !== undefined) {
-      // Read before the hang-up took effect (or after a reconnect): dropped unread.
-      if (this.m.clock.now() - cutAt < CUT_OFF_MS) return TopicValidatorResult.Ignore;
-      this.cutOff.delete(id);
-      this.rejectsByPeer.delete(id);
-    }
+    // Read in the same RPC batch as the message that got it cut: dropped unread.
+    if (!this.cutOff.acceptRpc(id)) return TopicValidatorResult.Ignore;
     const t0 = performance.now();
     this.m.metrics.recordGossipReceived();
     const verdict = await this.gossipVerdict(msg, id);
     if (verdict.result === "reject") this.rejectsByPeer.set(id, (this.rejectsByPeer.get(id) ?? 0) + 1);
-    if (verdict.result !== "accept" && this.underGraylist(id)) this.cut(peer);
+    if (verdict.result !== "accept" && this.underGraylist(id))
+      this.cut(peer, "disconnecting a flooding peer (under the graylist threshold)");
     this.m.metrics.recordGossipValidationMs(performance.now() - t0);
     switch (verdict.result) {
       case "accept":

@@ -164,3 +164,70 @@ describe("a flood of invalid gossip from one peer", () => {
     await waitFor(() => a.accepted.length === 1);
   }, 30_000);
 });
+
+describe("a sustained flood from a peer that reconnects (issue 18)", () => {
+  /** Floods `h` at `a` in bursts of 100 until a hangs up; how many were published. */
+  async function floodUntilCut(a: TestNode, h: EproofLibp2p, from: number): Promise<number> {
+    const id = h.peerId.toString();
+    const cut = () => !a.p2p.peers().some((p) => p.peerId === id);
+    let n = 0;
+    while (!cut() && n < 2000) {
+      for (const end = n + 100; n < end; n++) {
+        // Alternating: malformed (REJECT) and an envelope for a block that never comes (IGNORE, queued).
+        const data = n % 2 === 0 ? compressSnappyBlock(Uint8Array.of(1, 2, from + n)) : junk(from + n);
+        await h.services.pubsub.publish(topic, data).catch(() => undefined);
+      }
+      await waitFor(() => cut() || a.metrics.received >= n, 5_000).catch(() => undefined);
+    }
+    await waitFor(cut, 15_000);
+    await waitFor(() => !h.getConnections().some((x) => x.remotePeer.toString() === a.p2p.peerId));
+    return n;
+  }
+  const connectedTo = (h: EproofLibp2p, a: TestNode) =>
+    h.getConnections().some((x) => x.remotePeer.toString() === a.p2p.peerId);
+
+  it("a cut-off peer's reconnects are refused; a fresh id is cut again, its queued entries dropped; valid proofs still accepted", async () => {
+    const a = await node({ pendingQueueTtlMs: 30_000 });
+    const b = await node({});
+    await link(b, a);
+    const addrA = multiaddr(a.p2p.multiaddrs()[0] ?? "");
+    const h = await hostile(a);
+    await floodUntilCut(a, h, 0);
+    const cut = a.p2p.floodDefence?.();
+    expect(cut?.cutOff).toBe(1);
+    const validated = a.metrics.received;
+
+    // The same peer id reconnects (new connections): refused after the handshake, nothing read.
+    const refused = () => a.p2p.floodDefence?.().refusedConnections ?? 0;
+    for (let i = 0; i < 3; i++) {
+      // Past libp2p's inbound limit of 5 connections per second from one host.
+      await new Promise((r) => setTimeout(r, 250));
+      await h.dial(addrA).catch(() => undefined);
+      await waitFor(() => refused() === i + 1);
+      await waitFor(() => !connectedTo(h, a) && !a.p2p.peers().some((p) => p.peerId === h.peerId.toString()));
+    }
+    expect(a.metrics.received).toBe(validated);
+    // Nor does A dial it.
+    await expect(a.p2p.dial(h.getMultiaddrs()[0]?.toString() ?? "")).rejects.toThrow();
+    expect(a.p2p.floodDefence?.().refusedConnections).toBe(4);
+
+    // A fresh peer id gets in, floods, and is cut like the first; what it queued goes with it.
+    const h2 = await hostile(a);
+    await floodUntilCut(a, h2, 10_000);
+    expect(a.p2p.floodDefence?.().cutOff).toBe(2);
+    expect(ignored(a, "peer_cut_off")).toBeGreaterThan(0);
+    expect(ignored(a, "peer_cut_off") + ignored(a, "queue_expired")).toBeLessThanOrEqual(2 * 64);
+
+    // The honest peer is still connected and its proofs are accepted, before and after its block.
+    expect(a.p2p.gossipPeers()).toContain(b.p2p.peerId);
+    for (const n of [a, b]) n.mem.addPayload(root(8), 18, block(8));
+    expect(await b.p2p.publishProof(envelope(8, Uint8Array.of(8, 8)))).toBe(true);
+    await waitFor(() => a.accepted.length === 1);
+    b.mem.addPayload(root(9), 19, block(9));
+    expect(await b.p2p.publishProof(envelope(9, Uint8Array.of(9, 9)))).toBe(true);
+    await waitFor(() => a.metrics.received > validated + 1);
+    a.mem.addPayload(root(9), 19, block(9));
+    a.p2p.onPayloadKnown(root(9), block(9));
+    await waitFor(() => a.accepted.length === 2);
+  }, 30_000);
+});

@@ -130,9 +130,11 @@ export class CountingMetrics implements P2pMetrics {
 export class MemoryProofs {
   readonly payloads = new Map<string, PayloadRecord>();
   readonly proofs = new Map<string, StoredProof>();
+  /** block root hex → payload record (a map lookup, as the real proof service does). */
+  private readonly byBlock = new Map<string, PayloadRecord>();
 
   addPayload(nprRoot: Uint8Array, slot: number, blockRoot: Uint8Array): void {
-    this.payloads.set(toHex(nprRoot), {
+    const record: PayloadRecord = {
       newPayloadRequestRoot: nprRoot,
       slot,
       blockRoot,
@@ -140,15 +142,15 @@ export class MemoryProofs {
       fork: "fulu",
       npr: new Uint8Array(0),
       seenAt: Date.now(),
-    });
+    };
+    this.payloads.set(toHex(nprRoot), record);
+    this.byBlock.set(toHex(blockRoot), record);
   }
   isKnownPayload(r: Uint8Array): boolean {
     return this.payloads.has(toHex(r));
   }
   payloadRootOfBlock(b: Uint8Array): Uint8Array | undefined {
-    for (const p of this.payloads.values())
-      if (toHex(p.blockRoot) === toHex(b)) return p.newPayloadRequestRoot;
-    return undefined;
+    return this.byBlock.get(toHex(b))?.newPayloadRequestRoot;
   }
   async verifyProof(_r: Uint8Array, _t: number, data: Uint8Array) {
     return { valid: data[0] !== INVALID_PROOF_MARK, ms: 0 };
@@ -160,8 +162,7 @@ export class MemoryProofs {
     return this.payloads.get(toHex(r));
   }
   async payloadByBlockRoot(b: Uint8Array) {
-    for (const p of this.payloads.values()) if (toHex(p.blockRoot) === toHex(b)) return p;
-    return undefined;
+    return this.byBlock.get(toHex(b));
   }
   async proofsByRoot(r: Uint8Array) {
     return [...this.proofs.values()].filter((p) => toHex(p.newPayloadRequestRoot) === toHex(r));

@@ -43,11 +43,28 @@ export const ACCEPT: GossipVerdict = { result: "accept" };
 const ignore = (reason: GossipIgnoreReason): GossipVerdict => ({ result: "ignore", reason });
 const reject = (reason: GossipRejectReason): GossipVerdict => ({ result: "reject", reason });
 
-/** Decodes SSZ SignedExecutionProof; malformed bytes are a REJECT. */
+/** Smallest serialized SignedExecutionProof of a profile (empty proof data), by containers. */
+const minSizes = new WeakMap<ProofContainers, number>();
+function minSignedProofBytes(containers: ProofContainers): number {
+  let n = minSizes.get(containers);
+  if (n === undefined) {
+    const codec = containers.SignedExecutionProof;
+    n = codec.serialize(codec.defaultValue()).length;
+    minSizes.set(containers, n);
+  }
+  return n;
+}
+
+/**
+ * Decodes SSZ SignedExecutionProof; malformed bytes are a REJECT. Too short or too long a message is
+ * refused by its length first (a flood of junk costs no decoder run and no exception each).
+ */
 export function decodeSignedProof(
   data: Uint8Array,
   containers: ProofContainers,
 ): SignedExecutionProof | GossipVerdict {
+  if (data.length < minSignedProofBytes(containers) || data.length > containers.maxSignedProofBytes)
+    return reject("malformed_ssz");
   try {
     return containers.SignedExecutionProof.deserialize(data);
   } catch {
@@ -363,6 +380,34 @@ export class ProofGossipValidator {
       // No verifier for this type here: not the sender's fault, and never forwarded as valid.
       return ignore("cannot_verify");
     }
+  }
+
+  /**
+   * Drops every pending entry `peer` holds (it was cut off for flooding): with fresh peer ids an
+   * attacker could otherwise keep the whole queue full of its entries until they expire. Each is still
+   * remembered for a re-fetch and its message-id forgotten (an honest copy from another peer is read).
+   */
+  dropPeer(peer: string): number {
+    if (!this.perPeer.has(peer)) return 0;
+    let n = 0;
+    for (const [key, list] of this.pending) {
+      const keep: PendingProof[] = [];
+      for (const entry of list) {
+        if (entry.origin?.peer !== peer) {
+          keep.push(entry);
+          continue;
+        }
+        n++;
+        entry.expiry.abort();
+        this.dropped(key, entry.origin, 0);
+        entry.settle(ignore("peer_cut_off"));
+      }
+      if (keep.length === 0) this.pending.delete(key);
+      else if (keep.length !== list.length) this.pending.set(key, keep);
+    }
+    this.pendingCount -= n;
+    this.perPeer.delete(peer);
+    return n;
   }
 
   close(): void {
