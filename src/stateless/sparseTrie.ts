@@ -39,6 +39,9 @@ export interface Ref {
 }
 
 const HEX = "0123456789abcdef";
+/** A lowercase hex digit's value by char code; 16 for anything else. */
+const NIBBLE_OF_CHAR = new Uint8Array(128).fill(16);
+for (let i = 0; i < 16; i++) NIBBLE_OF_CHAR[HEX.charCodeAt(i)] = i;
 
 function decodeCompact(encoded: Uint8Array): { path: string; leaf: boolean } {
   const first = encoded[0] ?? 0;
@@ -52,10 +55,73 @@ function decodeCompact(encoded: Uint8Array): { path: string; leaf: boolean } {
 }
 
 function encodeCompact(path: string, leaf: boolean): Uint8Array {
-  const odd = path.length % 2 === 1;
-  const flag = (leaf ? 2 : 0) + (odd ? 1 : 0);
-  const hex = odd ? `${flag.toString(16)}${path}` : `${flag.toString(16)}0${path}`;
-  return Uint8Array.from(Buffer.from(hex, "hex"));
+  const odd = path.length % 2;
+  const out = new Uint8Array(1 + ((path.length - odd) >> 1));
+  const flag = (leaf ? 2 : 0) + odd;
+  let j = 0;
+  out[0] = odd ? (flag << 4) | nibbleAt(path, j++) : flag << 4;
+  for (let i = 1; i < out.length; i++, j += 2) out[i] = (nibbleAt(path, j) << 4) | nibbleAt(path, j + 1);
+  return out;
+}
+
+/** The nibble for the hex digit at `path[i]` (lowercase; anything else is a bug). */
+function nibbleAt(path: string, i: number): number {
+  const n = NIBBLE_OF_CHAR[path.charCodeAt(i)] ?? 16;
+  if (n === 16) throw new Error(`trie path ${path} is not lowercase hex`);
+  return n;
+}
+
+/** A 32-byte hash as an RLP string item. */
+function hashItem(hash: Uint8Array): Uint8Array {
+  const out = new Uint8Array(33);
+  out[0] = 0xa0;
+  out.set(hash, 1);
+  return out;
+}
+
+/** Bytes needed for a big-endian length (1-4). */
+function lengthOfLength(len: number): number {
+  return len < 0x100 ? 1 : len < 0x10000 ? 2 : len < 0x1000000 ? 3 : 4;
+}
+
+/** The RLP encoding's length for the string `b`. */
+function stringLength(b: Uint8Array): number {
+  if (b.length === 1 && (b[0] ?? 0) < 0x80) return 1;
+  return b.length < 56 ? 1 + b.length : 1 + lengthOfLength(b.length) + b.length;
+}
+
+/** Writes the string `b` as RLP at `out[at]`; returns the position after it. */
+function writeString(out: Uint8Array, at: number, b: Uint8Array): number {
+  if (b.length === 1 && (b[0] ?? 0) < 0x80) {
+    out[at] = b[0] ?? 0;
+    return at + 1;
+  }
+  at = writeHeader(out, at, b.length, 0x80);
+  out.set(b, at);
+  return at + b.length;
+}
+
+function listHeaderLength(payload: number): number {
+  return payload < 56 ? 1 : 1 + lengthOfLength(payload);
+}
+
+function writeListHeader(out: Uint8Array, payload: number): number {
+  return writeHeader(out, 0, payload, 0xc0);
+}
+
+/** An RLP length prefix (offset 0x80 for strings, 0xc0 for lists); returns the position after it. */
+function writeHeader(out: Uint8Array, at: number, len: number, offset: number): number {
+  if (len < 56) {
+    out[at] = offset + len;
+    return at + 1;
+  }
+  const n = lengthOfLength(len);
+  out[at] = offset + 55 + n;
+  for (let i = n; i >= 1; i--) {
+    out[at + i] = len & 0xff;
+    len >>>= 8;
+  }
+  return at + 1 + n;
 }
 
 function commonPrefix(a: string, b: string): number {
@@ -96,6 +162,90 @@ function toRef(item: Rlp, where: string): Ref | undefined {
 }
 
 /**
+ * The length of the RLP string item at `raw[at]` and where its bytes start, for the shapes trie
+ * nodes use: a single byte below 0x80, a short string (0x80-0xb7, canonical: a one-byte string is
+ * below 0x80 only when it is that byte itself) or a string of 56-255 bytes (0xb8). Undefined for anything else (lists,
+ * long strings, non-canonical forms), which the full RLP decoder handles.
+ */
+function shortString(raw: Uint8Array, at: number, end: number): { start: number; len: number } | undefined {
+  const b = raw[at];
+  if (b === undefined || at >= end) return undefined;
+  if (b < 0x80) return { start: at, len: 1 };
+  if (b === 0xb8) {
+    // 56-255 bytes (an account's RLP as a leaf value): a one-byte length, canonical only from 56.
+    const len = raw[at + 1] ?? 0;
+    if (len < 56 || at + 2 + len > end) return undefined;
+    return { start: at + 2, len };
+  }
+  if (b > 0xb7) return undefined;
+  const len = b - 0x80;
+  if (at + 1 + len > end) return undefined;
+  if (len === 1 && (raw[at + 1] ?? 0) < 0x80) return undefined;
+  return { start: at + 1, len };
+}
+
+/**
+ * Decodes the common trie-node shapes straight from the bytes: a branch whose 16 children are
+ * empty or 32-byte hashes and whose value is empty, or a leaf or extension whose two items are
+ * short strings (an extension's child a 32-byte hash). Hashes and values are views of `raw`
+ * (stored nodes are never written). Undefined for any other shape, embedded children included:
+ * the caller then decodes with RLP.decode and fromRlp, which also give the errors.
+ */
+export function decodeNodeFast(raw: Uint8Array): TrieNode | undefined {
+  const first = raw[0] ?? 0;
+  let pos: number;
+  let end: number;
+  if (first >= 0xc0 && first <= 0xf7) {
+    pos = 1;
+    end = 1 + first - 0xc0;
+  } else if (first === 0xf8) {
+    pos = 2;
+    end = 2 + (raw[1] ?? 0);
+    if (end - 2 < 56) return undefined;
+  } else if (first === 0xf9) {
+    pos = 3;
+    end = 3 + (raw[1] ?? 0) * 256 + (raw[2] ?? 0);
+    if ((raw[1] ?? 0) === 0) return undefined;
+  } else return undefined;
+  if (end !== raw.length) return undefined;
+  // Count the items first: 17 means a branch, 2 a leaf or an extension.
+  const first1 = shortString(raw, pos, end);
+  if (!first1) return undefined;
+  const afterFirst = first1.start + first1.len;
+  const second = shortString(raw, afterFirst, end);
+  if (!second) return undefined;
+  const afterSecond = second.start + second.len;
+  if (afterSecond === end) {
+    // Two items: compact path and value (leaf) or child hash (extension).
+    if (first1.len === 0) return undefined;
+    const { path, leaf } = decodeCompact(raw.subarray(first1.start, afterFirst));
+    const v = raw.subarray(second.start, afterSecond);
+    if (leaf) return { kind: "leaf", path, value: v };
+    if (second.len !== 32) return undefined;
+    return { kind: "ext", path, child: { hash: v } };
+  }
+  const children: (Ref | undefined)[] = [];
+  let at = pos;
+  for (let i = 0; i < 16; i++) {
+    const b = raw[at];
+    if (b === 0x80) {
+      children.push(undefined);
+      at++;
+    } else if (b === 0xa0 && at + 33 <= end) {
+      children.push({ hash: raw.subarray(at + 1, at + 33) });
+      at += 33;
+    } else return undefined;
+  }
+  if (raw[at] !== 0x80 || at + 1 !== end) return undefined;
+  return { kind: "branch", children };
+}
+
+/** A stored node decoded by the full RLP decoder (the reference for decodeNodeFast; throws if malformed). */
+export function decodeNodeRlp(raw: Uint8Array, where: string): TrieNode {
+  return fromRlp(RLP.decode(raw) as Rlp, where);
+}
+
+/**
  * The witness's trie nodes, each decoded once on first use and shared by every reader and by the
  * batched update (decoded nodes are never edited, only replaced). A node the update makes is
  * registered with its decoded form, so reads after the update walk it without decoding.
@@ -116,7 +266,7 @@ export class TrieNodes {
     if (hit) return hit;
     const raw = this.lookup(hashHex);
     if (raw === undefined) return undefined;
-    const node = fromRlp(RLP.decode(raw) as Rlp, hashHex);
+    const node = decodeNodeFast(raw) ?? decodeNodeRlp(raw, hashHex);
     this.decodes++;
     this.decoded.set(hashHex, node);
     return node;
@@ -127,8 +277,6 @@ export class TrieNodes {
     this.decoded.set(hashHex, node);
   }
 }
-
-const NIBBLE: Record<string, number> = Object.fromEntries([...HEX].map((c, i) => [c, i]));
 
 /**
  * The value under the 32-byte hashed key `keyHex` (unprefixed hex) in the trie rooted at `rootHex`:
@@ -151,14 +299,20 @@ export function readLeaf(nodes: TrieNodes, rootHex: string, keyHex: string): Uin
       pos += node.path.length;
       ref = node.child;
     } else {
-      const i = NIBBLE[keyHex[pos] ?? ""];
-      if (i === undefined) return undefined;
+      const i = NIBBLE_OF_CHAR[keyHex.charCodeAt(pos)] ?? 16;
+      if (i === 16) return undefined;
       ref = node.children[i];
       if (!ref) return null;
       pos++;
     }
     if (pos >= keyHex.length) return undefined;
-    node = ref.node ?? (ref.hash ? nodes.get(bytesToUnprefixedHex(ref.hash)) : undefined);
+    if (ref.node) node = ref.node;
+    else if (ref.hash) {
+      // Remembered on the reference (as the update's resolve does): the next read of a key below
+      // it skips the hex key and the map lookups. Nodes are content-addressed and never edited.
+      node = nodes.get(bytesToUnprefixedHex(ref.hash));
+      if (node) ref.node = node;
+    } else node = undefined;
   }
   return undefined;
 }
@@ -257,24 +411,56 @@ export function batchUpdate(root: Uint8Array, writes: readonly TrieWrite[], node
     return prefixed(HEX[only] ?? "", resolve(siblingRef), siblingRef);
   };
 
-  /** The node's RLP structure, its children as hashes or embedded when their encoding is < 32 bytes. */
+  /**
+   * The node's RLP, written directly (no nested lists built and encoded): children as 32-byte
+   * hashes, or embedded as their own encoding when it is < 32 bytes.
+   */
   const encodeNode = (node: TrieNode): Uint8Array => {
-    if (node.kind === "leaf") return RLP.encode([encodeCompact(node.path, true), node.value]);
-    if (node.kind === "ext") return RLP.encode([encodeCompact(node.path, false), childItem(node.child)]);
-    const items: (Uint8Array | Rlp)[] = node.children.map((c) => (c ? childItem(c) : new Uint8Array()));
-    items.push(new Uint8Array());
-    return RLP.encode(items);
+    if (node.kind === "branch") {
+      const kids: (Uint8Array | undefined)[] = new Array(16);
+      let payload = 1; // the empty value
+      for (let i = 0; i < 16; i++) {
+        const c = node.children[i];
+        const item = c ? childItem(c) : undefined;
+        kids[i] = item;
+        payload += item === undefined ? 1 : item.length;
+      }
+      const out = new Uint8Array(listHeaderLength(payload) + payload);
+      let at = writeListHeader(out, payload);
+      for (let i = 0; i < 16; i++) {
+        const item = kids[i];
+        if (item === undefined) out[at++] = 0x80;
+        else {
+          out.set(item, at);
+          at += item.length;
+        }
+      }
+      out[at] = 0x80;
+      return out;
+    }
+    const compact = encodeCompact(node.path, node.kind === "leaf");
+    const second = node.kind === "leaf" ? undefined : childItem(node.child);
+    const firstLen = stringLength(compact);
+    const payload =
+      firstLen + (second ? second.length : stringLength(node.kind === "leaf" ? node.value : compact));
+    const out = new Uint8Array(listHeaderLength(payload) + payload);
+    let at = writeListHeader(out, payload);
+    at = writeString(out, at, compact);
+    if (second) out.set(second, at);
+    else if (node.kind === "leaf") writeString(out, at, node.value);
+    return out;
   };
 
-  const childItem = (ref: Ref): Rlp => {
-    if (ref.hash) return ref.hash;
+  /** A child as its encoded item: 0xa0 ‖ hash, or its own encoding when embedded (< 32 bytes). */
+  const childItem = (ref: Ref): Uint8Array => {
+    if (ref.hash) return hashItem(ref.hash);
     if (!ref.node) throw new Error("trie reference without node or hash");
     const enc = encodeNode(ref.node);
-    if (enc.length < 32) return RLP.decode(enc) as Rlp;
+    if (enc.length < 32) return enc;
     const hash = keccak256(enc);
     nodes.put(bytesToUnprefixedHex(hash), enc, ref.node);
     ref.hash = hash;
-    return hash;
+    return hashItem(hash);
   };
 
   let top: TrieNode | undefined =

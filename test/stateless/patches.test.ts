@@ -3,7 +3,7 @@
 // slower on opcode-heavy blocks, which nobody would notice from results alone.
 import { readFileSync } from "node:fs";
 import { RLP } from "@ethereumjs/rlp";
-import { setLengthLeft, setLengthRight } from "@ethereumjs/util";
+import { bigIntToBytes, bytesToBigInt, setLengthLeft, setLengthRight } from "@ethereumjs/util";
 import { describe, expect, it } from "vitest";
 
 const AsyncFunction = (async () => {}).constructor;
@@ -40,6 +40,33 @@ describe("patches/ applied to @ethereumjs", () => {
     expect(setLengthRight(Uint8Array.of(1, 2), 4)).toEqual(Uint8Array.of(1, 2, 0, 0));
     expect(setLengthLeft(Uint8Array.of(1, 2, 3), 2, { allowTruncate: true })).toEqual(Uint8Array.of(2, 3));
     expect(() => setLengthLeft(Uint8Array.of(1, 2, 3), 2)).toThrow();
+  });
+
+  it("util: bytesToBigInt and bigIntToBytes give the hex path's values without hex strings", () => {
+    const bytesJs = new URL("./bytes.js", import.meta.resolve("@ethereumjs/util"));
+    expect(readFileSync(bytesJs, "utf8")).toContain("big-endian bytes read 6 at a time");
+    let seed = 11;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const hexOf = (b: Uint8Array) => Buffer.from(b).toString("hex");
+    for (let i = 0; i < 3000; i++) {
+      const bytes = Uint8Array.from({ length: rand(40) }, () => (rand(4) ? rand(256) : 255 * rand(2)));
+      const value = bytes.length === 0 ? 0n : BigInt(`0x${hexOf(bytes)}`);
+      expect(bytesToBigInt(bytes)).toBe(value);
+      expect(bytesToBigInt(bytes, true)).toBe(
+        bytes.length === 0 ? 0n : BigInt(`0x${hexOf(bytes.slice().reverse())}`),
+      );
+      const hex = value.toString(16);
+      expect(hexOf(bigIntToBytes(value))).toBe(hex.length % 2 ? `0${hex}` : hex);
+    }
+    for (const v of [0n, 1n, 255n, 256n, 2n ** 48n - 1n, 2n ** 48n, 2n ** 53n + 1n, 2n ** 256n - 1n]) {
+      const hex = v.toString(16);
+      expect(hexOf(bigIntToBytes(v))).toBe(hex.length % 2 ? `0${hex}` : hex);
+    }
+    expect(bigIntToBytes(0n)).toEqual(Uint8Array.of(0));
+    expect(bigIntToBytes(0x0102n, true)).toEqual(Uint8Array.of(2, 1));
   });
 
   it("rlp: encode writes one allocation and decode views list bodies, with the same bytes", () => {

@@ -3,12 +3,20 @@
 // synchronous reads over the decoded witness nodes (readLeaf) agree with the strict trie.
 import { readFileSync } from "node:fs";
 import { createMPT } from "@ethereumjs/mpt";
+import { RLP } from "@ethereumjs/rlp";
 import { bytesToUnprefixedHex, ValueEncoding } from "@ethereumjs/util";
 import { describe, expect, it } from "vitest";
 import { keccak256 } from "../../src/stateless/crypto.ts";
 import { validateStatelessBlock, witnessHeaders } from "../../src/stateless/engine.ts";
 import { readEthrexCache } from "../../src/stateless/fixtureFiles.ts";
-import { batchUpdate, readLeaf, TrieNodes, type TrieWrite } from "../../src/stateless/sparseTrie.ts";
+import {
+  batchUpdate,
+  decodeNodeFast,
+  decodeNodeRlp,
+  readLeaf,
+  TrieNodes,
+  type TrieWrite,
+} from "../../src/stateless/sparseTrie.ts";
 import { MissingWitnessError, WitnessNodeDb } from "../../src/stateless/witnessState.ts";
 
 const HOODI = new URL("../../../shared/fixtures/hoodi/", import.meta.url).pathname;
@@ -151,5 +159,54 @@ describe("readLeaf over the decoded witness nodes", () => {
     const v = await validateStatelessBlock(b.block, b.witness, b.common, { phases });
     expect(v.valid, v.reason).toBe(true);
     expect(phases.flatHits).toBeGreaterThan(100);
+  });
+});
+
+describe("decodeNodeFast", () => {
+  it("decodes every Hoodi 1265656 witness node as the full RLP decoder does, or leaves it to it", () => {
+    const json = JSON.parse(readFileSync(`${HOODI}1265656-ethrex-replay-cache.json`, "utf8"));
+    const [b] = readEthrexCache(json, "1265656");
+    if (!b) throw new Error("no block");
+    const plain = (x: unknown) =>
+      JSON.stringify(x, (_k, v) => (v instanceof Uint8Array ? bytesToUnprefixedHex(v) : v));
+    let fast = 0;
+    for (const raw of b.witness.state) {
+      if (raw.length === 1 && raw[0] === 0x80) continue;
+      const got = decodeNodeFast(raw);
+      if (got === undefined) continue;
+      fast++;
+      expect(plain(got)).toBe(plain(decodeNodeRlp(raw, "")));
+    }
+    expect(fast).toBeGreaterThan(b.witness.state.length * 0.9);
+  });
+
+  it("leaves malformed and unusual shapes to the full decoder", () => {
+    const hash = new Uint8Array(32).fill(7);
+    const branch = RLP.encode([
+      ...Array.from({ length: 16 }, (_, i) => (i % 2 ? hash : new Uint8Array())),
+      new Uint8Array(),
+    ]);
+    expect(decodeNodeFast(branch)?.kind).toBe("branch");
+    // A branch with a value, an embedded child, a truncated or over-long input, a non-canonical byte.
+    const withValue = RLP.encode([...Array.from({ length: 16 }, () => new Uint8Array()), Uint8Array.of(1)]);
+    const embedded = RLP.encode([
+      [Uint8Array.of(0x20), Uint8Array.of(1)],
+      ...Array.from({ length: 15 }, () => hash),
+      new Uint8Array(),
+    ]);
+    for (const raw of [
+      withValue,
+      embedded,
+      branch.subarray(0, branch.length - 1),
+      Uint8Array.of(...branch, 0),
+    ]) {
+      expect(decodeNodeFast(raw)).toBeUndefined();
+    }
+    expect(decodeNodeFast(Uint8Array.of(0xc4, 0x81, 0x20, 0x81, 0x01))).toBeUndefined();
+    expect(decodeNodeFast(RLP.encode([Uint8Array.of(0x20), Uint8Array.of(5)]))).toEqual({
+      kind: "leaf",
+      path: "",
+      value: Uint8Array.of(5),
+    });
   });
 });
