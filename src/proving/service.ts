@@ -28,6 +28,7 @@ import {
   classifyFailure,
   type Dispatch,
   type DroppedJob,
+  type DropReason,
   defaultSchedulerOpts,
   type PredictorSeed,
   Scheduler,
@@ -77,6 +78,12 @@ export interface ProofServiceOpts {
    * execution client. The witness timeout counts from a fetch's start, not its wait.
    */
   maxConcurrentWitnesses: number;
+  /**
+   * A chain block whose job the scheduler turned away for want of capacity (not started within the
+   * stale horizon, or every queue full: a catch-up backlog after a restart or an outage) is submitted
+   * again this long later, until it is proved, orphaned or finalized.
+   */
+  requeueDelayMs: number;
 }
 
 export const defaultProofServiceOpts: ProofServiceOpts = {
@@ -89,6 +96,7 @@ export const defaultProofServiceOpts: ProofServiceOpts = {
   witnessRetryMaxMs: 3_000,
   witnessRetryForMs: 3_600_000,
   maxConcurrentWitnesses: 4,
+  requeueDelayMs: 1_000,
 };
 
 export interface ProofServiceModules {
@@ -128,6 +136,8 @@ interface PayloadState {
   scheduleFrom: number;
   /** Witness retries of a chain block (see ProofServiceOpts.witnessRetry*). */
   retry?: { attempt: number; since: number; timer?: AbortController; types: readonly number[] };
+  /** Proof types turned away for want of capacity, submitted again after requeueDelayMs. */
+  requeue?: { timer: AbortController; types: Set<number> };
 }
 
 interface RunningAttempt {
@@ -483,8 +493,10 @@ export class DefaultProofService implements ProofService {
         gasUsed: state.gasUsed,
         seenAt: state.scheduleFrom,
       });
-      if (decision.kind === "rejected") this.fail(state, t, decision.reason, decision.error);
-      else if (decision.kind === "scheduled") {
+      if (decision.kind === "rejected") {
+        if (!this.requeue(state, t, decision.dropReason))
+          this.fail(state, t, decision.reason, decision.error);
+      } else if (decision.kind === "scheduled") {
         this.m.logger.debug(
           { root: rootHex, proofType: t, at: d, attempts: decision.attempts.map((a) => a.endpointId) },
           "proof scheduled",
@@ -533,10 +545,56 @@ export class DefaultProofService implements ProofService {
     return true;
   }
 
-  /** Stops retrying the witness of a payload (orphaned, finalized, closed). */
+  /** Stops retrying the witness of a payload, and its requeued jobs (orphaned, finalized, closed). */
   private stopRetry(state: PayloadState): void {
     state.retry?.timer?.abort();
     state.retry = undefined;
+    state.requeue?.timer.abort();
+    state.requeue = undefined;
+  }
+
+  /**
+   * A chain block's job dropped as stale or for a full queue is submitted again later instead of
+   * failing: failing it would settle the block unproved for good (the follower's resume slot moves
+   * past it). Returns false when the drop is final (orphaned, finalized, no block root, no input).
+   */
+  private requeue(state: PayloadState, proofType: number, dropReason: DropReason): boolean {
+    const { record } = state;
+    if (dropReason === "orphaned" || this.closed || state.dropped || isZero(record.blockRoot)) return false;
+    if (!state.inputBytes || !state.pending.has(proofType)) return false;
+    if (this.finalizedSlot !== undefined && record.slot < this.finalizedSlot) return false;
+    const q = state.requeue ?? { timer: new AbortController(), types: new Set<number>() };
+    const armed = state.requeue === q;
+    q.types.add(proofType);
+    state.requeue = q;
+    if (armed) return true;
+    this.m.logger.debug(
+      { root: toHex(record.newPayloadRequestRoot), slot: record.slot, proofType, dropReason },
+      "no proving capacity in time; submitting again",
+    );
+    this.m.clock.sleep(this.opts.requeueDelayMs, q.timer.signal).then(
+      () => {
+        if (state.requeue !== q || this.closed || state.dropped) return;
+        state.requeue = undefined;
+        // Its work could not start before now: not stale for the scheduler.
+        state.scheduleFrom = Math.max(state.scheduleFrom, this.m.clock.now());
+        const rootHex = toHex(record.newPayloadRequestRoot);
+        for (const t of q.types) {
+          if (!state.pending.has(t)) continue;
+          const decision = this.scheduler.submit({
+            rootHex,
+            proofType: t,
+            gasUsed: state.gasUsed,
+            seenAt: state.scheduleFrom,
+          });
+          if (decision.kind === "rejected" && !this.requeue(state, t, decision.dropReason))
+            this.fail(state, t, decision.reason, decision.error);
+        }
+        this.pump();
+      },
+      () => {},
+    );
+    return true;
   }
 
   // ---- dispatching ----------------------------------------------------------------------------
@@ -786,7 +844,8 @@ export class DefaultProofService implements ProofService {
 
   private failDropped(d: DroppedJob): void {
     const state = this.payloads.get(d.rootHex);
-    if (state) this.fail(state, d.proofType, d.reason, d.error);
+    if (state && !this.requeue(state, d.proofType, d.dropReason))
+      this.fail(state, d.proofType, d.reason, d.error);
   }
 
   /** A (payload, type) is finished either way; the payload's memory goes with its last type. */
@@ -973,12 +1032,15 @@ export class DefaultProofService implements ProofService {
     for (const [hex, s] of this.known) if (s < slot) this.known.delete(hex);
     // A block still waiting for its witness is finalized unproved: its jobs settle as failed.
     for (const state of [...this.payloads.values()]) {
-      const retry = state.retry;
-      if (!retry || state.record.slot >= slot) continue;
+      const { retry, requeue } = state;
+      if ((!retry && !requeue) || state.record.slot >= slot) continue;
       this.stopRetry(state);
-      for (const t of retry.types)
+      for (const t of retry?.types ?? [])
         if (state.pending.has(t))
           this.fail(state, t, "witness_timeout", "finalized before its witness could be fetched");
+      for (const t of requeue?.types ?? [])
+        if (state.pending.has(t))
+          this.fail(state, t, "proving_timeout", "finalized before proving capacity was free");
     }
     return this.m.store.pruneBefore(slot);
   }
