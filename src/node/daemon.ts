@@ -42,6 +42,7 @@ import { BlockTimeline, createMetrics, type EproofMetrics, metricsHandler } from
 import { ForkSchedule } from "../p2p/forkSchedule.ts";
 import { p2pOptsFromConfig } from "../p2p/fromConfig.ts";
 import type { P2pService } from "../p2p/interface.ts";
+import { storedToSigned } from "../p2p/reqresp/handlers.ts";
 import { createP2p } from "../p2p/service.ts";
 import { type BackendOpts, createBackend, sp1BackendOpts } from "../proving/backends/factory.ts";
 import type { PayloadMeta, ProvingBackend } from "../proving/interface.ts";
@@ -212,6 +213,8 @@ async function startNodeOrThrow(
   await loadChainConfig();
 
   const payloadEvents = new Map<string, PayloadEvent>();
+  /** NewPayloadRequest roots (hex) of blocks a reorg dropped: if one comes back, its kept proofs go out again. */
+  const orphanedRoots = new Set<string>();
   const inputListeners = new Set<(root: Uint8Array, bytes: number) => void>();
   const witnessProvider = async (npr: ForkedNewPayloadRequest, meta: PayloadMeta, s: AbortSignal) => {
     const event =
@@ -336,6 +339,31 @@ async function startNodeOrThrow(
     timeline.proofPublished(root, proofTypes.nameOf(proof.proofType));
     metrics.recordGossipPublished(proof.proofType);
     for (const l of publishedListeners) l(proof, payload);
+  }
+
+  /**
+   * A block orphaned and then canonical again: its signed proofs were kept (dropPayload keepSigned) and
+   * are published again as they are; a zk prover's second proof would differ and could not be signed.
+   */
+  async function republishSigned(root: Uint8Array, blockRoot: Uint8Array): Promise<void> {
+    const payload = await store.getPayload(root);
+    if (!payload) return;
+    for (const type of provedTypes) {
+      const proof = await store.getProof(root, type);
+      if (proof?.source !== "local" || !proof.signed) continue;
+      const signed = storedToSigned(proof, containers);
+      // A sibling block with the same payload is another block: the kept proof names the first one.
+      const named = signed?.message.beaconBlockRoot;
+      if (named?.some((b) => b !== 0) && toHex(named) !== toHex(blockRoot)) continue;
+      try {
+        if (p2p && signed) await p2p.publishProof(signed);
+      } catch (e) {
+        logger.warn({ err: errorMessage(e), proofType: type }, "could not publish a kept proof again");
+        continue;
+      }
+      timeline.proofPublished(toHex(root), proofTypes.nameOf(type));
+      for (const l of publishedListeners) l(proof, payload);
+    }
   }
 
   /**
@@ -527,6 +555,7 @@ async function startNodeOrThrow(
         if (requested) {
           await proofService.whenSettled(requested, provedTypes);
           await signStoredUnsigned(requested);
+          if (orphanedRoots.delete(root)) await republishSigned(requested, event.blockRoot);
         }
         return;
       }
@@ -534,6 +563,9 @@ async function startNodeOrThrow(
         for (const blockRoot of event.orphanedBlockRoots) {
           const payload = await store.payloadByBlockRoot(blockRoot);
           if (!payload) continue;
+          orphanedRoots.add(toHex(payload.newPayloadRequestRoot));
+          if (orphanedRoots.size > MAX_TRACKED_EVENTS)
+            orphanedRoots.delete(orphanedRoots.values().next().value ?? "");
           // Before the drop, whose failures would otherwise settle the block as missed.
           timeline.orphaned(toHex(payload.newPayloadRequestRoot));
           await proofService.dropPayload(payload.newPayloadRequestRoot);

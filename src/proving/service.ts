@@ -1003,7 +1003,10 @@ export class DefaultProofService implements ProofService {
 
   // ---- lifecycle: orphans, finality, health ------------------------------------------------------
 
-  /** An orphaned block: stop its work (GPUs stay busy as accounted) and delete its data. */
+  /**
+   * An orphaned block: stop its work (GPUs stay busy as accounted) and delete its data, except signed
+   * proofs, kept for a block that comes back (req/resp serves them again only once it does).
+   */
   async dropPayload(root: Uint8Array): Promise<void> {
     checkRoot(root);
     const rootHex = toHex(root);
@@ -1022,7 +1025,7 @@ export class DefaultProofService implements ProofService {
       for (const t of [...state.pending])
         this.fail(state, t, "internal_error", "dropped: the block was orphaned");
     this.known.delete(rootHex);
-    await this.m.store.dropPayload(root);
+    await this.m.store.dropPayload(root, { keepSigned: true });
     this.pump();
   }
 

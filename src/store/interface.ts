@@ -45,8 +45,17 @@ export interface ProofStore {
 
   /** Drops payloads and proofs with slot < `slot` (finality pruning); returns how many proofs went. */
   pruneBefore(slot: number): Promise<number>;
-  /** Drops the payload and proofs of an orphaned block. */
-  dropPayload(root: Uint8Array): Promise<void>;
+  /** Drops the payload and proofs of an orphaned block (with `keepSigned`, all but the signed proofs). */
+  dropPayload(root: Uint8Array, opts?: DropPayloadOpts): Promise<void>;
   stats(): Promise<{ proofs: number; payloads: number; bytes: number }>;
   close(): Promise<void>;
+}
+
+export interface DropPayloadOpts {
+  /**
+   * Keep the signed proofs (ours, and peers' as received) until finality: the block may become canonical
+   * again, and a zk prover does not make the same bytes twice, so the double-sign guard would refuse to
+   * sign a second proof of ours.
+   */
+  keepSigned?: boolean;
 }

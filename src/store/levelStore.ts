@@ -4,7 +4,7 @@
 import { mkdir } from "node:fs/promises";
 import { ClassicLevel } from "classic-level";
 import { EproofError, errorMessage } from "../util/errors.ts";
-import type { PayloadRecord, ProofStore, StoredProof } from "./interface.ts";
+import type { DropPayloadOpts, PayloadRecord, ProofStore, StoredProof } from "./interface.ts";
 import {
   decodePayloadRecord,
   decodeProofRecord,
@@ -340,7 +340,7 @@ export class LevelProofStore implements ProofStore {
     return ops;
   }
 
-  async dropPayload(root: Uint8Array): Promise<void> {
+  async dropPayload(root: Uint8Array, opts: DropPayloadOpts = {}): Promise<void> {
     checkRoot(root, "newPayloadRequestRoot");
     const ops = await this.read("drop payload", async (db) => {
       const out: BatchOp[] = [];
@@ -355,11 +355,14 @@ export class LevelProofStore implements ProofStore {
         out.push(...this.payloadDeletes(root, payload));
       }
       for await (const [k, v] of db.iterator(proofsOfRoot(root))) {
-        out.push({ type: "del", key: k });
         try {
           const proof = decodeProofRecord(v);
+          // Kept with its slot index, so finality prunes it like any other record.
+          if (opts.keepSigned && proof.signed) continue;
+          out.push({ type: "del", key: k });
           out.push({ type: "del", key: key(PROOF_BY_SLOT, u64be(proof.slot), root, u8(proof.proofType)) });
         } catch {
+          out.push({ type: "del", key: k });
           // A corrupt record's slot is unknown; its index entry goes at finality pruning.
         }
       }

@@ -386,6 +386,29 @@ describe("DefaultProofService", () => {
     expect((await svc.getProof(root, CPU))?.proof).toEqual(first?.proof);
   });
 
+  it("keeps a signed proof when its block is orphaned, and does not prove it again when the block comes back", async () => {
+    const clock = new FakeClock();
+    const blockRoot = Uint8Array.from({ length: 32 }, (_, i) => i + 5);
+    const backend = new DigestBackend({ id: "cpu", proofTypes: [CPU], clock, proveMs: 100 });
+    const { svc } = service([backend], { clock });
+    await svc.requestProofs(fixture.npr, [CPU], { slot: 9, blockRoot });
+    await settle();
+    await clock.advance(100);
+    await vi.waitFor(async () => expect((await svc.getProof(root, CPU))?.verified).toBe(true));
+    const first = (await svc.getProof(root, CPU)) as StoredProof;
+    // What the daemon does once it signed it.
+    const signed = { ...first, signed: { validatorIndex: 0, signature: new Uint8Array(96).fill(1) } };
+    await store.putProof(signed);
+    await svc.dropPayload(root);
+    expect(await store.getPayload(root)).toBeUndefined();
+    expect(await svc.getProof(root, CPU)).toEqual(signed);
+    const replay = nextEvent(svc, (e) => e.type === "proof_complete" && e.at >= clock.now());
+    await svc.requestProofs(fixture.npr, [CPU], { slot: 9, blockRoot });
+    await replay;
+    expect(backend.proves).toBe(1);
+    expect((await store.getPayload(root))?.blockRoot).toEqual(blockRoot);
+  });
+
   it("keeps a bounded ring of recent events and lists proof types with capabilities", async () => {
     const clock: Clock = new FakeClock();
     const { svc } = service([new DigestBackend({ id: "cpu", proofTypes: [CPU], clock })], {

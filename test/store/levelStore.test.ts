@@ -107,6 +107,25 @@ describe("LevelProofStore", () => {
     expect(await s.proofsByRoot(numberedPayload(0).newPayloadRequestRoot)).toHaveLength(4);
   });
 
+  it("keeps the signed proofs of an orphaned payload when asked, and finality prunes them", async () => {
+    const s = await open();
+    await s.putPayload(numberedPayload(1));
+    for (let i = 4; i < 8; i++) await s.putProof(numberedProof(i));
+    const orphan = numberedPayload(1);
+    await s.dropPayload(orphan.newPayloadRequestRoot, { keepSigned: true });
+    expect(await s.getPayload(orphan.newPayloadRequestRoot)).toBeUndefined();
+    expect(await s.payloadByBlockRoot(orphan.blockRoot)).toBeUndefined();
+    // Proofs 4 and 6 are signed (even i), 5 and 7 not.
+    const kept = await s.proofsByRoot(orphan.newPayloadRequestRoot);
+    expect(kept.map((p) => p.proofType).sort()).toEqual(
+      [numberedProof(4).proofType, numberedProof(6).proofType].sort(),
+    );
+    expect(kept.every((p) => p.signed !== undefined)).toBe(true);
+    expect(await s.proofsBySlotRange(1001, 1)).toHaveLength(2);
+    expect(await s.pruneBefore(1002)).toBe(2);
+    expect(await s.proofsByRoot(orphan.newPayloadRequestRoot)).toEqual([]);
+  });
+
   it("keeps everything across close and reopen", async () => {
     let s = await open();
     for (let n = 0; n < 3; n++) await s.putPayload(numberedPayload(n));

@@ -9,6 +9,7 @@ import {
   type SignedExecutionProof,
 } from "../../spec/containers.ts";
 import type { StoredProof } from "../../store/interface.ts";
+import { toHex } from "../../util/hex.ts";
 import type { P2pModules } from "../interface.ts";
 import {
   MAX_RANGE_COUNT,
@@ -59,8 +60,17 @@ export async function serveByRange(
   const stored = await deps.store.proofsBySlotRange(startSlot, count, req.proofTypes);
   const wanted = typeFilter(req.proofTypes);
   const out: SignedExecutionProof[] = [];
+  // Proofs of an orphaned block stay stored (it may come back) but its payload record goes: not served.
+  const payloadKnown = new Map<string, boolean>();
   for (const s of stored) {
     if (!wanted(s.proofType)) continue;
+    const rootHex = toHex(s.newPayloadRequestRoot);
+    let known = payloadKnown.get(rootHex);
+    if (known === undefined) {
+      known = (await deps.store.getPayload(s.newPayloadRequestRoot)) !== undefined;
+      payloadKnown.set(rootHex, known);
+    }
+    if (!known) continue;
     const signed = storedToSigned(s, deps.containers);
     if (signed) out.push(signed);
     if (out.length >= MAX_RESPONSE_PROOFS) break;
