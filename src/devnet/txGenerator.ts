@@ -74,6 +74,8 @@ export interface TxGeneratorStats {
   skipped: number;
   sent: number;
   failed: number;
+  /** Times a sender's transactions were found lost (mined nonce stuck below its next) and sent again. */
+  resynced: number;
   byKind: Record<GeneratedTxKind | LoadTxKind, number>;
   load: LoadStats;
 }
@@ -131,7 +133,16 @@ interface SenderState {
   key: Uint8Array;
   /** Next nonce to use; undefined = ask the node (at start, or after a failed send). */
   nonce: bigint | undefined;
+  /** The mined nonce while it stays below `nonce`, and for how many batches it has not moved. */
+  stuck?: { mined: bigint; batches: number };
 }
+
+/**
+ * Batches in a row with a sender's mined nonce stuck below its next nonce before the transactions in
+ * between count as lost: EthereumJS does not return a reorged-out block's transactions to its pool,
+ * so every later transaction of that sender would wait forever behind the gap.
+ */
+const LOST_AFTER_BATCHES = 3;
 
 /**
  * A load sender has at most one load transaction pending: a transaction the pool loses (EthereumJS does
@@ -301,6 +312,7 @@ export class TxGenerator {
       skipped: 0,
       sent: 0,
       failed: 0,
+      resynced: 0,
       byKind: {
         transfer: 0,
         deploy: 0,
@@ -651,6 +663,7 @@ export class TxGenerator {
       const sender = this.senders[i % this.senders.length];
       if (sender === undefined) continue;
       try {
+        if (i < this.senders.length) await this.resyncIfLost(sender);
         out.push(await this.sendOne(kind, sender, batch));
         this.counters.sent++;
         this.counters.byKind[kind]++;
@@ -672,6 +685,28 @@ export class TxGenerator {
     for (const tx of txs) this.recentTxs.push(tx);
     if (this.recentTxs.length > this.keepRecent)
       this.recentTxs.splice(0, this.recentTxs.length - this.keepRecent);
+  }
+
+  /** Sends again from the mined nonce when the sender's last transactions were lost (see LOST_AFTER_BATCHES). */
+  private async resyncIfLost(sender: SenderState): Promise<void> {
+    if (sender.nonce === undefined) return;
+    const mined = BigInt(
+      await jsonRpcHex(this.opts.rpcUrl, "eth_getTransactionCount", [sender.account.address, "latest"]),
+    );
+    if (mined >= sender.nonce) {
+      sender.stuck = undefined;
+      return;
+    }
+    sender.stuck =
+      sender.stuck?.mined === mined ? { mined, batches: sender.stuck.batches + 1 } : { mined, batches: 1 };
+    if (sender.stuck.batches < LOST_AFTER_BATCHES) return;
+    this.opts.logger.info(
+      { from: sender.account.address, mined: Number(mined), next: Number(sender.nonce) },
+      "transactions lost from the pool (a reorg?): sending again from the mined nonce",
+    );
+    this.counters.resynced++;
+    sender.nonce = mined;
+    sender.stuck = undefined;
   }
 
   private async nextNonce(sender: SenderState): Promise<bigint> {
