@@ -36,6 +36,9 @@ export interface VerifiedRpcModules {
   metrics?: Pick<LightMetrics, "recordRpcCheck">;
 }
 
+/** Each key is a proof fetched and checked: a bound on what one call can make this node and its upstream do. */
+export const MAX_STORAGE_KEYS = 256;
+
 /** JSON-RPC error codes this endpoint answers with (beside the standard -32700/-32600/-32601/-32602). */
 export const RPC_NO_VERIFIED_HEAD = -32001;
 export const RPC_UNVERIFIED_BLOCK = -32002;
@@ -292,6 +295,8 @@ export class VerifiedRpc {
     if (method === "eth_getProof") {
       if (!Array.isArray(params[1]))
         throw invalidParams("eth_getProof takes (address, storageKeys[], block)");
+      if (params[1].length > MAX_STORAGE_KEYS)
+        throw invalidParams(`eth_getProof takes at most ${MAX_STORAGE_KEYS} storage keys per call`);
       const slots = params[1].map(parseSlot);
       this.checkBlock(params[2], head);
       return (await this.proven(head, address, slots)).answer;

@@ -9,7 +9,12 @@ import { type Account, createAccount, KECCAK256_NULL, KECCAK256_RLP } from "@eth
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { VerifiedExecutionHead } from "../../src/light/interface.ts";
-import { RPC_NO_VERIFIED_HEAD, RPC_UNVERIFIED_BLOCK, VerifiedRpc } from "../../src/light/verifiedRpc.ts";
+import {
+  MAX_STORAGE_KEYS,
+  RPC_NO_VERIFIED_HEAD,
+  RPC_UNVERIFIED_BLOCK,
+  VerifiedRpc,
+} from "../../src/light/verifiedRpc.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { fromHex, toHex } from "../../src/util/hex.ts";
 import { RpcTestServer } from "../execution/rpcTestServer.ts";
@@ -177,6 +182,18 @@ describe("verified JSON-RPC", () => {
       error?: { code: number; message: string; data?: { mismatch?: string } };
     };
   }
+
+  it("refuses an eth_getProof with more storage keys than it checks per call, without asking upstream", async () => {
+    const before = upstream.calls.length;
+    const keys = Array.from(
+      { length: MAX_STORAGE_KEYS + 1 },
+      (_, i) => `0x${i.toString(16).padStart(64, "0")}`,
+    );
+    const r = await call("eth_getProof", [ALICE, keys, "latest"]);
+    expect(r.error?.code).toBe(-32602);
+    expect(r.error?.message).toMatch(/at most 256 storage keys/);
+    expect(upstream.calls.length).toBe(before);
+  });
 
   it("asks an upstream that takes no block objects by number, and still checks the answer", async () => {
     stringBlocksOnly = true;
