@@ -33,6 +33,44 @@ describe("patches/ applied to @ethereumjs", () => {
     expect(stillAsync).toEqual(["3c", "55", "f0", "f5", "f8", "ff"]);
   });
 
+  it("evm: opcode handlers pop operands one by one; ADD/SUB/MUL wrap at 2^256 as before", async () => {
+    const url = new URL("./opcodes/functions.js", import.meta.resolve("@ethereumjs/evm")).href;
+    expect(readFileSync(new URL(url), "utf8"), "run `npx patch-package` (postinstall)").toContain(
+      "eproof patch: both operands are below 2^256",
+    );
+    const { handlers } = (await import(url)) as { handlers: Map<number, (rs: unknown) => void> };
+    const top = 2n ** 256n;
+    const cases: [number, bigint, bigint, bigint][] = [
+      [0x01, top - 1n, 2n, 1n],
+      [0x01, 3n, 4n, 7n],
+      [0x02, top - 1n, top - 1n, 1n],
+      [0x03, 1n, 2n, top - 1n],
+      [0x03, 5n, 3n, 2n],
+    ];
+    for (const [op, a, b, want] of cases) {
+      const stack = [b, a]; // a on top
+      const runState = { stack: { pop: () => stack.pop(), push: (v: bigint) => stack.push(v) } };
+      handlers.get(op)?.(runState);
+      expect(stack).toEqual([want]);
+    }
+  });
+
+  it("common: isActivatedEIP answers from a Set that follows the activated list", async () => {
+    const { Common, Mainnet, Hardfork } = await import("@ethereumjs/common");
+    const commonJs = new URL("./common.js", import.meta.resolve("@ethereumjs/common"));
+    expect(readFileSync(commonJs, "utf8"), "run `npx patch-package` (postinstall)").toContain("eproof patch");
+    const c = new Common({ chain: Mainnet, hardfork: Hardfork.Berlin });
+    expect(c.isActivatedEIP(2929)).toBe(true);
+    expect(c.isActivatedEIP(1559)).toBe(false);
+    const copy = c.copy();
+    copy.setHardfork(Hardfork.London);
+    expect(copy.isActivatedEIP(1559)).toBe(true);
+    expect(c.isActivatedEIP(1559)).toBe(false);
+    c.setHardfork(Hardfork.Prague);
+    expect(c.isActivatedEIP(7702)).toBe(true);
+    expect(copy.isActivatedEIP(7702)).toBe(false);
+  });
+
   it("util: setLength pads to the same bytes without spreading", () => {
     const bytesJs = new URL("./bytes.js", import.meta.resolve("@ethereumjs/util"));
     expect(readFileSync(bytesJs, "utf8"), "run `npx patch-package` (postinstall)").toContain("eproof patch");
