@@ -3,6 +3,13 @@
 // right after the noise handshake names it (before any stream, identify or gossip), we never dial it,
 // and RPCs it got in before the hang-up took effect are dropped before gossipsub decodes a message
 // (no snappy decompression, no message-id hash, no validation).
+//
+// A banned peer's reconnect still costs a noise handshake before the gater learns its id, and fresh
+// peer ids get past a ban by id: each costs a handshake, identify (two secp256k1 verifications) and
+// the messages read before its cut. When `sybil.cuts` such offences (cuts, refused reconnects of
+// banned peers) came from one IP within `sybil.windowMs`, new inbound connections from that IP are accepted at most once per
+// `sybil.intervalMs` (refused at TCP accept, before any crypto) until the cuts stop. Peers already
+// connected from that IP are not touched.
 import type { Clock } from "../util/clock.ts";
 import { BoundedMap } from "./boundedSet.ts";
 
@@ -13,6 +20,23 @@ export interface CutOffStats {
   refusedConnections: number;
   /** RPCs and messages from a cut-off peer dropped unread. */
   droppedUnread: number;
+  /** Inbound connections refused at accept from an IP whose peers keep being cut (fresh ids). */
+  throttledConnections: number;
+}
+
+export interface SybilThrottleOpts {
+  /** Peers cut from one IP within `windowMs` that start the throttle. */
+  cuts: number;
+  windowMs: number;
+  /** While throttled: at most one inbound connection from the IP per this long. */
+  intervalMs: number;
+}
+
+export const defaultSybilThrottle: SybilThrottleOpts = { cuts: 3, windowMs: 60_000, intervalMs: 1_000 };
+
+/** The IP of a multiaddr (`/ip4/…` or `/ip6/…`), if it has one. */
+export function ipOf(addr: string): string | undefined {
+  return /^\/ip[46]\/([^/]+)/.exec(addr)?.[1];
 }
 
 export class CutOffPeers {
@@ -20,20 +44,58 @@ export class CutOffPeers {
   private readonly banMs: number;
   /** peer id → when it was cut; oldest forgotten beyond the cap. */
   private readonly at: BoundedMap<string, number>;
-  readonly stats: CutOffStats = { cutOff: 0, refusedConnections: 0, droppedUnread: 0 };
+  private readonly sybil: SybilThrottleOpts;
+  /** IP → times of its latest cuts (at most `sybil.cuts`) and of the last inbound connection let in. */
+  private readonly byIp: BoundedMap<string, { cuts: number[]; lastInbound: number }>;
+  readonly stats: CutOffStats = {
+    cutOff: 0,
+    refusedConnections: 0,
+    droppedUnread: 0,
+    throttledConnections: 0,
+  };
 
-  constructor(clock: Clock, banMs: number, maxPeers = 4096) {
+  constructor(clock: Clock, banMs: number, maxPeers = 4096, sybil: SybilThrottleOpts = defaultSybilThrottle) {
     this.clock = clock;
     this.banMs = banMs;
     this.at = new BoundedMap(maxPeers);
+    this.byIp = new BoundedMap(maxPeers);
+    this.sybil = sybil;
   }
 
-  /** Starts (or restarts) the ban of `peer`; false if it was already banned. */
-  cut(peer: string): boolean {
+  /** Starts (or restarts) the ban of `peer` (connected from `ip`); false if it was already banned. */
+  cut(peer: string, ip?: string): boolean {
     const was = this.isCut(peer);
-    this.at.set(peer, this.clock.now());
-    if (!was) this.stats.cutOff++;
-    return !was;
+    const now = this.clock.now();
+    this.at.set(peer, now);
+    if (was) return false;
+    this.stats.cutOff++;
+    this.offence(ip, now);
+    return true;
+  }
+
+  /** A cut, or a banned peer's reconnect, from `ip`: counts towards throttling the IP. */
+  private offence(ip: string | undefined, now: number): void {
+    if (ip === undefined) return;
+    const entry = this.byIp.get(ip) ?? { cuts: [], lastInbound: 0 };
+    entry.cuts.push(now);
+    if (entry.cuts.length > this.sybil.cuts) entry.cuts.shift();
+    this.byIp.set(ip, entry);
+  }
+
+  /** For the connection gater at TCP accept: true (deny) when `ip` is throttled and was let in lately. */
+  throttleInbound(ip: string | undefined): boolean {
+    if (ip === undefined) return false;
+    const entry = this.byIp.get(ip);
+    if (!entry || entry.cuts.length < this.sybil.cuts) return false;
+    const now = this.clock.now();
+    const oldest = entry.cuts[0] ?? 0;
+    if (now - oldest > this.sybil.windowMs) return false;
+    if (now - entry.lastInbound < this.sybil.intervalMs) {
+      this.stats.throttledConnections++;
+      return true;
+    }
+    entry.lastInbound = now;
+    return false;
   }
 
   isCut(peer: string): boolean {
@@ -44,10 +106,11 @@ export class CutOffPeers {
     return false;
   }
 
-  /** For the connection gater: true (deny) for a banned peer, counted. */
-  refuseConnection(peer: string): boolean {
+  /** For the connection gater: true (deny) for a banned peer, counted (and its IP's offence). */
+  refuseConnection(peer: string, ip?: string): boolean {
     if (!this.isCut(peer)) return false;
     this.stats.refusedConnections++;
+    this.offence(ip, this.clock.now());
     return true;
   }
 

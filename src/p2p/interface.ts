@@ -212,5 +212,10 @@ export interface P2pService {
   /** ENR text of this node when discovery runs. */
   enr(): string | undefined;
   /** What the flood defence did: peers cut off, their connections refused, messages dropped unread. */
-  floodDefence?(): { cutOff: number; refusedConnections: number; droppedUnread: number };
+  floodDefence?(): {
+    cutOff: number;
+    refusedConnections: number;
+    droppedUnread: number;
+    throttledConnections: number;
+  };
 }

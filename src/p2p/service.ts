@@ -8,7 +8,7 @@ import { multiaddr } from "@multiformats/multiaddr";
 import type { SignedExecutionProof } from "../spec/containers.ts";
 import { errorMessage } from "../util/errors.ts";
 import { BoundedMap } from "./boundedSet.ts";
-import { CutOffPeers, type CutOffStats } from "./cutOff.ts";
+import { CutOffPeers, type CutOffStats, ipOf } from "./cutOff.ts";
 import { createDiscovery, type ProofPeerDiscovery } from "./discovery.ts";
 import { BlsBatchVerifier } from "./gossip/blsBatch.ts";
 import {
@@ -77,7 +77,8 @@ export async function createP2p(opts: Partial<P2pOpts>, modules: P2pModules): Pr
   const marks: UndecompressedMarks = new WeakSet();
   const penalties = new PeerPenalties(modules.clock);
   const cutOff = new CutOffPeers(modules.clock, CUT_OFF_MS);
-  const refuse = (peer: PeerId) => cutOff.refuseConnection(peer.toString());
+  const refuse = (peer: PeerId, maConn?: { remoteAddr: { toString(): string } }) =>
+    cutOff.refuseConnection(peer.toString(), maConn && ipOf(maConn.remoteAddr.toString()));
   const libp2p = await createLibp2pNode({
     privateKey,
     listen: o.listen,
@@ -92,7 +93,8 @@ export async function createP2p(opts: Partial<P2pOpts>, modules: P2pModules): Pr
     }),
     // A cut-off peer is refused as soon as the handshake names it, and never dialed.
     connectionGater: {
-      denyDialPeer: refuse,
+      denyInboundConnection: (maConn) => cutOff.throttleInbound(ipOf(maConn.remoteAddr.toString())),
+      denyDialPeer: (peer) => refuse(peer),
       denyInboundEncryptedConnection: refuse,
       denyOutboundEncryptedConnection: refuse,
     },
@@ -436,7 +438,8 @@ class EproofP2p implements P2pService {
   /** Hangs up on `peer` and bans it for CUT_OFF_MS (reconnects refused, messages dropped unread). */
   private cut(peer: PeerId, why: string, score?: number): void {
     const id = peer.toString();
-    if (this.cutOff.cut(id)) {
+    const ip = ipOf(this.libp2p.getConnections(peer)[0]?.remoteAddr.toString() ?? "");
+    if (this.cutOff.cut(id, ip)) {
       // Its REJECT count starts again after the ban (a second offence is cut as fast as the first).
       this.rejectsByPeer.delete(id);
       const dropped = this.validator.dropPeer(id);

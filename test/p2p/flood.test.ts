@@ -55,9 +55,9 @@ async function node(opts: Parameters<typeof startNode>[1], extra?: Parameters<ty
   opened.push(n.p2p);
   return n;
 }
-async function hostile(target: TestNode): Promise<EproofLibp2p> {
-  const h = await startHostile(topic, c.maxSignedProofBytes);
-  opened.push(h);
+async function hostile(target: TestNode, started?: EproofLibp2p): Promise<EproofLibp2p> {
+  const h = started ?? (await startHostile(topic, c.maxSignedProofBytes));
+  if (!started) opened.push(h);
   const addr = target.p2p.multiaddrs()[0];
   if (addr) await h.dial(multiaddr(addr));
   await waitFor(() => target.p2p.gossipPeers().includes(h.peerId.toString()));
@@ -211,8 +211,15 @@ describe("a sustained flood from a peer that reconnects (issue 18)", () => {
     await expect(a.p2p.dial(h.getMultiaddrs()[0]?.toString() ?? "")).rejects.toThrow();
     expect(a.p2p.floodDefence?.().refusedConnections).toBe(4);
 
-    // A fresh peer id gets in, floods, and is cut like the first; what it queued goes with it.
-    const h2 = await hostile(a);
+    // A cut and two refused reconnects from one IP: new inbound connections from it are throttled
+    // (refused at TCP accept, before any handshake) to one a second. A fresh peer id right away is
+    // refused; a second later it gets in, floods, and is cut like the first; what it queued goes too.
+    const fresh = await startHostile(topic, c.maxSignedProofBytes);
+    opened.push(fresh);
+    await expect(fresh.dial(addrA)).rejects.toThrow();
+    expect(a.p2p.floodDefence?.().throttledConnections).toBe(1);
+    await new Promise((r) => setTimeout(r, 1_100));
+    const h2 = await hostile(a, fresh);
     await floodUntilCut(a, h2, 10_000);
     expect(a.p2p.floodDefence?.().cutOff).toBe(2);
     expect(ignored(a, "peer_cut_off")).toBeGreaterThan(0);
