@@ -249,6 +249,7 @@ export async function validateStatelessBlock(
     const nodes = new TrieNodes(
       (key) => db.peek(key),
       (key, value) => db.set(key, value),
+      (hash) => db.peekHash(hash),
     );
     const sm = new WitnessStateManager(trie, common, SYSTEM_ADDRESS, insertBeforeDeleteCaches(), {
       unprovenAccountsAbsent: opts.unprovenAccountsAbsent === true,

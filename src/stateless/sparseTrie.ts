@@ -11,6 +11,7 @@ import { MissingWitnessError } from "./witnessState.ts";
 
 /** The root of an empty trie (keccak256 of RLP("")), unprefixed hex. */
 export const EMPTY_TRIE_ROOT_HEX = "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421";
+const EMPTY_TRIE_ROOT = Uint8Array.from(Buffer.from(EMPTY_TRIE_ROOT_HEX, "hex"));
 
 type Rlp = Uint8Array | Rlp[];
 
@@ -245,47 +246,126 @@ export function decodeNodeRlp(raw: Uint8Array, where: string): TrieNode {
   return fromRlp(RLP.decode(raw) as Rlp, where);
 }
 
+interface HashEntry<T> {
+  hash: Uint8Array;
+  value: T;
+  next: HashEntry<T> | undefined;
+}
+
+/**
+ * A map keyed by 32-byte hashes without hex strings: bucketed by the hash's first 30 bits (a small
+ * integer key), each bucket's entries compared in full.
+ */
+export class HashIndex<T> {
+  private readonly buckets = new Map<number, HashEntry<T>>();
+  private static bucketOf(hash: Uint8Array): number {
+    return (((hash[0] ?? 0) & 0x3f) << 24) | ((hash[1] ?? 0) << 16) | ((hash[2] ?? 0) << 8) | (hash[3] ?? 0);
+  }
+  get(hash: Uint8Array): T | undefined {
+    for (let e = this.buckets.get(HashIndex.bucketOf(hash)); e; e = e.next) {
+      if (sameBytes(e.hash, hash)) return e.value;
+    }
+    return undefined;
+  }
+  set(hash: Uint8Array, value: T): void {
+    const b = HashIndex.bucketOf(hash);
+    const head = this.buckets.get(b);
+    for (let e = head; e; e = e.next) {
+      if (sameBytes(e.hash, hash)) {
+        e.value = value;
+        return;
+      }
+    }
+    this.buckets.set(b, { hash, value, next: head });
+  }
+  delete(hash: Uint8Array): void {
+    const b = HashIndex.bucketOf(hash);
+    let prev: HashEntry<T> | undefined;
+    for (let e = this.buckets.get(b); e; prev = e, e = e.next) {
+      if (!sameBytes(e.hash, hash)) continue;
+      if (prev) prev.next = e.next;
+      else if (e.next) this.buckets.set(b, e.next);
+      else this.buckets.delete(b);
+      return;
+    }
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A raw node by its hash's bytes (no hex key), or undefined when absent. */
+export type RawNodeByHash = (hash: Uint8Array) => Uint8Array | undefined;
+
 /**
  * The witness's trie nodes, each decoded once on first use and shared by every reader and by the
  * batched update (decoded nodes are never edited, only replaced). A node the update makes is
  * registered with its decoded form, so reads after the update walk it without decoding.
  */
 export class TrieNodes {
-  private readonly decoded = new Map<string, TrieNode>();
+  private readonly decoded = new HashIndex<TrieNode>();
   private readonly lookup: RawNodeLookup;
   private readonly store: ((hashHex: string, encoded: Uint8Array) => void) | undefined;
+  private readonly lookupHash: RawNodeByHash | undefined;
   /** Nodes decoded so far (tests and profiling). */
   decodes = 0;
-  constructor(lookup: RawNodeLookup, store?: (hashHex: string, encoded: Uint8Array) => void) {
+  /**
+   * `lookup` finds a raw node by its hash as unprefixed hex; `lookupHash`, when given, by the hash's
+   * bytes (the reads' path: no hex string per node); `store` keeps the nodes the update makes.
+   */
+  constructor(
+    lookup: RawNodeLookup,
+    store?: (hashHex: string, encoded: Uint8Array) => void,
+    lookupHash?: RawNodeByHash,
+  ) {
     this.lookup = lookup;
     this.store = store;
+    this.lookupHash = lookupHash;
   }
   /** The node stored under `hashHex`, or undefined when the witness lacks it; throws if malformed. */
   get(hashHex: string): TrieNode | undefined {
-    const hit = this.decoded.get(hashHex);
+    return this.getHash(Uint8Array.from(Buffer.from(hashHex, "hex")));
+  }
+  /** The node whose hash is `hash` (32 bytes), or undefined when the witness lacks it; throws if malformed. */
+  getHash(hash: Uint8Array): TrieNode | undefined {
+    const hit = this.decoded.get(hash);
     if (hit) return hit;
-    const raw = this.lookup(hashHex);
+    const raw = this.lookupHash ? this.lookupHash(hash) : this.lookup(bytesToUnprefixedHex(hash));
     if (raw === undefined) return undefined;
-    const node = decodeNodeFast(raw) ?? decodeNodeRlp(raw, hashHex);
+    const node = decodeNodeFast(raw) ?? decodeNodeRlp(raw, bytesToUnprefixedHex(hash));
     this.decodes++;
-    this.decoded.set(hashHex, node);
+    this.decoded.set(hash, node);
     return node;
   }
   /** Records a node the update made (stored through `store`, and its decoded form kept). */
-  put(hashHex: string, encoded: Uint8Array, node: TrieNode): void {
-    this.store?.(hashHex, encoded);
-    this.decoded.set(hashHex, node);
+  put(hash: Uint8Array, encoded: Uint8Array, node: TrieNode): void {
+    this.store?.(bytesToUnprefixedHex(hash), encoded);
+    this.decoded.set(hash, node);
   }
 }
 
 /**
- * The value under the 32-byte hashed key `keyHex` (unprefixed hex) in the trie rooted at `rootHex`:
+ * The value under the 32-byte hashed key `keyHex` (unprefixed hex) in the trie rooted at `root` (its
+ * hash as bytes, or as unprefixed hex):
  * the stored bytes, null when the witness proves the key absent, or undefined when a node on the
  * key's path is not in the witness (the caller then asks the strict trie, which names it).
  */
-export function readLeaf(nodes: TrieNodes, rootHex: string, keyHex: string): Uint8Array | null | undefined {
-  if (rootHex === EMPTY_TRIE_ROOT_HEX) return null;
-  let node = nodes.get(rootHex);
+export function readLeaf(
+  nodes: TrieNodes,
+  root: string | Uint8Array,
+  keyHex: string,
+): Uint8Array | null | undefined {
+  let node: TrieNode | undefined;
+  if (typeof root === "string") {
+    if (root === EMPTY_TRIE_ROOT_HEX) return null;
+    node = nodes.get(root);
+  } else {
+    if (sameBytes(root, EMPTY_TRIE_ROOT)) return null;
+    node = nodes.getHash(root);
+  }
   let pos = 0;
   while (node) {
     if (node.kind === "leaf") {
@@ -310,7 +390,7 @@ export function readLeaf(nodes: TrieNodes, rootHex: string, keyHex: string): Uin
     else if (ref.hash) {
       // Remembered on the reference (as the update's resolve does): the next read of a key below
       // it skips the hex key and the map lookups. Nodes are content-addressed and never edited.
-      node = nodes.get(bytesToUnprefixedHex(ref.hash));
+      node = nodes.getHash(ref.hash);
       if (node) ref.node = node;
     } else node = undefined;
   }
@@ -331,9 +411,8 @@ export function batchUpdate(root: Uint8Array, writes: readonly TrieWrite[], node
   const resolve = (ref: Ref): TrieNode => {
     if (ref.node) return ref.node;
     if (!ref.hash) throw new Error("trie reference without node or hash");
-    const hex = bytesToUnprefixedHex(ref.hash);
-    const node = nodes.get(hex);
-    if (!node) throw new MissingWitnessError("node", `0x${hex}`);
+    const node = nodes.getHash(ref.hash);
+    if (!node) throw new MissingWitnessError("node", `0x${bytesToUnprefixedHex(ref.hash)}`);
     ref.node = node;
     return node;
   };
@@ -458,19 +537,18 @@ export function batchUpdate(root: Uint8Array, writes: readonly TrieWrite[], node
     const enc = encodeNode(ref.node);
     if (enc.length < 32) return enc;
     const hash = keccak256(enc);
-    nodes.put(bytesToUnprefixedHex(hash), enc, ref.node);
+    nodes.put(hash, enc, ref.node);
     ref.hash = hash;
     return hashItem(hash);
   };
 
-  let top: TrieNode | undefined =
-    bytesToUnprefixedHex(root) === EMPTY_TRIE_ROOT_HEX ? undefined : resolve({ hash: root });
+  let top: TrieNode | undefined = sameBytes(root, EMPTY_TRIE_ROOT) ? undefined : resolve({ hash: root });
   const sorted = [...writes].sort((a, b) => (a.keyHex < b.keyHex ? -1 : a.keyHex > b.keyHex ? 1 : 0));
   for (const w of sorted) if (w.value !== undefined) top = insert(top, w.keyHex, w.value);
   for (const w of sorted) if (w.value === undefined) top = remove(top, w.keyHex);
-  if (!top) return Uint8Array.from(Buffer.from(EMPTY_TRIE_ROOT_HEX, "hex"));
+  if (!top) return EMPTY_TRIE_ROOT.slice();
   const enc = encodeNode(top);
   const hash = keccak256(enc);
-  nodes.put(bytesToUnprefixedHex(hash), enc, top);
+  nodes.put(hash, enc, top);
   return hash;
 }

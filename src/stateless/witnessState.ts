@@ -21,7 +21,7 @@ import {
   ValueEncoding,
 } from "@ethereumjs/util";
 import { keccak256 } from "./crypto.ts";
-import { batchUpdate, readLeaf, type TrieNodes, type TrieWrite } from "./sparseTrie.ts";
+import { batchUpdate, HashIndex, readLeaf, type TrieNodes, type TrieWrite } from "./sparseTrie.ts";
 import { installTrieNodeCache } from "./trieNodeCache.ts";
 
 export type WitnessPart = "node" | "code" | "header";
@@ -64,32 +64,53 @@ export function codeDbKey(codeHash: Uint8Array): string {
 /** Node and code store keyed like ethereumjs' CheckpointDB expects (unprefixed hex), throwing on misses. */
 export class WitnessNodeDb implements DB<string, string | Uint8Array> {
   private readonly map: Map<string, Uint8Array>;
-  constructor(map: Map<string, Uint8Array> = new Map()) {
+  /** The witness's state nodes by hash bytes (fromWitness), for the decoded-node reads. */
+  private readonly byHash: HashIndex<Uint8Array> | undefined;
+  /** Nodes the batched root update made (set), looked up after the witness's own. */
+  private readonly made: Map<string, Uint8Array>;
+  constructor(
+    map: Map<string, Uint8Array> = new Map(),
+    byHash?: HashIndex<Uint8Array>,
+    made: Map<string, Uint8Array> = new Map(),
+  ) {
     this.map = map;
+    this.byHash = byHash;
+    this.made = made;
   }
   static fromWitness(state: readonly Uint8Array[], codes: readonly Uint8Array[]): WitnessNodeDb {
     const map = new Map<string, Uint8Array>();
+    const byHash = new HashIndex<Uint8Array>();
     for (const node of state) {
       // Some clients include the empty-trie node 0x80; ethereumjs never looks it up and cannot decode it.
       if (node.length === 1 && node[0] === 0x80) continue;
-      map.set(bytesToUnprefixedHex(keccak256(node)), node);
+      const hash = keccak256(node);
+      map.set(bytesToUnprefixedHex(hash), node);
+      byHash.set(hash, node);
     }
     for (const code of codes) map.set(codeDbKey(keccak256(code)), code);
-    return new WitnessNodeDb(map);
+    return new WitnessNodeDb(map, byHash);
+  }
+  /** The node stored under the 32-byte `hash`, or undefined (never throws). */
+  peekHash(hash: Uint8Array): Uint8Array | undefined {
+    return this.byHash?.get(hash) ?? this.peek(bytesToUnprefixedHex(hash));
   }
   get size(): number {
     return this.map.size;
   }
   /** The node or code stored under `key`, or undefined (never throws; for the decoded-node reads). */
   peek(key: string): Uint8Array | undefined {
-    return this.map.get(key);
+    return this.map.get(key) ?? this.made.get(key);
   }
-  /** Stores a node under its hash (unprefixed hex), synchronously (the batched root update). */
+  /**
+   * Stores a node under its hash (unprefixed hex), synchronously (the batched root update). Kept
+   * apart from the witness's own map: inserting into that large map (and growing it) cost as much
+   * as encoding the nodes.
+   */
   set(key: string, value: Uint8Array): void {
-    this.map.set(key, value);
+    this.made.set(key, value);
   }
   async get(key: string): Promise<Uint8Array | undefined> {
-    const v = this.map.get(key);
+    const v = this.map.get(key) ?? this.made.get(key);
     if (v === undefined) {
       // The empty trie has no node to prove: ethereumjs reads an absent root as the empty trie.
       if (key === EMPTY_TRIE_ROOT_HEX) return undefined;
@@ -103,6 +124,8 @@ export class WitnessNodeDb implements DB<string, string | Uint8Array> {
   }
   async del(key: string): Promise<void> {
     this.map.delete(key);
+    this.made.delete(key);
+    if (this.byHash && key.length === 64) this.byHash.delete(unprefixedHexToBytes(key));
   }
   async batch(ops: BatchDBOp<string, string | Uint8Array>[]): Promise<void> {
     for (const op of ops) {
@@ -111,7 +134,7 @@ export class WitnessNodeDb implements DB<string, string | Uint8Array> {
     }
   }
   shallowCopy(): DB<string, string | Uint8Array> {
-    return new WitnessNodeDb(this.map);
+    return new WitnessNodeDb(this.map, this.byHash, this.made);
   }
   async open(): Promise<void> {}
 }
@@ -203,8 +226,6 @@ export class WitnessStateManager extends DeferredStorageStateManager {
   private readonly codeLookup: ((key: string) => Uint8Array | undefined) | undefined;
   /** Accounts decoded from the cache's RLP, by that RLP (each read still gets its own Account). */
   private readonly decodedAccounts = new WeakMap<Uint8Array, Account>();
-  private rootBytes: Uint8Array | undefined;
-  private rootHexMemo = "";
   /** First reads answered by walking the decoded witness nodes (for tests and the bench). */
   flatHits = 0;
 
@@ -242,16 +263,6 @@ export class WitnessStateManager extends DeferredStorageStateManager {
     return !this.inTransaction && address.toString() === this.systemAddressHex;
   }
 
-  /** The account trie's current root as unprefixed hex (it changes only at the flush). */
-  private accountRootHex(): string {
-    const root = this._trie.root();
-    if (root !== this.rootBytes) {
-      this.rootBytes = root;
-      this.rootHexMemo = bytesToUnprefixedHex(root);
-    }
-    return this.rootHexMemo;
-  }
-
   /** A fresh Account for a cached account RLP, decoded once per RLP. */
   private accountFromRlp(rlp: Uint8Array): Account {
     let a = this.decodedAccounts.get(rlp);
@@ -271,7 +282,7 @@ export class WitnessStateManager extends DeferredStorageStateManager {
       if (elem !== undefined) {
         return elem.accountRLP === undefined ? undefined : this.accountFromRlp(elem.accountRLP);
       }
-      const rlp = readLeaf(nodes, this.accountRootHex(), bytesToUnprefixedHex(keccak256(address.bytes)));
+      const rlp = readLeaf(nodes, this._trie.root(), bytesToUnprefixedHex(keccak256(address.bytes)));
       if (rlp !== undefined) {
         this.flatHits++;
         const account = rlp === null ? undefined : createAccountFromRLP(rlp);
@@ -309,11 +320,7 @@ export class WitnessStateManager extends DeferredStorageStateManager {
       if (!account) return new Uint8Array();
       // The account's storage root changes only at the flush (or to empty when its storage is
       // cleared); the slot is read under it.
-      const value = readLeaf(
-        nodes,
-        bytesToUnprefixedHex(account.storageRoot),
-        bytesToUnprefixedHex(keccak256(key)),
-      );
+      const value = readLeaf(nodes, account.storageRoot, bytesToUnprefixedHex(keccak256(key)));
       if (value !== undefined) {
         this.flatHits++;
         // 0x80 (the empty string's RLP): how the storage cache records a slot known to be empty.
