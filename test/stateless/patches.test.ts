@@ -55,7 +55,7 @@ describe("patches/ applied to @ethereumjs", () => {
     }
   });
 
-  it("common: isActivatedEIP answers from a Set that follows the activated list", async () => {
+  it("common: isActivatedEIP (a Set) and gteHardfork (memoised) follow the set hardfork", async () => {
     const { Common, Mainnet, Hardfork } = await import("@ethereumjs/common");
     const commonJs = new URL("./common.js", import.meta.resolve("@ethereumjs/common"));
     expect(readFileSync(commonJs, "utf8"), "run `npx patch-package` (postinstall)").toContain("eproof patch");
@@ -69,6 +69,34 @@ describe("patches/ applied to @ethereumjs", () => {
     c.setHardfork(Hardfork.Prague);
     expect(c.isActivatedEIP(7702)).toBe(true);
     expect(copy.isActivatedEIP(7702)).toBe(false);
+    // gteHardfork is remembered per set hardfork.
+    expect(copy.gteHardfork(Hardfork.Berlin)).toBe(true);
+    expect(copy.gteHardfork(Hardfork.Cancun)).toBe(false);
+    expect(c.gteHardfork(Hardfork.Cancun)).toBe(true);
+    copy.setHardfork(Hardfork.Osaka);
+    expect(copy.gteHardfork(Hardfork.Cancun)).toBe(true);
+    c.setHardfork(Hardfork.Berlin);
+    expect(c.gteHardfork(Hardfork.Cancun)).toBe(false);
+    expect(c.gteHardfork(Hardfork.Berlin)).toBe(true);
+  });
+
+  it("evm: a call frame's memory starts empty and grows in 8 KiB steps, zero-filled", async () => {
+    const url = new URL("./memory.js", import.meta.resolve("@ethereumjs/evm")).href;
+    const { Memory } = (await import(url)) as {
+      Memory: new () => {
+        _store: Uint8Array;
+        read(o: number, n: number): Uint8Array;
+        write(o: number, n: number, v: Uint8Array): void;
+      };
+    };
+    const m = new Memory();
+    expect(m._store.length).toBe(0);
+    expect(m.read(0, 0)).toEqual(new Uint8Array());
+    expect(new Memory().read(40, 4)).toEqual(new Uint8Array(4));
+    m.write(8190, 4, Uint8Array.of(1, 2, 3, 4));
+    expect(m._store.length).toBe(16384);
+    expect(m.read(8188, 8)).toEqual(Uint8Array.of(0, 0, 1, 2, 3, 4, 0, 0));
+    expect(new Memory()._store.length).toBe(0); // the shared empty store was not written
   });
 
   it("util: setLength pads to the same bytes without spreading", () => {
