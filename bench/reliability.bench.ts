@@ -59,6 +59,8 @@ interface FloodData {
   ratePerS: number;
   /** Safety stop; the parent normally ends it with a "stop" message. */
   durationMs: number;
+  /** Pause after a refused attempt before the next one. */
+  retryMs: number;
 }
 
 /** What the flooding worker did in one phase (its own peer id / a fresh id per reconnect). */
@@ -86,12 +88,16 @@ const newPhase = (): FloodPhase => ({
   floodingMs: 0,
 });
 
+// 50 attempts/s: ten times libp2p's inbound limit per host, without the worker spinning a core of the
+// two this machine shares (its CPU is not the target's on a real network).
+const RETRY_MS = Number(process.env.BENCH_FLOOD_RETRY_MS ?? 20);
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Worker: a raw gossipsub peer that floods `target` with junk at `ratePerS` until told to stop. When
  * cut off it reconnects at once (a new connection; its own peer id until told "fresh", then a fresh
- * id each time) and floods again.
+ * id each time) and floods again; a refused attempt is retried after `retryMs`.
  */
 async function flooder(d: FloodData): Promise<void> {
   const t0 = Date.now();
@@ -149,7 +155,7 @@ async function flooder(d: FloodData): Promise<void> {
     first = false;
     if (!subscribed(h) || !connected(h)) {
       ph.refused++;
-      await sleep(1);
+      await sleep(d.retryMs);
       continue;
     }
     ph.flooded++;
@@ -213,6 +219,7 @@ export async function floodRatio(): Promise<FloodResult> {
   const FRESH_MS = Number(process.env.BENCH_FLOOD_FRESH_MS ?? 10_000);
   const BASE_MS = Number(process.env.BENCH_FLOOD_BASE_MS ?? 20_000);
   const SPACING_MS = Number(process.env.BENCH_FLOOD_SPACING_MS ?? 40);
+
   const validators = makeValidators(4);
   const a: TestNode = await startNode(validators, {}, c);
   const b: TestNode = await startNode(validators, {}, c);
@@ -267,6 +274,7 @@ export async function floodRatio(): Promise<FloodResult> {
         target: addrA,
         ratePerS: 10_000,
         durationMs: FLOOD_MS + FRESH_MS + 60_000,
+        retryMs: RETRY_MS,
       } satisfies FloodData,
     });
     const done = new Promise<{ sameId: FloodPhase; freshId: FloodPhase }>((resolve, reject) => {
@@ -395,6 +403,7 @@ export async function run(): Promise<BenchFigure[]> {
   const flood = await floodRatio();
   const same = flood.sameId;
   const fresh = flood.freshId;
+  const FLOOD_MS = Number(process.env.BENCH_FLOOD_MS ?? 20_000);
   const rate = (p: FloodPhase) => (p.floodingMs > 0 ? (p.sent / p.floodingMs) * 1000 : 0);
   const outage = await outageRecovery();
   return [
@@ -402,7 +411,7 @@ export async function run(): Promise<BenchFigure[]> {
       name: "reliability.flood_valid_latency_ratio",
       value: Number((same.p99 / flood.baseP99).toFixed(2)),
       unit: "×",
-      target: `< 2 (p99 ${same.p99.toFixed(1)} ms over ${same.samples} proofs under a ${(same.worker.floodingMs / 1000).toFixed(0)} s flood from one reconnecting peer vs ${flood.baseP99.toFixed(1)} ms over ${flood.baseSamples} without)`,
+      target: `< 2 (p99 ${same.p99.toFixed(1)} ms over ${same.samples} proofs during ${(FLOOD_MS / 1000).toFixed(0)} s of flooding and reconnecting by one peer, vs ${flood.baseP99.toFixed(1)} ms over ${flood.baseSamples} without)`,
     },
     {
       name: "reliability.flood_messages_sent",
@@ -414,7 +423,7 @@ export async function run(): Promise<BenchFigure[]> {
       name: "reliability.flood_reconnects_refused",
       value: same.worker.refused,
       unit: "conns",
-      target: `of ${same.worker.reconnects} reconnects with its own id (${same.worker.flooded - 1} got to flood again); the target's gater refused ${flood.defence?.refusedConnections ?? "?"} by id, ${flood.defence?.throttledConnections ?? "?"} by IP at accept`,
+      target: `of ${same.worker.reconnects} reconnects with its own id, each ${RETRY_MS} ms after a refusal (${same.worker.flooded - 1} got to flood again); the target's gater refused ${flood.defence?.refusedConnections ?? "?"} by id, ${flood.defence?.throttledConnections ?? "?"} by IP at accept`,
     },
     {
       name: "reliability.flood_time_to_cut_ms",
