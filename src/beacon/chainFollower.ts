@@ -530,6 +530,9 @@ export class ChainFollower {
     if (!fetched) {
       this.m.logger.warn({ slot: h.slot, root: key }, "block vanished before it could be fetched");
       this.tracked.delete(key);
+      // Lodestar answers 404 for a head it just announced (not written yet): not handed over either, so
+      // after a restart the walk must reach it again (an orphaned one is let go at finality).
+      this.hold(key, h.slot);
       return;
     }
     this.m.metrics?.recordStage("block_fetch", this.m.clock.now() - t0);
