@@ -156,10 +156,10 @@ function fromRlp(item: Rlp, where: string): TrieNode {
 }
 
 function toRef(item: Rlp, where: string): Ref | undefined {
-  if (Array.isArray(item)) return { node: fromRlp(item, where) };
+  if (Array.isArray(item)) return { node: fromRlp(item, where), hash: undefined };
   if (item.length === 0) return undefined;
   if (item.length !== 32) throw new Error(`trie node ${where} has a bad child reference`);
-  return { hash: item };
+  return { node: undefined, hash: item };
 }
 
 /**
@@ -223,7 +223,7 @@ export function decodeNodeFast(raw: Uint8Array): TrieNode | undefined {
     const v = raw.subarray(second.start, afterSecond);
     if (leaf) return { kind: "leaf", path, value: v };
     if (second.len !== 32) return undefined;
-    return { kind: "ext", path, child: { hash: v } };
+    return { kind: "ext", path, child: { node: undefined, hash: v } };
   }
   const children: (Ref | undefined)[] = [];
   let at = pos;
@@ -233,7 +233,7 @@ export function decodeNodeFast(raw: Uint8Array): TrieNode | undefined {
       children.push(undefined);
       at++;
     } else if (b === 0xa0 && at + 33 <= end) {
-      children.push({ hash: raw.subarray(at + 1, at + 33) });
+      children.push({ node: undefined, hash: raw.subarray(at + 1, at + 33) });
       at += 33;
     } else return undefined;
   }
@@ -407,147 +407,168 @@ export interface TrieWrite {
  * Applies `writes` to the trie rooted at `root` and returns the new root; every new node is handed
  * to `nodes.put` (nodes embedded in their parent, < 32 bytes, are not stored).
  */
-export function batchUpdate(root: Uint8Array, writes: readonly TrieWrite[], nodes: TrieNodes): Uint8Array {
-  const resolve = (ref: Ref): TrieNode => {
-    if (ref.node) return ref.node;
-    if (!ref.hash) throw new Error("trie reference without node or hash");
-    const node = nodes.getHash(ref.hash);
-    if (!node) throw new MissingWitnessError("node", `0x${bytesToUnprefixedHex(ref.hash)}`);
-    ref.node = node;
-    return node;
-  };
+// The update's steps are module functions taking `nodes`, not closures made per call: a closure
+// per batchUpdate (one per storage trie and one for the accounts) deoptimised the optimised code
+// of the previous ones ("wrong call target") on every block.
 
-  const insert = (node: TrieNode | undefined, path: string, value: Uint8Array): TrieNode => {
-    if (!node) return { kind: "leaf", path, value };
-    if (node.kind === "leaf") {
-      if (node.path === path) return { kind: "leaf", path, value };
-      const n = commonPrefix(node.path, path);
-      const branch: Branch = { kind: "branch", children: new Array(16).fill(undefined) };
-      branch.children[Number.parseInt(node.path[n] ?? "0", 16)] = {
-        node: { kind: "leaf", path: node.path.slice(n + 1), value: node.value },
-      };
-      branch.children[Number.parseInt(path[n] ?? "0", 16)] = {
-        node: { kind: "leaf", path: path.slice(n + 1), value },
-      };
-      return n > 0 ? { kind: "ext", path: path.slice(0, n), child: { node: branch } } : branch;
-    }
-    if (node.kind === "ext") {
-      const n = commonPrefix(node.path, path);
-      if (n === node.path.length) {
-        const child = insert(resolve(node.child), path.slice(n), value);
-        return { kind: "ext", path: node.path, child: { node: child } };
-      }
-      const branch: Branch = { kind: "branch", children: new Array(16).fill(undefined) };
-      const rest = node.path.slice(n + 1);
-      branch.children[Number.parseInt(node.path[n] ?? "0", 16)] =
-        rest.length > 0 ? { node: { kind: "ext", path: rest, child: node.child } } : node.child;
-      branch.children[Number.parseInt(path[n] ?? "0", 16)] = {
-        node: { kind: "leaf", path: path.slice(n + 1), value },
-      };
-      return n > 0 ? { kind: "ext", path: path.slice(0, n), child: { node: branch } } : branch;
-    }
-    const i = Number.parseInt(path[0] ?? "0", 16);
-    const children = node.children.slice();
-    const child = children[i];
-    children[i] = { node: insert(child ? resolve(child) : undefined, path.slice(1), value) };
-    return { kind: "branch", children };
-  };
+function resolve(nodes: TrieNodes, ref: Ref): TrieNode {
+  if (ref.node) return ref.node;
+  if (!ref.hash) throw new Error("trie reference without node or hash");
+  const node = nodes.getHash(ref.hash);
+  if (!node) throw new MissingWitnessError("node", `0x${bytesToUnprefixedHex(ref.hash)}`);
+  ref.node = node;
+  return node;
+}
 
-  /** Joins a path prefix onto a node (after a collapse). */
-  const prefixed = (prefix: string, node: TrieNode, ref: Ref): TrieNode => {
-    if (node.kind === "leaf") return { kind: "leaf", path: prefix + node.path, value: node.value };
-    if (node.kind === "ext") return { kind: "ext", path: prefix + node.path, child: node.child };
-    return { kind: "ext", path: prefix, child: ref };
-  };
+/** A reference to a node the update made (all refs have both fields: one shape for the JIT). */
+function made(node: TrieNode): Ref {
+  return { node, hash: undefined };
+}
 
-  /** Deletes `path`; returns the node unchanged (same object) when the key is absent. */
-  const remove = (node: TrieNode | undefined, path: string): TrieNode | undefined => {
-    if (!node) return undefined;
-    if (node.kind === "leaf") return node.path === path ? undefined : node;
-    if (node.kind === "ext") {
-      if (!path.startsWith(node.path)) return node;
-      const child = resolve(node.child);
-      const after = remove(child, path.slice(node.path.length));
-      if (after === child) return node;
-      if (!after) return undefined;
-      return prefixed(node.path, after, { node: after });
+function newLeaf(path: string, value: Uint8Array): Leaf {
+  return { kind: "leaf", path, value };
+}
+
+function newExt(path: string, child: Ref): Ext {
+  return { kind: "ext", path, child };
+}
+
+function newBranch(children: (Ref | undefined)[]): Branch {
+  return { kind: "branch", children };
+}
+
+function insert(nodes: TrieNodes, node: TrieNode | undefined, path: string, value: Uint8Array): TrieNode {
+  if (!node) return newLeaf(path, value);
+  if (node.kind === "leaf") {
+    if (node.path === path) return newLeaf(path, value);
+    const n = commonPrefix(node.path, path);
+    const branch = newBranch(new Array(16).fill(undefined));
+    branch.children[nibbleAt(node.path, n)] = made(newLeaf(node.path.slice(n + 1), node.value));
+    branch.children[nibbleAt(path, n)] = made(newLeaf(path.slice(n + 1), value));
+    return n > 0 ? newExt(path.slice(0, n), made(branch)) : branch;
+  }
+  if (node.kind === "ext") {
+    const n = commonPrefix(node.path, path);
+    if (n === node.path.length) {
+      const child = insert(nodes, resolve(nodes, node.child), path.slice(n), value);
+      return newExt(node.path, made(child));
     }
-    const i = Number.parseInt(path[0] ?? "0", 16);
-    const childRef = node.children[i];
-    if (!childRef) return node;
-    const child = resolve(childRef);
-    const after = remove(child, path.slice(1));
+    const branch = newBranch(new Array(16).fill(undefined));
+    const rest = node.path.slice(n + 1);
+    branch.children[nibbleAt(node.path, n)] = rest.length > 0 ? made(newExt(rest, node.child)) : node.child;
+    branch.children[nibbleAt(path, n)] = made(newLeaf(path.slice(n + 1), value));
+    return n > 0 ? newExt(path.slice(0, n), made(branch)) : branch;
+  }
+  const i = nibbleAt(path, 0);
+  const children = node.children.slice();
+  const child = children[i];
+  children[i] = made(insert(nodes, child ? resolve(nodes, child) : undefined, path.slice(1), value));
+  return newBranch(children);
+}
+
+/** Joins a path prefix onto a node (after a collapse). */
+function prefixed(prefix: string, node: TrieNode, ref: Ref): TrieNode {
+  if (node.kind === "leaf") return newLeaf(prefix + node.path, node.value);
+  if (node.kind === "ext") return newExt(prefix + node.path, node.child);
+  return newExt(prefix, ref);
+}
+
+/** Deletes `path`; returns the node unchanged (same object) when the key is absent. */
+function remove(nodes: TrieNodes, node: TrieNode | undefined, path: string): TrieNode | undefined {
+  if (!node) return undefined;
+  if (node.kind === "leaf") return node.path === path ? undefined : node;
+  if (node.kind === "ext") {
+    if (!path.startsWith(node.path)) return node;
+    const child = resolve(nodes, node.child);
+    const after = remove(nodes, child, path.slice(node.path.length));
     if (after === child) return node;
-    const children = node.children.slice();
-    children[i] = after ? { node: after } : undefined;
-    const left: number[] = [];
-    for (let j = 0; j < 16; j++) if (children[j]) left.push(j);
-    if (left.length > 1) return { kind: "branch", children };
-    const only = left[0];
-    if (only === undefined) return undefined;
-    // One child left: the branch collapses into it, which needs the sibling node itself.
-    const siblingRef = children[only] as Ref;
-    return prefixed(HEX[only] ?? "", resolve(siblingRef), siblingRef);
-  };
-
-  /**
-   * The node's RLP, written directly (no nested lists built and encoded): children as 32-byte
-   * hashes, or embedded as their own encoding when it is < 32 bytes.
-   */
-  const encodeNode = (node: TrieNode): Uint8Array => {
-    if (node.kind === "branch") {
-      const kids: (Uint8Array | undefined)[] = new Array(16);
-      let payload = 1; // the empty value
-      for (let i = 0; i < 16; i++) {
-        const c = node.children[i];
-        const item = c ? childItem(c) : undefined;
-        kids[i] = item;
-        payload += item === undefined ? 1 : item.length;
-      }
-      const out = new Uint8Array(listHeaderLength(payload) + payload);
-      let at = writeListHeader(out, payload);
-      for (let i = 0; i < 16; i++) {
-        const item = kids[i];
-        if (item === undefined) out[at++] = 0x80;
-        else {
-          out.set(item, at);
-          at += item.length;
-        }
-      }
-      out[at] = 0x80;
-      return out;
+    if (!after) return undefined;
+    return prefixed(node.path, after, made(after));
+  }
+  const i = nibbleAt(path, 0);
+  const childRef = node.children[i];
+  if (!childRef) return node;
+  const child = resolve(nodes, childRef);
+  const after = remove(nodes, child, path.slice(1));
+  if (after === child) return node;
+  const children = node.children.slice();
+  children[i] = after ? made(after) : undefined;
+  let left = 0;
+  let only = -1;
+  for (let j = 0; j < 16; j++) {
+    if (children[j]) {
+      left++;
+      only = j;
     }
-    const compact = encodeCompact(node.path, node.kind === "leaf");
-    const second = node.kind === "leaf" ? undefined : childItem(node.child);
-    const firstLen = stringLength(compact);
-    const payload =
-      firstLen + (second ? second.length : stringLength(node.kind === "leaf" ? node.value : compact));
+  }
+  if (left > 1) return newBranch(children);
+  if (left === 0) return undefined;
+  // One child left: the branch collapses into it, which needs the sibling node itself.
+  const siblingRef = children[only] as Ref;
+  return prefixed(HEX[only] ?? "", resolve(nodes, siblingRef), siblingRef);
+}
+
+/**
+ * The node's RLP, written directly (no nested lists built and encoded): children as 32-byte
+ * hashes, or embedded as their own encoding when it is < 32 bytes.
+ */
+function encodeNode(nodes: TrieNodes, node: TrieNode): Uint8Array {
+  if (node.kind === "branch") {
+    const kids: (Uint8Array | undefined)[] = new Array(16);
+    let payload = 1; // the empty value
+    for (let i = 0; i < 16; i++) {
+      const c = node.children[i];
+      const item = c ? childItem(nodes, c) : undefined;
+      kids[i] = item;
+      payload += item === undefined ? 1 : item.length;
+    }
     const out = new Uint8Array(listHeaderLength(payload) + payload);
     let at = writeListHeader(out, payload);
-    at = writeString(out, at, compact);
-    if (second) out.set(second, at);
-    else if (node.kind === "leaf") writeString(out, at, node.value);
+    for (let i = 0; i < 16; i++) {
+      const item = kids[i];
+      if (item === undefined) out[at++] = 0x80;
+      else {
+        out.set(item, at);
+        at += item.length;
+      }
+    }
+    out[at] = 0x80;
     return out;
-  };
+  }
+  const compact = encodeCompact(node.path, node.kind === "leaf");
+  const second = node.kind === "leaf" ? undefined : childItem(nodes, node.child);
+  const firstLen = stringLength(compact);
+  const payload =
+    firstLen + (second ? second.length : stringLength(node.kind === "leaf" ? node.value : compact));
+  const out = new Uint8Array(listHeaderLength(payload) + payload);
+  let at = writeListHeader(out, payload);
+  at = writeString(out, at, compact);
+  if (second) out.set(second, at);
+  else if (node.kind === "leaf") writeString(out, at, node.value);
+  return out;
+}
 
-  /** A child as its encoded item: 0xa0 ‖ hash, or its own encoding when embedded (< 32 bytes). */
-  const childItem = (ref: Ref): Uint8Array => {
-    if (ref.hash) return hashItem(ref.hash);
-    if (!ref.node) throw new Error("trie reference without node or hash");
-    const enc = encodeNode(ref.node);
-    if (enc.length < 32) return enc;
-    const hash = keccak256(enc);
-    nodes.put(hash, enc, ref.node);
-    ref.hash = hash;
-    return hashItem(hash);
-  };
+/** A child as its encoded item: 0xa0 ‖ hash, or its own encoding when embedded (< 32 bytes). */
+function childItem(nodes: TrieNodes, ref: Ref): Uint8Array {
+  if (ref.hash) return hashItem(ref.hash);
+  if (!ref.node) throw new Error("trie reference without node or hash");
+  const enc = encodeNode(nodes, ref.node);
+  if (enc.length < 32) return enc;
+  const hash = keccak256(enc);
+  nodes.put(hash, enc, ref.node);
+  ref.hash = hash;
+  return hashItem(hash);
+}
 
-  let top: TrieNode | undefined = sameBytes(root, EMPTY_TRIE_ROOT) ? undefined : resolve({ hash: root });
+export function batchUpdate(root: Uint8Array, writes: readonly TrieWrite[], nodes: TrieNodes): Uint8Array {
+  let top: TrieNode | undefined = sameBytes(root, EMPTY_TRIE_ROOT)
+    ? undefined
+    : resolve(nodes, { node: undefined, hash: root });
   const sorted = [...writes].sort((a, b) => (a.keyHex < b.keyHex ? -1 : a.keyHex > b.keyHex ? 1 : 0));
-  for (const w of sorted) if (w.value !== undefined) top = insert(top, w.keyHex, w.value);
-  for (const w of sorted) if (w.value === undefined) top = remove(top, w.keyHex);
+  for (const w of sorted) if (w.value !== undefined) top = insert(nodes, top, w.keyHex, w.value);
+  for (const w of sorted) if (w.value === undefined) top = remove(nodes, top, w.keyHex);
   if (!top) return EMPTY_TRIE_ROOT.slice();
-  const enc = encodeNode(top);
+  const enc = encodeNode(nodes, top);
   const hash = keccak256(enc);
   nodes.put(hash, enc, top);
   return hash;
