@@ -7,9 +7,11 @@
 // A banned peer's reconnect still costs a noise handshake before the gater learns its id, and fresh
 // peer ids get past a ban by id: each costs a handshake, identify (two secp256k1 verifications) and
 // the messages read before its cut. When `sybil.cuts` such offences (cuts, refused reconnects of
-// banned peers) came from one IP within `sybil.windowMs`, new inbound connections from that IP are accepted at most once per
-// `sybil.intervalMs` (refused at TCP accept, before any crypto) until the cuts stop. Peers already
-// connected from that IP are not touched.
+// banned peers) came from one IP within `sybil.windowMs`, new inbound connections from that IP are
+// accepted at most once per `sybil.intervalMs` (refused at TCP accept, before any crypto); each
+// further offence while throttled doubles that interval, up to `sybil.maxIntervalMs`, until the
+// offences stop for a window. Peers already connected from that IP are not touched, and honest peers
+// never offend.
 import type { Clock } from "../util/clock.ts";
 import { BoundedMap } from "./boundedSet.ts";
 
@@ -28,11 +30,27 @@ export interface SybilThrottleOpts {
   /** Peers cut from one IP within `windowMs` that start the throttle. */
   cuts: number;
   windowMs: number;
-  /** While throttled: at most one inbound connection from the IP per this long. */
+  /** While throttled: at most one inbound connection from the IP per this long (at first). */
   intervalMs: number;
+  /** The interval doubles with each offence while throttled, up to this. */
+  maxIntervalMs: number;
 }
 
-export const defaultSybilThrottle: SybilThrottleOpts = { cuts: 3, windowMs: 60_000, intervalMs: 1_000 };
+export const defaultSybilThrottle: SybilThrottleOpts = {
+  cuts: 3,
+  windowMs: 60_000,
+  intervalMs: 1_000,
+  maxIntervalMs: 16_000,
+};
+
+interface IpRecord {
+  /** Times of its latest offences (at most `sybil.cuts`). */
+  cuts: number[];
+  /** When an inbound connection from it was last let in while throttled. */
+  lastInbound: number;
+  /** Offences while throttled: the interval is intervalMs × 2^level. */
+  level: number;
+}
 
 /** The IP of a multiaddr (`/ip4/…` or `/ip6/…`), if it has one. */
 export function ipOf(addr: string): string | undefined {
@@ -45,8 +63,7 @@ export class CutOffPeers {
   /** peer id → when it was cut; oldest forgotten beyond the cap. */
   private readonly at: BoundedMap<string, number>;
   private readonly sybil: SybilThrottleOpts;
-  /** IP → times of its latest cuts (at most `sybil.cuts`) and of the last inbound connection let in. */
-  private readonly byIp: BoundedMap<string, { cuts: number[]; lastInbound: number }>;
+  private readonly byIp: BoundedMap<string, IpRecord>;
   readonly stats: CutOffStats = {
     cutOff: 0,
     refusedConnections: 0,
@@ -76,21 +93,25 @@ export class CutOffPeers {
   /** A cut, or a banned peer's reconnect, from `ip`: counts towards throttling the IP. */
   private offence(ip: string | undefined, now: number): void {
     if (ip === undefined) return;
-    const entry = this.byIp.get(ip) ?? { cuts: [], lastInbound: 0 };
+    const entry = this.byIp.get(ip) ?? { cuts: [], lastInbound: 0, level: 0 };
+    entry.level = this.throttled(entry, now) ? entry.level + 1 : 0;
     entry.cuts.push(now);
     if (entry.cuts.length > this.sybil.cuts) entry.cuts.shift();
     this.byIp.set(ip, entry);
+  }
+
+  private throttled(entry: IpRecord, now: number): boolean {
+    return entry.cuts.length >= this.sybil.cuts && now - (entry.cuts[0] ?? 0) <= this.sybil.windowMs;
   }
 
   /** For the connection gater at TCP accept: true (deny) when `ip` is throttled and was let in lately. */
   throttleInbound(ip: string | undefined): boolean {
     if (ip === undefined) return false;
     const entry = this.byIp.get(ip);
-    if (!entry || entry.cuts.length < this.sybil.cuts) return false;
     const now = this.clock.now();
-    const oldest = entry.cuts[0] ?? 0;
-    if (now - oldest > this.sybil.windowMs) return false;
-    if (now - entry.lastInbound < this.sybil.intervalMs) {
+    if (!entry || !this.throttled(entry, now)) return false;
+    const interval = Math.min(this.sybil.maxIntervalMs, this.sybil.intervalMs * 2 ** entry.level);
+    if (now - entry.lastInbound < interval) {
       this.stats.throttledConnections++;
       return true;
     }

@@ -212,13 +212,21 @@ describe("a sustained flood from a peer that reconnects (issue 18)", () => {
     expect(a.p2p.floodDefence?.().refusedConnections).toBe(4);
 
     // A cut and two refused reconnects from one IP: new inbound connections from it are throttled
-    // (refused at TCP accept, before any handshake) to one a second. A fresh peer id right away is
-    // refused; a second later it gets in, floods, and is cut like the first; what it queued goes too.
+    // (refused at TCP accept, before any handshake): one a second, doubling with each offence since
+    // (the third reconnect). A fresh peer id right away is refused; it gets in when the interval has
+    // passed, floods, and is cut like the first; what it queued goes with it.
     const fresh = await startHostile(topic, c.maxSignedProofBytes);
     opened.push(fresh);
     await expect(fresh.dial(addrA)).rejects.toThrow();
     expect(a.p2p.floodDefence?.().throttledConnections).toBe(1);
-    await new Promise((r) => setTimeout(r, 1_100));
+    for (let ok = false; !ok; ) {
+      await new Promise((r) => setTimeout(r, 500));
+      ok = await fresh.dial(addrA).then(
+        () => true,
+        () => false,
+      );
+    }
+    expect(a.p2p.floodDefence?.().throttledConnections).toBeGreaterThan(1);
     const h2 = await hostile(a, fresh);
     await floodUntilCut(a, h2, 10_000);
     expect(a.p2p.floodDefence?.().cutOff).toBe(2);
