@@ -248,9 +248,11 @@ export async function validateStatelessBlock(
     // with a missing node goes to the strict witness trie; writes meet the tries at the block's flush.
     const nodes = new TrieNodes(
       (key) => db.peek(key),
-      (key, value) => db.set(key, value),
+      undefined,
       (hash) => db.peekHash(hash),
     );
+    // Nodes the root update makes stay in `nodes`; the strict trie finds them there.
+    db.madeElsewhere = (key) => nodes.made(key);
     const sm = new WitnessStateManager(trie, common, SYSTEM_ADDRESS, insertBeforeDeleteCaches(), {
       unprovenAccountsAbsent: opts.unprovenAccountsAbsent === true,
       nodes,

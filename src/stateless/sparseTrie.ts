@@ -72,14 +72,6 @@ function nibbleAt(path: string, i: number): number {
   return n;
 }
 
-/** A 32-byte hash as an RLP string item. */
-function hashItem(hash: Uint8Array): Uint8Array {
-  const out = new Uint8Array(33);
-  out[0] = 0xa0;
-  out.set(hash, 1);
-  return out;
-}
-
 /** Bytes needed for a big-endian length (1-4). */
 function lengthOfLength(len: number): number {
   return len < 0x100 ? 1 : len < 0x10000 ? 2 : len < 0x1000000 ? 3 : 4;
@@ -307,6 +299,7 @@ export type RawNodeByHash = (hash: Uint8Array) => Uint8Array | undefined;
  */
 export class TrieNodes {
   private readonly decoded = new HashIndex<TrieNode>();
+  private readonly encodedMade = new HashIndex<Uint8Array>();
   private readonly lookup: RawNodeLookup;
   private readonly store: ((hashHex: string, encoded: Uint8Array) => void) | undefined;
   private readonly lookupHash: RawNodeByHash | undefined;
@@ -340,10 +333,19 @@ export class TrieNodes {
     this.decoded.set(hash, node);
     return node;
   }
-  /** Records a node the update made (stored through `store`, and its decoded form kept). */
+  /**
+   * Records a node the update made: its decoded form and its encoding kept here (see `made`), and
+   * handed to `store` when one was given.
+   */
   put(hash: Uint8Array, encoded: Uint8Array, node: TrieNode): void {
     this.store?.(bytesToUnprefixedHex(hash), encoded);
     this.decoded.set(hash, node);
+    this.encodedMade.set(hash, encoded);
+  }
+  /** The encoding of a node the update made, by its hash as unprefixed hex (for the strict trie's misses). */
+  made(hashHex: string): Uint8Array | undefined {
+    if (hashHex.length !== 64) return undefined;
+    return this.encodedMade.get(Uint8Array.from(Buffer.from(hashHex, "hex")));
   }
 }
 
@@ -510,54 +512,77 @@ function remove(nodes: TrieNodes, node: TrieNode | undefined, path: string): Tri
 
 /**
  * The node's RLP, written directly (no nested lists built and encoded): children as 32-byte
- * hashes, or embedded as their own encoding when it is < 32 bytes.
+ * hashes written in place, or embedded as their own encoding when it is < 32 bytes.
  */
 function encodeNode(nodes: TrieNodes, node: TrieNode): Uint8Array {
   if (node.kind === "branch") {
-    const kids: (Uint8Array | undefined)[] = new Array(16);
+    const embedded: (Uint8Array | undefined)[] = new Array(16);
     let payload = 1; // the empty value
     for (let i = 0; i < 16; i++) {
       const c = node.children[i];
-      const item = c ? childItem(nodes, c) : undefined;
-      kids[i] = item;
-      payload += item === undefined ? 1 : item.length;
+      if (!c) {
+        payload += 1;
+        continue;
+      }
+      const e = prepareChild(nodes, c);
+      embedded[i] = e;
+      payload += e ? e.length : 33;
     }
     const out = new Uint8Array(listHeaderLength(payload) + payload);
     let at = writeListHeader(out, payload);
-    for (let i = 0; i < 16; i++) {
-      const item = kids[i];
-      if (item === undefined) out[at++] = 0x80;
-      else {
-        out.set(item, at);
-        at += item.length;
-      }
-    }
+    for (let i = 0; i < 16; i++) at = writeChild(out, at, node.children[i], embedded[i]);
     out[at] = 0x80;
     return out;
   }
   const compact = encodeCompact(node.path, node.kind === "leaf");
-  const second = node.kind === "leaf" ? undefined : childItem(nodes, node.child);
   const firstLen = stringLength(compact);
-  const payload =
-    firstLen + (second ? second.length : stringLength(node.kind === "leaf" ? node.value : compact));
+  if (node.kind === "leaf") {
+    const payload = firstLen + stringLength(node.value);
+    const out = new Uint8Array(listHeaderLength(payload) + payload);
+    writeString(out, writeString(out, writeListHeader(out, payload), compact), node.value);
+    return out;
+  }
+  const e = prepareChild(nodes, node.child);
+  const payload = firstLen + (e ? e.length : 33);
   const out = new Uint8Array(listHeaderLength(payload) + payload);
-  let at = writeListHeader(out, payload);
-  at = writeString(out, at, compact);
-  if (second) out.set(second, at);
-  else if (node.kind === "leaf") writeString(out, at, node.value);
+  writeChild(out, writeString(out, writeListHeader(out, payload), compact), node.child, e);
   return out;
 }
 
-/** A child as its encoded item: 0xa0 ‖ hash, or its own encoding when embedded (< 32 bytes). */
-function childItem(nodes: TrieNodes, ref: Ref): Uint8Array {
-  if (ref.hash) return hashItem(ref.hash);
+/**
+ * Makes a child ready to be written: a node the update made is encoded, and hashed and recorded
+ * when its encoding is 32 bytes or more (then `ref.hash` is set). Returns the encoding of a child
+ * embedded in its parent (< 32 bytes), undefined for one referenced by its hash.
+ */
+function prepareChild(nodes: TrieNodes, ref: Ref): Uint8Array | undefined {
+  if (ref.hash) return undefined;
   if (!ref.node) throw new Error("trie reference without node or hash");
   const enc = encodeNode(nodes, ref.node);
   if (enc.length < 32) return enc;
   const hash = keccak256(enc);
   nodes.put(hash, enc, ref.node);
   ref.hash = hash;
-  return hashItem(hash);
+  return undefined;
+}
+
+/** Writes a prepared child (empty, embedded, or 0xa0 ‖ hash) at `out[at]`; returns the position after it. */
+function writeChild(
+  out: Uint8Array,
+  at: number,
+  ref: Ref | undefined,
+  embedded: Uint8Array | undefined,
+): number {
+  if (!ref) {
+    out[at] = 0x80;
+    return at + 1;
+  }
+  if (embedded) {
+    out.set(embedded, at);
+    return at + embedded.length;
+  }
+  out[at] = 0xa0;
+  out.set(ref.hash as Uint8Array, at + 1);
+  return at + 33;
 }
 
 export function batchUpdate(root: Uint8Array, writes: readonly TrieWrite[], nodes: TrieNodes): Uint8Array {

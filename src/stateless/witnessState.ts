@@ -68,6 +68,11 @@ export class WitnessNodeDb implements DB<string, string | Uint8Array> {
   private readonly byHash: HashIndex<Uint8Array> | undefined;
   /** Nodes the batched root update made (set), looked up after the witness's own. */
   private readonly made: Map<string, Uint8Array>;
+  /**
+   * Where else a node the update made can be found (the engine's TrieNodes, which keeps their
+   * encodings by hash bytes: no hex key and no map insert per node), asked after `made`.
+   */
+  madeElsewhere: ((key: string) => Uint8Array | undefined) | undefined;
   constructor(
     map: Map<string, Uint8Array> = new Map(),
     byHash?: HashIndex<Uint8Array>,
@@ -99,7 +104,7 @@ export class WitnessNodeDb implements DB<string, string | Uint8Array> {
   }
   /** The node or code stored under `key`, or undefined (never throws; for the decoded-node reads). */
   peek(key: string): Uint8Array | undefined {
-    return this.map.get(key) ?? this.made.get(key);
+    return this.map.get(key) ?? this.made.get(key) ?? this.madeElsewhere?.(key);
   }
   /**
    * Stores a node under its hash (unprefixed hex), synchronously (the batched root update). Kept
@@ -110,7 +115,7 @@ export class WitnessNodeDb implements DB<string, string | Uint8Array> {
     this.made.set(key, value);
   }
   async get(key: string): Promise<Uint8Array | undefined> {
-    const v = this.map.get(key) ?? this.made.get(key);
+    const v = this.peek(key);
     if (v === undefined) {
       // The empty trie has no node to prove: ethereumjs reads an absent root as the empty trie.
       if (key === EMPTY_TRIE_ROOT_HEX) return undefined;
