@@ -435,7 +435,7 @@ export async function run(): Promise<BenchFigure[]> {
       name: "reliability.flood_fresh_id_latency_ratio",
       value: Number((fresh.p99 / flood.baseP99).toFixed(2)),
       unit: "×",
-      target: `informational (p99 ${fresh.p99.toFixed(1)} ms over ${fresh.samples} proofs while the flooder takes a fresh peer id per reconnect: ${fresh.worker.flooded} ids flooded, ${fresh.validated} messages validated, ${(fresh.validated / Math.max(1, fresh.worker.flooded)).toFixed(0)} per id, ${fresh.worker.refused} of ${fresh.worker.reconnects} reconnects refused)`,
+      target: `informational (p99 ${fresh.p99.toFixed(1)} ms over ${fresh.samples} proofs while the flooder takes a fresh peer id per reconnect: ${fresh.worker.flooded} ids flooded, ${fresh.validated} messages validated, ${(fresh.validated / Math.max(1, fresh.worker.flooded)).toFixed(0)} per id, ${fresh.worker.refused} of ${fresh.worker.reconnects + 1} attempts refused, from the IP the same-id phase got throttled)`,
     },
     {
       name: "reliability.outage_recovery_slots",
