@@ -148,15 +148,56 @@ function insertsFirst<T>(items: T[], isDelete: (item: T) => boolean): T[] {
   return [...items.filter((i) => !isDelete(i)), ...items.filter(isDelete)];
 }
 
+/** The part of js-sdsl's OrderedMap that @ethereumjs/statemanager 10.1.3's caches use. */
+interface OrderedMapUse<V> {
+  getElementByKey(key: string): V | undefined;
+  setElement(key: string, value: V): number;
+  eraseElementByKey(key: string): boolean;
+  size(): number;
+  clear(): void;
+}
+
+/**
+ * A hash map behind the caches' OrderedMap calls. The account, storage and code caches keep their
+ * elements in a red-black tree keyed by hex strings but never iterate it (flush, commit and revert
+ * walk their insertion-ordered diff Maps), so a plain Map answers the same: each get no longer
+ * compares 40-char strings down the tree.
+ */
+function hashMapAsOrderedMap<V>(): OrderedMapUse<V> {
+  const map = new Map<string, V>();
+  return {
+    getElementByKey: (key) => map.get(key),
+    setElement: (key, value) => {
+      map.set(key, value);
+      return map.size;
+    },
+    eraseElementByKey: (key) => map.delete(key),
+    size: () => map.size,
+    clear: () => map.clear(),
+  };
+}
+
+/** Puts a hash map behind one cache's OrderedMap when it has the 10.1.3 shape (left as is otherwise). */
+function useHashMap(cache: object | undefined): void {
+  const c = cache as { _orderedMapCache?: { getElementByKey?: unknown; size?: () => number } } | undefined;
+  const tree = c?._orderedMapCache;
+  if (!c || !tree || typeof tree.getElementByKey !== "function" || tree.size?.() !== 0) return;
+  c._orderedMapCache = hashMapAsOrderedMap();
+}
+
 /**
  * State caches whose end-of-block flush writes every insert and update before any deletion, per trie,
  * as geth and the execution-specs do. The post-state root is the same in any order, but the nodes
  * needed are not: deleting first can collapse a branch and need a sibling that a later insert keeps
- * from collapsing, and such a sibling is rightly absent from their witnesses.
+ * from collapsing, and such a sibling is rightly absent from their witnesses. Their elements sit in
+ * hash maps (see hashMapAsOrderedMap).
  */
 export function insertBeforeDeleteCaches(): Caches {
   const caches = new Caches();
   const { storage, account } = caches;
+  useHashMap(caches.account);
+  useHashMap(caches.storage);
+  useHashMap(caches.code);
   if (storage) {
     const flush = storage.flush.bind(storage);
     // Values are RLP-encoded; an empty value (0x80) is a deletion.

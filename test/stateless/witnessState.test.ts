@@ -108,3 +108,51 @@ describe("witness state write order", () => {
     await expect(applyBlock(cacheOrder)).rejects.toBeInstanceOf(MissingWitnessError);
   });
 });
+
+describe("insertBeforeDeleteCaches", () => {
+  it("keeps elements in hash maps with the caches' checkpoint, revert and flush behaviour", () => {
+    const caches = insertBeforeDeleteCaches() as unknown as Caches & {
+      account: { _orderedMapCache: object };
+      storage: { _orderedMapCache: object };
+      code: { _orderedMapCache: object };
+    };
+    for (const c of [caches.account, caches.storage, caches.code]) {
+      expect(c._orderedMapCache.constructor.name).not.toBe("OrderedMap");
+    }
+    const a = createAddressFromString("0x00000000000000000000000000000000000000aa");
+    const b = createAddressFromString("0x00000000000000000000000000000000000000bb");
+    const key = setLengthLeft(Uint8Array.of(1), 32);
+    const account = caches.account;
+    const storage = caches.storage;
+    if (!account || !storage) throw new Error("no caches");
+    account.put(a, createAccount({ nonce: 1n }));
+    storage.put(a, key, Uint8Array.of(0x05));
+    account.checkpoint();
+    storage.checkpoint();
+    account.put(b, createAccount({ nonce: 2n }));
+    account.del(a);
+    storage.put(a, key, Uint8Array.of(0x07));
+    account.revert();
+    storage.revert();
+    expect(account.get(b)).toBeUndefined();
+    expect(account.get(a)?.accountRLP).toBeDefined();
+    expect(storage.get(a, key)).toEqual(Uint8Array.of(0x05));
+    account.del(b);
+    // Flush: inserts before deletions; the element for b is a deletion.
+    const flushed = account.flush();
+    expect(flushed.map(([hex, e]) => [hex, e.accountRLP === undefined])).toEqual([
+      ["00000000000000000000000000000000000000aa", false],
+      ["00000000000000000000000000000000000000bb", true],
+    ]);
+    expect(storage.flush()).toEqual([
+      ["00000000000000000000000000000000000000aa", bytesToHexKey(key), Uint8Array.of(0x05)],
+    ]);
+    expect(account.size()).toBe(2);
+    account.clear();
+    expect(account.size()).toBe(0);
+  });
+});
+
+function bytesToHexKey(key: Uint8Array): string {
+  return Buffer.from(key).toString("hex");
+}
