@@ -470,7 +470,9 @@ class EproofP2p implements P2pService {
         return TopicValidatorResult.Ignore;
       case "reject":
         this.m.metrics.recordGossipRejected(verdict.reason);
-        this.m.logger.debug({ peer: peer.toString(), reason: verdict.reason }, "gossip proof rejected");
+        // Per message under a flood: no log object built unless debug is on.
+        if (this.m.logger.isLevelEnabled("debug"))
+          this.m.logger.debug({ peer: id, reason: verdict.reason }, "gossip proof rejected");
         return TopicValidatorResult.Reject;
     }
   }
