@@ -80,7 +80,7 @@ export interface BlockPhases {
   flatHits: number;
 }
 
-type Reader = (this: WitnessStateManager, ...args: never[]) => Promise<unknown>;
+type Reader = (this: WitnessStateManager, ...args: never[]) => unknown;
 
 /** Wraps the state manager's read methods to sum their time (outermost calls inside transactions). */
 function timeStateReads(sm: WitnessStateManager, phases: BlockPhases): void {
@@ -98,6 +98,19 @@ function timeStateReads(sm: WitnessStateManager, phases: BlockPhases): void {
       } finally {
         phases.stateReadMs += performance.now() - t0;
         depth--;
+      }
+    };
+  }
+  // The synchronous cached-slot read (SLOAD's first try), timed the same way.
+  const cached = self.getStorageCached;
+  if (cached) {
+    self.getStorageCached = function (this: WitnessStateManager, ...args: never[]) {
+      if (depth > 0 || !sm.inTransaction) return cached.apply(this, args);
+      const t0 = performance.now();
+      try {
+        return cached.apply(this, args);
+      } finally {
+        phases.stateReadMs += performance.now() - t0;
       }
     };
   }

@@ -356,6 +356,17 @@ export class WitnessStateManager extends DeferredStorageStateManager {
     }
   }
 
+  /**
+   * A slot's value when the storage cache has it, synchronously (the patched EVM's SLOAD asks this
+   * first); undefined when only getStorage can answer. Same value getStorage gives for a cached slot.
+   */
+  getStorageCached(address: Address, key: Uint8Array): Uint8Array | undefined {
+    const cache = this._caches?.storage;
+    if (!this.nodes || !cache || key.length !== 32) return undefined;
+    const cached = cache.get(address, key);
+    return cached === undefined ? undefined : (RLP.decode(cached) as Uint8Array);
+  }
+
   override async getStorage(address: Address, key: Uint8Array): Promise<Uint8Array> {
     const nodes = this.nodes;
     const cache = this._caches?.storage;

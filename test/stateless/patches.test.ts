@@ -20,6 +20,7 @@ describe("patches/ applied to @ethereumjs", () => {
     expect(typeof proto._runStepCharged, "run `npx patch-package` (postinstall)").toBe("function");
     expect(proto.runStep).not.toBeInstanceOf(AsyncFunction);
     expect(proto._runStepAwaited).toBeInstanceOf(AsyncFunction);
+    expect(typeof proto.storageLoadCached, "SLOAD's synchronous cached read").toBe("function");
   });
 
   it("evm: exactly the six dynamic-gas handlers that await stay async", async () => {
