@@ -319,23 +319,30 @@ export class WitnessStateManager extends DeferredStorageStateManager {
     return new Account(a.nonce, a.balance, a.storageRoot, a.codeHash);
   }
 
-  override async getAccount(address: Address): Promise<Account | undefined> {
+  /**
+   * getAccount's synchronous part: the account (undefined when absent) when the shadow, the cache or
+   * the decoded witness nodes answer; null when only the strict trie can.
+   */
+  private accountSync(address: Address): Account | undefined | null {
     if (this.shadow.active && address.toString() === this.systemAddressHex) return this.shadow.account;
     const nodes = this.nodes;
     const cache = this._caches?.account;
-    if (nodes && cache) {
-      const elem = cache.get(address);
-      if (elem !== undefined) {
-        return elem.accountRLP === undefined ? undefined : this.accountFromRlp(elem.accountRLP);
-      }
-      const rlp = readLeaf(nodes, this._trie.root(), bytesToUnprefixedHex(keccak256(address.bytes)));
-      if (rlp !== undefined) {
-        this.flatHits++;
-        const account = rlp === null ? undefined : createAccountFromRLP(rlp);
-        cache.put(address, account);
-        return account;
-      }
+    if (!nodes || !cache) return null;
+    const elem = cache.get(address);
+    if (elem !== undefined) {
+      return elem.accountRLP === undefined ? undefined : this.accountFromRlp(elem.accountRLP);
     }
+    const rlp = readLeaf(nodes, this._trie.root(), bytesToUnprefixedHex(keccak256(address.bytes)));
+    if (rlp === undefined) return null;
+    this.flatHits++;
+    const account = rlp === null ? undefined : createAccountFromRLP(rlp);
+    cache.put(address, account);
+    return account;
+  }
+
+  override async getAccount(address: Address): Promise<Account | undefined> {
+    const known = this.accountSync(address);
+    if (known !== null) return known;
     try {
       return await super.getAccount(address);
     } catch (e) {
@@ -361,29 +368,47 @@ export class WitnessStateManager extends DeferredStorageStateManager {
    * first); undefined when only getStorage can answer. Same value getStorage gives for a cached slot.
    */
   getStorageCached(address: Address, key: Uint8Array): Uint8Array | undefined {
+    const nodes = this.nodes;
     const cache = this._caches?.storage;
-    if (!this.nodes || !cache || key.length !== 32) return undefined;
+    if (!nodes || !cache || key.length !== 32) return undefined;
     const cached = cache.get(address, key);
-    return cached === undefined ? undefined : (RLP.decode(cached) as Uint8Array);
+    if (cached !== undefined) return RLP.decode(cached) as Uint8Array;
+    // A first read: answered here too when the account and the slot's path are known without the
+    // strict trie (getStorage's own first-read path, synchronously).
+    const account = this.accountSync(address);
+    if (account === null) return undefined;
+    if (!account) return new Uint8Array();
+    return this.firstSlotRead(nodes, cache, address, account, key);
+  }
+
+  /** A first read of a slot over the decoded witness nodes; undefined when a node on its path is missing. */
+  private firstSlotRead(
+    nodes: TrieNodes,
+    cache: NonNullable<Caches["storage"]>,
+    address: Address,
+    account: Account,
+    key: Uint8Array,
+  ): Uint8Array | undefined {
+    // The account's storage root changes only at the flush (or to empty when its storage is
+    // cleared); the slot is read under it.
+    const value = readLeaf(nodes, account.storageRoot, bytesToUnprefixedHex(keccak256(key)));
+    if (value === undefined) return undefined;
+    this.flatHits++;
+    // 0x80 (the empty string's RLP): how the storage cache records a slot known to be empty.
+    cache.put(address, key, value ?? Uint8Array.of(0x80));
+    return value === null ? new Uint8Array() : (RLP.decode(value) as Uint8Array);
   }
 
   override async getStorage(address: Address, key: Uint8Array): Promise<Uint8Array> {
+    const quick = this.getStorageCached(address, key);
+    if (quick !== undefined) return quick;
     const nodes = this.nodes;
     const cache = this._caches?.storage;
     if (nodes && cache && key.length === 32) {
-      const cached = cache.get(address, key);
-      if (cached !== undefined) return RLP.decode(cached) as Uint8Array;
       const account = await this.getAccount(address);
       if (!account) return new Uint8Array();
-      // The account's storage root changes only at the flush (or to empty when its storage is
-      // cleared); the slot is read under it.
-      const value = readLeaf(nodes, account.storageRoot, bytesToUnprefixedHex(keccak256(key)));
-      if (value !== undefined) {
-        this.flatHits++;
-        // 0x80 (the empty string's RLP): how the storage cache records a slot known to be empty.
-        cache.put(address, key, value ?? Uint8Array.of(0x80));
-        return value === null ? new Uint8Array() : (RLP.decode(value) as Uint8Array);
-      }
+      const value = this.firstSlotRead(nodes, cache, address, account, key);
+      if (value !== undefined) return value;
     }
     return super.getStorage(address, key);
   }
