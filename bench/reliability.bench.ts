@@ -8,7 +8,7 @@
 //    and (informational) the same ratio while the flooder takes a fresh peer id per reconnect
 //    (BENCH_FLOOD_FRESH_MS, default 10 s).
 //  - reliability.outage_recovery_slots: a real daemon (custom network, CPU re-execution, BLS signing)
-//    whose execution client (all JSON-RPC answered 503), then beacon node (event stream 503), is down
+//    whose execution client (all JSON-RPC answered 503), then beacon node (every endpoint 503), is down
 //    while a block is produced: slots (12 s) from the upstream's return to that block's proof published;
 //    the larger of the two. BENCH_OUTAGE_MS sets the outage (default 15 s; the full scale: 60 s).
 import "../src/util/hasher.ts";
@@ -380,13 +380,14 @@ async function outageRecovery(): Promise<{ elSlots: number; bnSlots: number }> {
     const elSlots = ((await p1) - back1) / SLOT_MS;
     await n1.stop();
 
-    // Beacon node's event stream down from the start; the block is produced meanwhile.
-    chain.eventsStatus = 503;
+    // Beacon node down (every endpoint 503: event stream, headers, blocks) from the start; the block is
+    // produced meanwhile. (With only the event stream down the follower found it over REST at once.)
+    chain.downStatus = 503;
     const n2 = await start();
     const p2 = publishedAt(n2);
     await n2.ready;
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
-    chain.eventsStatus = 200;
+    chain.downStatus = undefined;
     const back2 = performance.now();
     const bnSlots = ((await p2) - back2) / SLOT_MS;
     await n2.stop();

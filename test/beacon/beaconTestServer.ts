@@ -56,6 +56,8 @@ export class BeaconTestServer {
   jsonOnly = false;
   /** Answer event-stream requests with this status instead of a stream. */
   eventsStatus = 200;
+  /** When set, every request (events, headers, blocks, ...) is answered with this status: the node is down. */
+  downStatus: number | undefined;
   /** Send the event stream's headers only with its first event (Lodestar 1.5.1 behaviour). */
   eventHeadersWithFirstEvent = false;
   readonly requests: string[] = [];
@@ -153,6 +155,8 @@ export class BeaconTestServer {
     const url = new URL(req.url ?? "/", "http://x");
     this.requests.push(url.pathname);
     const p = url.pathname;
+    if (this.downStatus !== undefined)
+      return this.json(res, this.downStatus, { code: this.downStatus, message: "down" });
     if (p === "/eth/v1/events") {
       if (this.eventsStatus !== 200)
         return this.json(res, this.eventsStatus, { code: this.eventsStatus, message: "down" });
