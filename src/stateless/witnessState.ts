@@ -416,8 +416,12 @@ export class WitnessStateManager extends DeferredStorageStateManager {
   override async getCode(address: Address): Promise<Uint8Array> {
     const lookup = this.codeLookup;
     const cache = this._caches?.code;
-    if (lookup && cache && cache.get(address) === undefined) {
-      const account = await this.getAccount(address);
+    if (lookup && cache) {
+      // A cached code answered here, as the base class would (one cache lookup, no second call).
+      const elem = cache.get(address);
+      if (elem !== undefined) return elem.code ?? new Uint8Array(0);
+      const known = this.accountSync(address);
+      const account = known !== null ? known : await this.getAccount(address);
       const code = account?.isContract() ? lookup(codeDbKey(account.codeHash)) : undefined;
       if (code) {
         this.flatHits++;
