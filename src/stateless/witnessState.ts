@@ -340,6 +340,45 @@ export class WitnessStateManager extends DeferredStorageStateManager {
     return account;
   }
 
+  /**
+   * getAccount answered synchronously (the patched EVM asks this first for each call frame's
+   * caller, recipient and contract): the account, undefined when absent, or null when only the
+   * awaited getAccount can tell. The same answer getAccount gives (it asks this first too).
+   */
+  getAccountSync(address: Address): Account | undefined | null {
+    return this.accountSync(address);
+  }
+
+  /**
+   * getCode answered synchronously (the patched EVM's code loading and EIP-7702 delegation check
+   * ask this first): the code when the code cache, or the account and the witness codes, have it;
+   * null when only the awaited getCode can tell. Same code and caching as getCode.
+   */
+  getCodeSync(address: Address): Uint8Array | null {
+    const lookup = this.codeLookup;
+    const cache = this._caches?.code;
+    if (!lookup || !cache) return null;
+    const elem = cache.get(address);
+    if (elem !== undefined) return elem.code ?? new Uint8Array(0);
+    const account = this.accountSync(address);
+    if (!account?.isContract()) return null;
+    const code = lookup(codeDbKey(account.codeHash));
+    if (!code) return null;
+    this.flatHits++;
+    cache.put(address, code);
+    return code;
+  }
+
+  /**
+   * MerkleStateManager.checkpoint (10.1.3: trie checkpoint, cache checkpoint, count), without its
+   * promise: the patched EVM journal checkpoints every call frame through this when it exists.
+   */
+  checkpointSync(): void {
+    this._trie.checkpoint();
+    this._caches?.checkpoint();
+    this._checkpointCount++;
+  }
+
   override async getAccount(address: Address): Promise<Account | undefined> {
     const known = this.accountSync(address);
     if (known !== null) return known;

@@ -56,6 +56,49 @@ describe("patches/ applied to @ethereumjs", () => {
     }
   });
 
+  it("evm: call frames take accounts, code and the checkpoint synchronously when the state manager can", async () => {
+    const evmUrl = new URL("./evm.js", import.meta.resolve("@ethereumjs/evm")).href;
+    const { EVM } = (await import(evmUrl)) as {
+      EVM: { prototype: Record<string, (this: unknown, a: unknown) => unknown> };
+    };
+    const accountNow = EVM.prototype._accountNow;
+    const codeNow = EVM.prototype._codeNow;
+    expect(typeof accountNow, "run `npx patch-package` (postinstall)").toBe("function");
+    expect(typeof codeNow).toBe("function");
+    const code = Uint8Array.of(0x60, 0x00);
+    const withSync = {
+      stateManager: {
+        getAccountSync: (a: unknown) => (a === "absent" ? undefined : null),
+        getCodeSync: () => code,
+      },
+    };
+    expect(accountNow?.call(withSync, "absent")).toBeUndefined(); // absent, known without awaiting
+    expect(accountNow?.call(withSync, "other")).toBeNull(); // not known: getAccount is awaited
+    expect(codeNow?.call(withSync, "any")).toBe(code);
+    expect(accountNow?.call({ stateManager: {} }, "absent")).toBeNull(); // a state manager without them
+    expect(codeNow?.call({ stateManager: {} }, "any")).toBeNull();
+
+    const journalUrl = new URL("./journal.js", import.meta.resolve("@ethereumjs/evm")).href;
+    const { Journal } = (await import(journalUrl)) as {
+      Journal: new (
+        sm: unknown,
+        common: unknown,
+      ) => { checkpoint(): Promise<void> | undefined; journalHeight: number };
+    };
+    const calls: string[] = [];
+    const sync = new Journal(
+      { checkpointSync: () => calls.push("sync"), checkpoint: async () => calls.push("async") },
+      undefined,
+    );
+    expect(sync.checkpoint()).toBeUndefined();
+    expect(sync.journalHeight).toBe(1);
+    const awaited = new Journal({ checkpoint: async () => calls.push("async") }, undefined);
+    const pending = awaited.checkpoint();
+    expect(pending).toBeInstanceOf(Promise);
+    await pending;
+    expect(calls).toEqual(["sync", "async"]);
+  });
+
   it("common: isActivatedEIP (a Set) and gteHardfork (memoised) follow the set hardfork", async () => {
     const { Common, Mainnet, Hardfork } = await import("@ethereumjs/common");
     const commonJs = new URL("./common.js", import.meta.resolve("@ethereumjs/common"));
