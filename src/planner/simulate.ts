@@ -1,6 +1,7 @@
 // The capacity simulation: blocks arrive every slot, each cluster proves one block at a time and a
 // started prove keeps its cluster busy to completion; optional hedging on a second cluster. Pure.
 import { EproofError } from "../util/errors.ts";
+import { seededRandom } from "../util/random.ts";
 import { quantile } from "./provingData.ts";
 
 export interface SimBlock {
@@ -62,18 +63,6 @@ interface ClusterState {
   ok: boolean;
 }
 
-/** Deterministic PRNG (mulberry32) so a seeded run is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function simulate(blocks: readonly SimBlock[], opts: SimulationOptions): SimulationResult {
   if (!Number.isInteger(opts.clusters) || opts.clusters < 1) {
     throw new EproofError("BAD_INPUT", `clusters must be a positive integer, got ${opts.clusters}`);
@@ -82,7 +71,7 @@ export function simulate(blocks: readonly SimBlock[], opts: SimulationOptions): 
     throw new EproofError("BAD_INPUT", "deadline and block interval must be positive");
   }
   if (blocks.length === 0) throw new EproofError("BAD_INPUT", "no blocks to simulate");
-  const rand = prng(opts.seed ?? 1);
+  const rand = seededRandom(opts.seed ?? 1);
   const jitter = opts.jitter ?? 0;
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const states: BlockState[] = blocks.map((b, i) => ({

@@ -30,7 +30,8 @@ import { openProofStore } from "../../src/store/levelStore.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { fromHex, toHex } from "../../src/util/hex.ts";
 import { silentLogger as makeSilentLogger } from "../../src/util/logger.ts";
-import { CanonicalChain, mulberry32, servedProof } from "./support/chain.ts";
+import { seededRandom } from "../../src/util/random.ts";
+import { CanonicalChain, servedProof } from "./support/chain.ts";
 
 const silentLogger = makeSilentLogger();
 const tools = locateDevnetTools();
@@ -150,7 +151,7 @@ describe.skipIf(tools === undefined)(title, () => {
 
   it(`loses no served proof and leaves no canonical block unproved over ${KILLS} kills`, async () => {
     console.log(`crash test seed ${SEED} (replay with CRASH_SEED=${SEED})`);
-    const random = mulberry32(SEED);
+    const random = seededRandom(SEED);
     /** payload root → what the API first served for it. */
     const acknowledged = new Map<string, Acknowledged>();
     const changed: string[] = [];

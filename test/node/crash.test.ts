@@ -20,6 +20,7 @@ import { getProfile } from "../../src/spec/profile.ts";
 import { CPU_PROOF_TYPE_ID } from "../../src/spec/proofTypes.ts";
 import { openProofStore } from "../../src/store/levelStore.ts";
 import { fromHex, toHex } from "../../src/util/hex.ts";
+import { seededRandom } from "../../src/util/random.ts";
 import { BeaconTestServer, FIXTURES, fuluBlockAround, zkboostNpr } from "../beacon/beaconTestServer.ts";
 import { RpcTestServer } from "../execution/rpcTestServer.ts";
 import { CustomSpecBeacon } from "./support/customSpecBeacon.ts";
@@ -36,18 +37,6 @@ const containers = proofContainers(getProfile());
 const WITNESS = "debug_executionWitnessByBlockHash";
 const KILLS = 20;
 const SEED = 0x8025;
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -154,7 +143,7 @@ describe("eproof run under kill -9 (real binary, real data dir)", () => {
   });
 
   it(`loses nothing acknowledged and leaves no canonical block unproved over ${KILLS} kills`, async () => {
-    const random = seeded(SEED);
+    const random = seededRandom(SEED);
     /** Every distinct proof the API answered 200 with (hex bytes). */
     const acknowledged = new Set<string>();
     const moments: string[] = [];
