@@ -5,7 +5,7 @@
 // slot 1 up to a head a few slots after the last restart had its proof served; the store holds it
 // signed where not pruned; the double-sign journal never holds two proofs for one (root, type).
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,6 +31,7 @@ import { systemClock } from "../../src/util/clock.ts";
 import { fromHex, toHex } from "../../src/util/hex.ts";
 import { silentLogger as makeSilentLogger } from "../../src/util/logger.ts";
 import { seededRandom } from "../../src/util/random.ts";
+import { journaledProofs } from "../support/signingJournal.ts";
 import { CanonicalChain, servedProof } from "./support/chain.ts";
 
 const silentLogger = makeSilentLogger();
@@ -283,24 +284,7 @@ describe.skipIf(tools === undefined)(title, () => {
     expect(inStore).toBeGreaterThan(0);
 
     // The journal holds one proof per (payload root, proof type), and it is the stored one.
-    const journal = readFileSync(join(dataDir, "signed-proofs.jsonl"), "utf8")
-      .split("\n")
-      .filter((l) => l.trim())
-      .map((l) => {
-        try {
-          return JSON.parse(l) as { root?: string; type?: number; proof?: string };
-        } catch {
-          return {}; // a line torn by a kill: the guard ignores it too
-        }
-      })
-      .filter((r) => typeof r.root === "string" && typeof r.type === "number");
-    const byKey = new Map<string, Set<string>>();
-    for (const r of journal) {
-      const key = `${r.root}/${r.type}`;
-      const set = byKey.get(key) ?? new Set<string>();
-      set.add(String(r.proof));
-      byKey.set(key, set);
-    }
+    const byKey = journaledProofs(dataDir);
     const doubles = [...byKey].filter(([, proofs]) => proofs.size > 1).map(([key]) => key);
     expect(doubles, "two proofs signed for one (root, type)").toEqual([]);
     for (const [root, proofRoot] of signedRoots)

@@ -23,6 +23,7 @@ import { fromHex, toHex } from "../../src/util/hex.ts";
 import { seededRandom } from "../../src/util/random.ts";
 import { BeaconTestServer, FIXTURES, fuluBlockAround, zkboostNpr } from "../beacon/beaconTestServer.ts";
 import { RpcTestServer } from "../execution/rpcTestServer.ts";
+import { journaledProofs } from "../support/signingJournal.ts";
 import { CustomSpecBeacon } from "./support/customSpecBeacon.ts";
 
 const BIN = new URL("../../bin/eproof.js", import.meta.url).pathname;
@@ -251,24 +252,7 @@ describe("eproof run under kill -9 (real binary, real data dir)", () => {
 
     // The journal never holds two different proofs for one (root, type), and what it holds is the
     // proof that is stored.
-    const journal = readFileSync(join(dataDir, "signed-proofs.jsonl"), "utf8")
-      .split("\n")
-      .filter((l) => l.trim())
-      .map((l) => {
-        try {
-          return JSON.parse(l) as { root?: string; type?: number; proof?: string };
-        } catch {
-          return {}; // a line torn by a kill: the guard ignores it too
-        }
-      })
-      .filter((r) => typeof r.root === "string" && typeof r.type === "number");
-    const byKey = new Map<string, Set<string>>();
-    for (const r of journal) {
-      const key = `${r.root}/${r.type}`;
-      const set = byKey.get(key) ?? new Set<string>();
-      set.add(String(r.proof));
-      byKey.set(key, set);
-    }
+    const byKey = journaledProofs(dataDir);
     for (const [key, proofs] of byKey) expect([...proofs], key).toHaveLength(1);
     expect([...(byKey.get(`${root}/${CPU_PROOF_TYPE_ID}`) ?? [])]).toEqual([signedRoots.get(root)]);
     if (process.env.CRASH_TEST_LOG)
