@@ -379,6 +379,34 @@ export class WitnessStateManager extends DeferredStorageStateManager {
     this._checkpointCount++;
   }
 
+  /**
+   * MerkleStateManager.commit for a nested checkpoint (one that cannot end in the flush), without
+   * its promises: the patched EVM journal commits every call frame through this first. 10.1.3's
+   * trie commit takes the trie's lock (free here), moves the checkpoint's node writes into the
+   * parent checkpoint and persists the root only with root persistence; done here the same way.
+   * Returns false, having changed nothing, whenever that is not the case (the awaited commit then
+   * runs).
+   */
+  commitSync(): boolean {
+    if (this._checkpointCount <= 1) return false;
+    const trie = this._trie as unknown as {
+      _lock?: { permits?: number };
+      _db?: { checkpoints?: { keyValueMap: Map<string, Uint8Array | undefined> }[] };
+      _opts?: { useRootPersistence?: boolean };
+    };
+    const checkpoints = trie._db?.checkpoints;
+    if (trie._lock?.permits !== 1 || !Array.isArray(checkpoints) || trie._opts?.useRootPersistence !== false)
+      return false;
+    const top = checkpoints[checkpoints.length - 1];
+    const parent = checkpoints[checkpoints.length - 2];
+    if (!top || !parent) return false;
+    checkpoints.pop();
+    for (const [key, value] of top.keyValueMap) parent.keyValueMap.set(key, value);
+    this._caches?.commit();
+    this._checkpointCount--;
+    return true;
+  }
+
   override async getAccount(address: Address): Promise<Account | undefined> {
     const known = this.accountSync(address);
     if (known !== null) return known;

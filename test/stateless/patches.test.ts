@@ -97,6 +97,24 @@ describe("patches/ applied to @ethereumjs", () => {
     expect(pending).toBeInstanceOf(Promise);
     await pending;
     expect(calls).toEqual(["sync", "async"]);
+
+    // commit: synchronous when commitSync says it committed, the awaited commit otherwise.
+    const commits: string[] = [];
+    let canSync = true;
+    const sm = {
+      commitSync: () => {
+        commits.push(`sync:${canSync}`);
+        return canSync;
+      },
+      commit: async () => commits.push("async"),
+    };
+    const journal = new Journal(sm, undefined) as unknown as { commit(): Promise<void> | undefined };
+    expect(journal.commit()).toBeUndefined();
+    canSync = false;
+    const committing = journal.commit();
+    expect(committing).toBeInstanceOf(Promise);
+    await committing;
+    expect(commits).toEqual(["sync:true", "sync:false", "async"]);
   });
 
   it("common: isActivatedEIP (a Set) and gteHardfork (memoised) follow the set hardfork", async () => {

@@ -156,3 +156,31 @@ describe("insertBeforeDeleteCaches", () => {
 function bytesToHexKey(key: Uint8Array): string {
   return Buffer.from(key).toString("hex");
 }
+
+describe("WitnessStateManager synchronous checkpoint and commit", () => {
+  it("commits a nested checkpoint synchronously and leaves the outermost one to commit()", async () => {
+    const { root, full } = await preState();
+    const sm = new WitnessStateManager(
+      await trieOver(new WitnessNodeDb(new Map(full)), root, common),
+      common,
+      SYSTEM,
+      insertBeforeDeleteCaches(),
+    );
+    const other = createAddressFromString("0x00000000000000000000000000000000000000aa");
+    sm.checkpointSync();
+    sm.checkpointSync();
+    await sm.putAccount(other, createAccount({ nonce: 7n, balance: 3n }));
+    expect(sm.commitSync()).toBe(true); // nested: the write moves to the outer checkpoint
+    expect(sm.commitSync()).toBe(false); // outermost: ends in the flush, so only commit() does it
+    await sm.commit();
+    const expected = new MerkleStateManager({
+      trie: await trieOver(new WitnessNodeDb(new Map(full)), root, common),
+      common,
+    });
+    await expected.checkpoint();
+    await expected.putAccount(other, createAccount({ nonce: 7n, balance: 3n }));
+    await expected.commit();
+    expect(await sm.getStateRoot()).toEqual(await expected.getStateRoot());
+    expect((await sm.getAccount(other))?.nonce).toBe(7n);
+  });
+});
