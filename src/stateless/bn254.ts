@@ -33,6 +33,9 @@ interface MclWasm {
   _mclBnG2_hashAndMapTo(q: number, buf: number, size: number): number;
   _mclBn_verifyOrderG2(doVerify: number): void;
   _mclBn_millerLoopVec(f: number, g1: number, g2: number, n: number): void;
+  _mclBn_getUint64NumToPrecompute(): number;
+  _mclBn_precomputeG2(coeff: number, q: number): void;
+  _mclBn_precomputedMillerLoop2mixed(f: number, p1: number, q1: number, p2: number, q2coeff: number): void;
   _mclBn_finalExp(y: number, x: number): void;
   _mclBnGT_isOne(f: number): number;
 }
@@ -57,6 +60,34 @@ const P_BYTES = Uint8Array.from(Buffer.from(P.toString(16).padStart(64, "0"), "h
 const X0 = 4965661367192848881n;
 /** Its bits after the leading one, most significant first, for double-and-add. */
 const X0_TAIL_BITS = [...X0.toString(2).slice(1)].map((b) => b === "1");
+
+const G2_X_IM = "198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2";
+const G2_X_RE = "1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed";
+const G2_Y_IM = 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975bn;
+const G2_Y_RE = 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daan;
+const word = (v: bigint) => v.toString(16).padStart(64, "0");
+/**
+ * The G2 generator and its negation in EVM encoding (x_im, x_re, y_im, y_re): one side of most
+ * pairing checks on chain (e(A, -G2) · e(B, Q) = 1, as Groth16, KZG and BLS-style verifiers pair).
+ * Both are constant points of G2, so they need no subgroup test, and their Miller-loop line
+ * coefficients are computed once.
+ */
+const G2_CONSTANTS = [word(G2_Y_IM) + word(G2_Y_RE), word(P - G2_Y_IM) + word(P - G2_Y_RE)].map((y) =>
+  Uint8Array.from(Buffer.from(G2_X_IM + G2_X_RE + y, "hex")),
+);
+
+/** The index in G2_CONSTANTS of the G2 point at `input[at..at+128]`, or -1. */
+function g2Constant(input: Uint8Array, at: number): number {
+  // Both share x: compare it once, then y.
+  const first = G2_CONSTANTS[0] as Uint8Array;
+  for (let i = 0; i < 64; i++) if (input[at + i] !== first[i]) return -1;
+  search: for (let c = 0; c < G2_CONSTANTS.length; c++) {
+    const point = G2_CONSTANTS[c] as Uint8Array;
+    for (let i = 64; i < 128; i++) if (input[at + i] !== point[i]) continue search;
+    return c;
+  }
+  return -1;
+}
 
 const ONE = new Uint8Array(32);
 ONE[31] = 1;
@@ -114,6 +145,8 @@ export class MclBn254 implements EVMBN254Interface {
   // Pairing operands, grown on demand: `capacity` G1 points then `capacity` G2 points.
   private pairs = 0;
   private capacity = 0;
+  /** G2_CONSTANTS' precomputed Miller-loop coefficients (mclBn_precomputeG2), in that order. */
+  private readonly constantCoeffs: readonly number[];
 
   /** Takes a wasm instance already initialised for BN_SNARK1; use `createMclBn254()`. */
   constructor(m: MclWasm) {
@@ -140,6 +173,16 @@ export class MclBn254 implements EVMBN254Interface {
     this.fp2Pow(this.psiY, xi, (P - 1n) / 2n);
     this.reservePairs(4);
     this.selfCheck();
+    // The constant points, each read with every check (on the twist, in the subgroup), then
+    // precomputed.
+    const point = this.pairs + this.capacity * G1; // the first G2 slot (t[] is the test's scratch)
+    this.constantCoeffs = G2_CONSTANTS.map((bytes) => {
+      if (this.readG2(bytes, 0, point)) throw new Error("mcl: a G2 constant reads as infinity");
+      const coeff = m._malloc(m._mclBn_getUint64NumToPrecompute() * 8);
+      if (coeff === 0) throw new Error("mcl: cannot allocate a G2 point's coefficients");
+      m._mclBn_precomputeG2(coeff, point);
+      return coeff;
+    });
   }
 
   /** ecAdd: 128 bytes (two G1 points) in, 64 bytes out. */
@@ -170,15 +213,37 @@ export class MclBn254 implements EVMBN254Interface {
     const g1s = this.pairs;
     const g2s = this.pairs + this.capacity * G1;
     let n = 0;
+    let constantAt = -1; // the index of a counted pair whose G2 point is one of G2_CONSTANTS
+    let constant = -1; // which
     for (let i = 0; i < k; i++) {
       const at = i * PAIR;
       // Both points are checked even when the other is the point at infinity.
       const g1Inf = this.readG1(input, at, g1s + n * G1);
-      const g2Inf = this.readG2(input, at + 64, g2s + n * G2);
-      if (!g1Inf && !g2Inf) n++; // e(P, O) = e(O, Q) = 1: such a pair does not count
+      // ±generator is in G2 (a constant): no subgroup test for it.
+      const c = g2Constant(input, at + 64);
+      const g2Inf = this.readG2(input, at + 64, g2s + n * G2, c < 0);
+      if (!g1Inf && !g2Inf) {
+        // e(P, O) = e(O, Q) = 1: such a pair does not count
+        if (c >= 0 && constantAt < 0) {
+          constantAt = n;
+          constant = c;
+        }
+        n++;
+      }
     }
     if (n === 0) return ONE.slice();
-    this.m._mclBn_millerLoopVec(this.f1, g1s, g2s, n);
+    const coeff = this.constantCoeffs[constant];
+    if (n === 2 && coeff !== undefined) {
+      // e(P, Q) · e(P', ±G2) with the constant's lines precomputed.
+      const other = 1 - constantAt;
+      this.m._mclBn_precomputedMillerLoop2mixed(
+        this.f1,
+        g1s + other * G1,
+        g2s + other * G2,
+        g1s + constantAt * G1,
+        coeff,
+      );
+    } else this.m._mclBn_millerLoopVec(this.f1, g1s, g2s, n);
     this.m._mclBn_finalExp(this.f2, this.f1);
     return this.m._mclBnGT_isOne(this.f2) === 1 ? ONE.slice() : new Uint8Array(32);
   }
@@ -223,9 +288,10 @@ export class MclBn254 implements EVMBN254Interface {
   /**
    * Decodes the G2 point at `input[at..at+128]`, encoded (x_im, x_re, y_im, y_re), into `q`;
    * returns true for the point at infinity (all zeros). The point must lie on the twist
-   * y² = x³ + 3/(9+i) and in its order-r subgroup.
+   * y² = x³ + 3/(9+i) and in its order-r subgroup (tested unless `inSubgroup` is false: only for
+   * the generator, a constant of G2).
    */
-  private readG2(input: Uint8Array, at: number, q: number): boolean {
+  private readG2(input: Uint8Array, at: number, q: number, inSubgroup = true): boolean {
     for (let w = 0; w < 4; w++) if (!belowP(input, at + w * WORD)) throw notInField();
     if (isZero(input, at, at + 128)) return true;
     this.readFp(input, at + WORD, q); // x.re
@@ -235,7 +301,7 @@ export class MclBn254 implements EVMBN254Interface {
     this.m._mclBnFp_setInt32(q + 4 * FP, 1);
     this.m._mclBnFp_clear(q + 5 * FP);
     // On the twist (this instance has mcl's own order check off), then in the subgroup.
-    if (this.m._mclBnG2_isValid(q) !== 1 || !this.inG2Subgroup(q)) throw badPoint();
+    if (this.m._mclBnG2_isValid(q) !== 1 || (inSubgroup && !this.inG2Subgroup(q))) throw badPoint();
     return false;
   }
 

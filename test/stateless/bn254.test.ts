@@ -343,6 +343,32 @@ describe("MclBn254 against NobleBN254 and RustBN254", () => {
     expect(rejected).toBe(12);
   });
 
+  it("ecPairing: ±G2 generator pairs (precomputed lines, no subgroup test) in either position", () => {
+    const negH = H.negate();
+    for (let i = 0; i < 4; i++) {
+      const a = randScalar();
+      const b = randScalar();
+      const aP = G.multiply(a);
+      const bQ = H.multiply(b);
+      const abP = G.multiply((a * b) % R);
+      // e(aG, bH) · e(abG, -H) = 1, with the constant first or second, and unbalanced.
+      expect(checkPairing(concatBytes(g1(aP), g2(bQ), g1(abP), g2(negH)), `-H second ${i}`)).toBe(ONE_HEX);
+      expect(checkPairing(concatBytes(g1(abP), g2(negH), g1(aP), g2(bQ)), `-H first ${i}`)).toBe(ONE_HEX);
+      expect(checkPairing(concatBytes(g1(abP), g2(H), g1(aP), g2(bQ)), `+H unbalanced ${i}`)).toBe(ZERO_HEX);
+      // Both sides constant; a third pair (the general path); an infinity pair beside them.
+      expect(checkPairing(concatBytes(g1(aP), g2(H), g1(aP), g2(negH)), `H, -H ${i}`)).toBe(ONE_HEX);
+      expect(
+        checkPairing(concatBytes(g1(aP), g2(bQ), g1(abP), g2(negH), g1(G), g2(H)), `three pairs ${i}`),
+      ).toBe(ZERO_HEX);
+      expect(
+        checkPairing(concatBytes(g1(aP), g2(bQ), G1_INF, g2(H), g1(abP), g2(negH)), `with infinity ${i}`),
+      ).toBe(ONE_HEX);
+    }
+    // A bad G1 point beside the constant still fails.
+    const bad = concatBytes(g1Raw(1n, 3n), g2(negH), g1(G), g2(H));
+    expect(checkPairing(bad, "off-curve G1 with -H")).toBe(FAIL);
+  });
+
   it("both outcomes were exercised", () => {
     expect(counts.ok).toBeGreaterThan(50);
     expect(counts.fail).toBeGreaterThan(30);
