@@ -117,6 +117,8 @@ class BoundedLabel {
  * different arguments (recordWitnessFetch, recordRpcCall) the method is overloaded and tells the
  * callers apart by argument types; each caller's numbers go to its own metric.
  */
+export type FloodDefenceAction = "cut_off" | "refused" | "dropped_unread" | "throttled";
+
 export class EproofMetrics
   implements
     ChainMetrics,
@@ -201,6 +203,8 @@ export class EproofMetrics
   private readonly gossipReceived: Counter;
   private readonly reqResp: Counter<"method" | "result">;
   private readonly reqRespChunks: Counter<"method">;
+  private readonly floodDefence: Counter<"action">;
+  private floodDefenceSeen: Partial<Record<FloodDefenceAction, number>> = {};
   private readonly executionRpc: Counter<"method" | "ok">;
   private readonly executionRpcSeconds: Histogram<"method">;
   private readonly witnessFetches: Counter<"method" | "ok">;
@@ -588,6 +592,12 @@ export class EproofMetrics
       labelNames: ["method"],
       registers,
     });
+    this.floodDefence = new Counter({
+      name: "eproof_p2p_flood_defence_total",
+      help: "What the p2p flood defence did: peers cut off (cut_off), their connections refused (refused), messages from them dropped unread (dropped_unread), inbound connections throttled by IP (throttled)",
+      labelNames: ["action"],
+      registers,
+    });
     this.executionRpc = new Counter({
       name: "eproof_execution_rpc_calls_total",
       help: "JSON-RPC calls to the execution client, by method and ok",
@@ -957,6 +967,15 @@ export class EproofMetrics
 
   recordReqRespError(method: ReqRespMethod, code: number): void {
     this.reqResp.inc({ method, result: String(code) });
+  }
+
+  /** The p2p service's running totals (since its start): the counter grows by what is new since the last call. */
+  recordFloodDefence(totals: Record<FloodDefenceAction, number>): void {
+    for (const action of Object.keys(totals) as FloodDefenceAction[]) {
+      const delta = totals[action] - (this.floodDefenceSeen[action] ?? 0);
+      if (delta > 0) this.floodDefence.inc({ action }, delta);
+      this.floodDefenceSeen[action] = totals[action];
+    }
   }
 
   // --- GPU fleet (FleetMetrics) -----------------------------------------------------------------

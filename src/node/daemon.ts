@@ -660,6 +660,14 @@ async function startNodeOrThrow(
       const peersTimer = setInterval(() => {
         const peers = p2p?.peers() ?? [];
         dashboard.recordPeers(peers.length, peers.filter((p) => p.proofAware).length);
+        const flood = p2p?.floodDefence?.();
+        if (flood)
+          metrics.recordFloodDefence({
+            cut_off: flood.cutOff,
+            refused: flood.refusedConnections,
+            dropped_unread: flood.droppedUnread,
+            throttled: flood.throttledConnections,
+          });
         const now = clock.now();
         if (peers.length > 0) alone = now;
         else if (now - alone >= NO_PEERS_WARN_MS && now - warnedAt >= NO_PEERS_WARN_MS) {

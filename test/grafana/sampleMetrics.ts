@@ -81,6 +81,7 @@ export function recordSamples(m: EproofMetrics, round: number): void {
   m.recordGossipValidationMs(2);
   m.recordReqRespServed("execution_proofs_by_range", 4);
   m.recordReqRespError("execution_proofs_by_root", 3);
+  m.recordFloodDefence({ cut_off: 1 + round, refused: 3 * round, dropped_unread: 40, throttled: round });
   m.recordGpu({
     index: 1,
     uuid: "GPU-1",

@@ -68,6 +68,15 @@ describe("EproofMetrics", () => {
     expect(sample(text, "eproof_prove_seconds_count", 'proof_type="reth-zisk",endpoint="gpu0"')).toBe(1);
   });
 
+  it("counts the flood defence's actions from the p2p service's running totals", async () => {
+    const m = createMetrics({ processMetrics: false });
+    m.recordFloodDefence({ cut_off: 1, refused: 2, dropped_unread: 30, throttled: 0 });
+    m.recordFloodDefence({ cut_off: 1, refused: 5, dropped_unread: 30, throttled: 4 });
+    const text = await m.scrape();
+    const at = (action: string) => sample(text, "eproof_p2p_flood_defence_total", `action="${action}"`);
+    expect([at("cut_off"), at("refused"), at("dropped_unread"), at("throttled")]).toEqual([1, 5, 30, 4]);
+  });
+
   it("tracks rolling coverage over the last N blocks", async () => {
     const m = createMetrics({ processMetrics: false, coverageWindow: 4 });
     expect(m.coverageRatioNow()).toBeUndefined();
