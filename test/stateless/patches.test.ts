@@ -117,6 +117,49 @@ describe("patches/ applied to @ethereumjs", () => {
     expect(commits).toEqual(["sync:true", "sync:false", "async"]);
   });
 
+  it("evm: PUSH values are decoded on first use, not by the jump analysis, with the same values", async () => {
+    const url = new URL("./opcodes/functions.js", import.meta.resolve("@ethereumjs/evm")).href;
+    expect(readFileSync(new URL(url), "utf8"), "run `npx patch-package` (postinstall)").toContain(
+      "eproof patch: the jump analysis leaves PUSH values undecoded",
+    );
+    const { handlers } = (await import(url)) as {
+      handlers: Map<number, (rs: unknown, common: unknown) => void>;
+    };
+    const push = handlers.get(0x60);
+    // PUSH2 0x1234, PUSH1 0xff, then a PUSH3 cut short by the end of the code (right-padded).
+    const code = Uint8Array.of(0x61, 0x12, 0x34, 0x60, 0xff, 0x62, 0xab);
+    const common = { isActivatedEIP: () => false };
+    const cachedPushes: (bigint | undefined)[] = Array(code.length);
+    const run = (pc: number) => {
+      const stack: bigint[] = [];
+      const runState = {
+        opCode: code[pc],
+        programCounter: pc + 1,
+        code,
+        cachedPushes,
+        shouldDoJumpAnalysis: false,
+        env: {},
+        stack: { push: (v: bigint) => stack.push(v) },
+      };
+      push?.(runState, common);
+      return { value: stack[0], next: runState.programCounter };
+    };
+    expect(run(0)).toEqual({ value: 0x1234n, next: 3 });
+    expect(run(3)).toEqual({ value: 0xffn, next: 5 });
+    expect(run(5)).toEqual({ value: 0xab0000n, next: 9 });
+    expect(cachedPushes[1]).toBe(0x1234n); // kept for the next frame running this code
+    cachedPushes[4] = 7n; // a kept value is used as is
+    expect(run(3).value).toBe(7n);
+    const proto = await interpreterProto();
+    const analyse = proto._getValidJumpDestinations as (
+      this: unknown,
+      c: Uint8Array,
+    ) => { pushes: unknown[] };
+    const self = { _evm: { _opcodeMap: [] }, common: { isActivatedEIP: () => false } };
+    // The analysis (cached or not) leaves every PUSH value undecoded.
+    expect(analyse.call(self, code).pushes.filter((v) => v !== undefined)).toEqual([]);
+  });
+
   it("common: isActivatedEIP (a Set) and gteHardfork (memoised) follow the set hardfork", async () => {
     const { Common, Mainnet, Hardfork } = await import("@ethereumjs/common");
     const commonJs = new URL("./common.js", import.meta.resolve("@ethereumjs/common"));
