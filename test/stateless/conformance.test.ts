@@ -11,6 +11,7 @@ import {
   runBlockchainTest,
 } from "../../src/stateless/blockchainTest.ts";
 import { validateStatelessBlock } from "../../src/stateless/engine.ts";
+import { seededRandom } from "../../src/util/random.ts";
 
 const DIR = new URL("../../../shared/fixtures/eest-blockchain/", import.meta.url).pathname;
 
@@ -22,18 +23,6 @@ function jsonFiles(dir: string): string[] {
     else if (p.endsWith(".json")) out.push(p);
   }
   return out.sort();
-}
-
-/** mulberry32: a small seeded PRNG so the sampled removals are the same every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function hashSeed(s: string): number {
@@ -60,7 +49,7 @@ describe("EF BlockchainTests, stateless", () => {
       expect(bad).toEqual([]);
       expect(runs.length).toBeGreaterThan(0);
 
-      const rand = prng(hashSeed(relative(DIR, file)));
+      const rand = seededRandom(hashSeed(relative(DIR, file)));
       const candidates = runs.filter(
         (r) =>
           r.valid &&
