@@ -569,6 +569,16 @@ export class Scheduler {
     return { cancel, dropped };
   }
 
+  /** Whether a healthy endpoint for `proofType` could start a job now: nothing queued and a slot free. */
+  hasIdleCapacity(proofType: number): boolean {
+    const now = this.clock.now();
+    for (const ep of this.endpoints.values()) {
+      if (!ep.healthy || !ep.spec.proofTypes.includes(proofType) || ep.queue.length > 0) continue;
+      if (ep.slots.some((s) => !s.attempt && s.busyUntil <= now)) return true;
+    }
+    return false;
+  }
+
   /** The earliest future time an abandoned run's slot frees, so the caller can dispatch again then. */
   nextWakeAt(): number | undefined {
     const now = this.clock.now();

@@ -576,11 +576,17 @@ export class DefaultProofService implements ProofService {
       () => {
         if (state.requeue !== q || this.closed || state.dropped) return;
         state.requeue = undefined;
+        // Backlog takes only capacity left over: a type with no idle endpoint waits another round
+        // rather than queue in front of a new block whose deadline is still ahead.
+        const ready = [...q.types].filter((t) => state.pending.has(t) && this.scheduler.hasIdleCapacity(t));
+        for (const t of q.types)
+          if (state.pending.has(t) && !ready.includes(t) && !this.requeue(state, t, "stale"))
+            this.fail(state, t, "internal_error", "dropped: could not be submitted again");
+        if (ready.length === 0) return;
         // Its work could not start before now: not stale for the scheduler.
         state.scheduleFrom = Math.max(state.scheduleFrom, this.m.clock.now());
         const rootHex = toHex(record.newPayloadRequestRoot);
-        for (const t of q.types) {
-          if (!state.pending.has(t)) continue;
+        for (const t of ready) {
           const decision = this.scheduler.submit({
             rootHex,
             proofType: t,

@@ -92,6 +92,35 @@ describe("a backlog of chain blocks larger than the prover can start in time", (
     expect(roots.map((r) => nprRoot(variant(0)) !== r).every(Boolean)).toBe(true);
   });
 
+  it("lets a new block go before the requeued backlog (the backlog only takes capacity left over)", async () => {
+    const clock = new FakeClock();
+    const { s, events } = start(clock);
+    for (let i = 0; i < 14; i++) {
+      const blockRoot = Uint8Array.from({ length: 32 }, (_, j) => (i * 7 + j + 1) & 0xff);
+      await s.requestProofs(variant(i), [CPU], { slot: 100 + i, blockRoot });
+    }
+    for (let t = 0; t < 30; t++) {
+      await clock.advance(500);
+      await settle();
+    }
+    // The head moves on while the backlog is still being worked off.
+    const since = clock.now();
+    const fresh = await s.requestProofs(variant(50), [CPU], {
+      slot: 200,
+      blockRoot: new Uint8Array(32).fill(0xaa),
+    });
+    for (let t = 0; t < 40 && !(await s.getProof(fresh, CPU)); t++) {
+      await clock.advance(500);
+      await settle();
+    }
+    const done = events.find(
+      (e) => e.type === "proof_complete" && e.newPayloadRequestRoot.every((b, i) => b === fresh[i]),
+    );
+    // One 3 s proof running ahead of it at most, and its own 3 s: inside the 10 s deadline.
+    expect(done?.at).toBeDefined();
+    expect((done?.at ?? Number.POSITIVE_INFINITY) - since).toBeLessThanOrEqual(6_500);
+  });
+
   it("gives a requeued block up once it is finalized (its hold is released)", async () => {
     const clock = new FakeClock();
     const { s, events } = start(clock);
