@@ -1,8 +1,7 @@
 // The proof-engine API under hostile input (issue 18, defect 5): pushed payloads are admitted only in
 // a slot window around the wall-clock slot and up to the pending limits, each is stored at the slot
 // checked and pruned at finality, and the write endpoints take an optional bearer token or JWT.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ApiChainView } from "../../src/api/admission.ts";
@@ -11,6 +10,7 @@ import { signJwt } from "../../src/gateway/jwt.ts";
 import { encodeNpr, type ForkedNewPayloadRequest, nprRoot } from "../../src/spec/newPayloadRequest.ts";
 import { errorMessage } from "../../src/util/errors.ts";
 import { toHex } from "../../src/util/hex.ts";
+import { tempDir } from "../support/tempDir.ts";
 import { type ApiHarness, fixtureNpr, startApi } from "./support/harness.ts";
 
 const SECONDS_PER_SLOT = 12;
@@ -162,7 +162,7 @@ describe("pending limits and finality", () => {
 });
 
 describe("authentication of the write endpoints", () => {
-  const dir = mkdtempSync(join(tmpdir(), "eproof-api-auth-"));
+  const dir = tempDir("eproof-api-auth-");
   const token = "tok-0123456789abcdef-xyz";
   const tokenFile = join(dir, "token");
   writeFileSync(tokenFile, `${token}\n`);

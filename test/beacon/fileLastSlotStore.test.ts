@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FileLastSlotStore } from "../../src/beacon/fileLastSlotStore.ts";
+import { tempDir } from "../support/tempDir.ts";
 
 describe("FileLastSlotStore", () => {
-  const dir = mkdtempSync(join(tmpdir(), "eproof-slot-"));
+  const dir = tempDir("eproof-slot-");
   it("returns undefined before the first save, then the saved slot", async () => {
     const s = new FileLastSlotStore(join(dir, "sub", "last-slot"));
     expect(await s.load()).toBeUndefined();

@@ -1,13 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/loader.ts";
 import { loadNetworkPreset, PRESET_NETWORKS } from "../../src/config/network.ts";
 import { CONFIG_LEAVES } from "../../src/config/options.ts";
+import { tempDir } from "../support/tempDir.ts";
 
 function file(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "eproof-config-"));
+  const dir = tempDir("eproof-config-");
   const path = join(dir, "eproof.yaml");
   writeFileSync(path, text);
   return path;

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SecretKey } from "@chainsafe/blst";
 import { createChainForkConfig } from "@lodestar/config";
@@ -19,6 +18,7 @@ import {
 import { type ExecutionProof, proofContainers } from "../../src/spec/containers.ts";
 import { getProfile } from "../../src/spec/profile.ts";
 import { fromHex } from "../../src/util/hex.ts";
+import { tempDir } from "../support/tempDir.ts";
 
 const profile = getProfile();
 const containers = proofContainers(profile);
@@ -35,7 +35,7 @@ function proof(byte = 1): ExecutionProof {
   };
 }
 
-const tmp = () => mkdtempSync(join(tmpdir(), "eproof-signing-"));
+const tmp = () => tempDir("eproof-signing-");
 
 describe("signing domain", () => {
   it("matches compute_domain for the fork active at the slot", () => {
