@@ -17,6 +17,7 @@ import type {
 import { systemClock } from "../../src/util/clock.ts";
 import { fromHex, toHex } from "../../src/util/hex.ts";
 import { createLogger, silentLogger } from "../../src/util/logger.ts";
+import { until } from "../support/until.ts";
 import { BeaconTestServer, fuluBlockAround, zkboostNpr } from "./beaconTestServer.ts";
 
 class RecordingMetrics implements ChainMetrics {
@@ -54,14 +55,6 @@ class MemorySlotStore implements LastSlotStore {
   async save(slot: number) {
     this.slot = slot;
   }
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const npr = zkboostNpr();

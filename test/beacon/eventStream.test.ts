@@ -3,15 +3,8 @@ import { BeaconEventStream, backoffDelayMs, eventsUrl } from "../../src/beacon/e
 import type { SseEvent } from "../../src/beacon/sseParser.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { silentLogger } from "../../src/util/logger.ts";
+import { until } from "../support/until.ts";
 import { BeaconTestServer } from "./beaconTestServer.ts";
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe("backoffDelayMs", () => {
   const opts = { reconnectInitialMs: 100, reconnectMaxMs: 1000, reconnectJitter: 0.5 };

@@ -13,15 +13,8 @@ import type { PayloadEvent } from "../../src/beacon/interface.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { fromHex } from "../../src/util/hex.ts";
 import { silentLogger } from "../../src/util/logger.ts";
+import { until } from "../support/until.ts";
 import { BeaconTestServer, fuluBlockAround, zkboostNpr } from "./beaconTestServer.ts";
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const npr = zkboostNpr();
 

@@ -14,19 +14,12 @@ import { systemClock } from "../../src/util/clock.ts";
 import { toHex } from "../../src/util/hex.ts";
 import { silentLogger } from "../../src/util/logger.ts";
 import { BeaconTestServer, FIXTURES, fuluBlockAround, zkboostNpr } from "../beacon/beaconTestServer.ts";
+import { until } from "../support/until.ts";
 import { RpcTestServer } from "./rpcTestServer.ts";
 
 const zkDir = new URL("zkboost-devnet/", FIXTURES);
 const witness = JSON.parse(readFileSync(new URL("execution_witness.json", zkDir), "utf8"));
 const chainConfig = JSON.parse(readFileSync(new URL("chain_config.json", zkDir), "utf8"));
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe("beacon node + execution client → StatelessInput (end to end over HTTP)", () => {
   const beacon = new BeaconTestServer();
@@ -82,7 +75,7 @@ describe("beacon node + execution client → StatelessInput (end to end over HTT
     follower.on((e) => pipeline.onChainEvent(e));
     const ctrl = new AbortController();
     const run = follower.run(ctrl.signal);
-    await until(() => ready.length + failed.length > 0, "a StatelessInput");
+    await until(() => ready.length + failed.length > 0, "a StatelessInput", 10_000);
     ctrl.abort();
     await run;
     expect(failed).toEqual([]);
@@ -146,7 +139,7 @@ describe("StatelessInputPipeline", () => {
       newHeadBlock: new Uint8Array(32).fill(9),
       orphanedBlockRoots: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(3)],
     });
-    await until(() => started.length === 2, "the next build");
+    await until(() => started.length === 2, "the next build", 10_000);
     expect(started).toEqual([1, 4]);
     release[1]?.();
     await p.idle();
