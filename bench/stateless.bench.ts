@@ -95,7 +95,8 @@ function stockDir(): string {
   // A new or changed patch: the stock copy is made again from ours with every patch reversed.
   rmSync(ethjs, { recursive: true, force: true });
   cpSync(join(ROOT, "node_modules", "@ethereumjs"), ethjs, { recursive: true, dereference: true });
-  for (const p of patches) {
+  // Only the @ethereumjs patches: the others (snappyjs) touch packages linked to ours, not copied.
+  for (const p of patches.filter((f) => f.startsWith("@ethereumjs+"))) {
     // The patch paths are node_modules/@ethereumjs/…, relative to `dir` as to the repository.
     execFileSync("patch", ["-R", "-p1", "-s", "-d", dir], {
       input: readFileSync(join(ROOT, "patches", p)),

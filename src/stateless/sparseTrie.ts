@@ -439,10 +439,14 @@ function newBranch(children: (Ref | undefined)[]): Branch {
   return { kind: "branch", children };
 }
 
+/**
+ * Inserts or updates `path`; returns the node unchanged (same object) when the key already holds
+ * `value`, so a write that restores a value re-hashes nothing on its path.
+ */
 function insert(nodes: TrieNodes, node: TrieNode | undefined, path: string, value: Uint8Array): TrieNode {
   if (!node) return newLeaf(path, value);
   if (node.kind === "leaf") {
-    if (node.path === path) return newLeaf(path, value);
+    if (node.path === path) return sameBytes(node.value, value) ? node : newLeaf(path, value);
     const n = commonPrefix(node.path, path);
     const branch = newBranch(new Array(16).fill(undefined));
     branch.children[nibbleAt(node.path, n)] = made(newLeaf(node.path.slice(n + 1), node.value));
@@ -452,8 +456,9 @@ function insert(nodes: TrieNodes, node: TrieNode | undefined, path: string, valu
   if (node.kind === "ext") {
     const n = commonPrefix(node.path, path);
     if (n === node.path.length) {
-      const child = insert(nodes, resolve(nodes, node.child), path.slice(n), value);
-      return newExt(node.path, made(child));
+      const before = resolve(nodes, node.child);
+      const child = insert(nodes, before, path.slice(n), value);
+      return child === before ? node : newExt(node.path, made(child));
     }
     const branch = newBranch(new Array(16).fill(undefined));
     const rest = node.path.slice(n + 1);
@@ -462,9 +467,12 @@ function insert(nodes: TrieNodes, node: TrieNode | undefined, path: string, valu
     return n > 0 ? newExt(path.slice(0, n), made(branch)) : branch;
   }
   const i = nibbleAt(path, 0);
+  const childRef = node.children[i];
+  const before = childRef ? resolve(nodes, childRef) : undefined;
+  const after = insert(nodes, before, path.slice(1), value);
+  if (after === before) return node;
   const children = node.children.slice();
-  const child = children[i];
-  children[i] = made(insert(nodes, child ? resolve(nodes, child) : undefined, path.slice(1), value));
+  children[i] = made(after);
   return newBranch(children);
 }
 
@@ -586,13 +594,15 @@ function writeChild(
 }
 
 export function batchUpdate(root: Uint8Array, writes: readonly TrieWrite[], nodes: TrieNodes): Uint8Array {
-  let top: TrieNode | undefined = sameBytes(root, EMPTY_TRIE_ROOT)
+  const start: TrieNode | undefined = sameBytes(root, EMPTY_TRIE_ROOT)
     ? undefined
     : resolve(nodes, { node: undefined, hash: root });
+  let top = start;
   const sorted = [...writes].sort((a, b) => (a.keyHex < b.keyHex ? -1 : a.keyHex > b.keyHex ? 1 : 0));
   for (const w of sorted) if (w.value !== undefined) top = insert(nodes, top, w.keyHex, w.value);
   for (const w of sorted) if (w.value === undefined) top = remove(nodes, top, w.keyHex);
   if (!top) return EMPTY_TRIE_ROOT.slice();
+  if (top === start) return root.slice(); // every write left its key as it was
   const enc = encodeNode(nodes, top);
   const hash = keccak256(enc);
   nodes.put(hash, enc, top);

@@ -272,6 +272,11 @@ export class WitnessStateManager extends DeferredStorageStateManager {
   private readonly codeLookup: ((key: string) => Uint8Array | undefined) | undefined;
   /** Accounts decoded from the cache's RLP, by that RLP (each read still gets its own Account). */
   private readonly decodedAccounts = new WeakMap<Uint8Array, Account>();
+  /**
+   * Codes the code cache holds because they were read (the cache marks every entry as written): the
+   * flush skips them, as writing an account's own code back changes nothing but costs a hash of it.
+   */
+  private readonly readCodes = new WeakSet<Uint8Array>();
   /** First reads answered by walking the decoded witness nodes (for tests and the bench). */
   flatHits = 0;
 
@@ -366,6 +371,7 @@ export class WitnessStateManager extends DeferredStorageStateManager {
     if (!code) return null;
     this.flatHits++;
     cache.put(address, code);
+    this.readCodes.add(code);
     return code;
   }
 
@@ -493,6 +499,7 @@ export class WitnessStateManager extends DeferredStorageStateManager {
       if (code) {
         this.flatHits++;
         cache.put(address, code);
+        this.readCodes.add(code);
         return code;
       }
     }
@@ -544,7 +551,7 @@ export class WitnessStateManager extends DeferredStorageStateManager {
     if (!caches || !nodes) return super.flush();
     for (const [addressHex, elem] of caches.code?.flush() ?? []) {
       const code = elem.code;
-      if (code === undefined) continue;
+      if (code === undefined || this.readCodes.has(code)) continue;
       const codeHash = keccak256(code);
       await this._getCodeDB().put(concatBytes(CODE_PREFIX, codeHash), code);
       const address = createAddressFromString(`0x${addressHex}`);

@@ -89,6 +89,35 @@ describe("batchUpdate", () => {
     expect(batchUpdate(trie.root(), [], new TrieNodes((k) => nodes.get(k)))).toEqual(trie.root());
   });
 
+  it("writes that leave values as they were make no node; beside a real write the root still matches", async () => {
+    const { nodes, trie, keys } = await reference(40);
+    const same: TrieWrite[] = [];
+    for (const [i, key] of keys.entries()) {
+      if (i % 2 === 0)
+        same.push({ keyHex: bytesToUnprefixedHex(key), value: Uint8Array.of(0xc0 + (i % 50), i & 0xff) });
+    }
+    // Deleting a key that is not there changes nothing either.
+    same.push({ keyHex: bytesToUnprefixedHex(keccak256(Uint8Array.of(0xee))), value: undefined });
+    let stored = 0;
+    const counting = () =>
+      new TrieNodes(
+        (k) => nodes.get(k),
+        () => stored++,
+      );
+    expect(batchUpdate(trie.root(), same, counting())).toEqual(trie.root());
+    expect(stored).toBe(0);
+    const [first] = keys;
+    if (!first) throw new Error("keys");
+    const one: TrieWrite = { keyHex: bytesToUnprefixedHex(first), value: Uint8Array.of(9, 9) };
+    const got = batchUpdate(trie.root(), [...same, one], counting());
+    const changed = stored;
+    await trie.put(first, Uint8Array.of(9, 9));
+    expect(bytesToUnprefixedHex(got)).toBe(bytesToUnprefixedHex(trie.root()));
+    // Only the changed key's path was re-made (the root and the nodes down to the leaf).
+    expect(changed).toBeGreaterThan(0);
+    expect(changed).toBeLessThan(8);
+  });
+
   it("a deletion that collapses onto an unproven sibling throws MissingWitnessError", async () => {
     const { nodes, trie, keys } = await reference(2);
     // Two keys under a root branch: deleting one needs the other's leaf, which is dropped here.
