@@ -185,6 +185,32 @@ describe("patches/ applied to @ethereumjs", () => {
     expect(c.gteHardfork(Hardfork.Berlin)).toBe(true);
   });
 
+  it("common: updateParams changes what differs and skips what is already set", async () => {
+    const { Common, Mainnet, Hardfork } = await import("@ethereumjs/common");
+    const c = new Common({ chain: Mainnet, hardfork: Hardfork.Prague });
+    c.updateParams({ 1559: { elasticityMultiplier: 2 } });
+    const cache = (c as unknown as { _paramsCache: object })._paramsCache;
+    // Already set: the cache is kept as it is (the unpatched method rebuilds it on every call).
+    c.updateParams({ 1559: { elasticityMultiplier: 2 } });
+    expect((c as unknown as { _paramsCache: object })._paramsCache).toBe(cache);
+    // A changed value, a new key and a new EIP entry still apply.
+    c.updateParams({ 1559: { elasticityMultiplier: 3 } });
+    expect(c.param("elasticityMultiplier")).toBe(3n);
+    c.updateParams({ 1559: { eproofTestKey: 7 } });
+    expect(c.param("eproofTestKey")).toBe(7n);
+    expect(c.param("elasticityMultiplier")).toBe(3n);
+    // An EIP entry not set before (7702 is active on Prague; its params are not in Common's own set).
+    c.updateParams({ 7702: { eproofOtherKey: 5 } });
+    expect(c.param("eproofOtherKey")).toBe(5n);
+    // Copies share the params but not the cache: a copy made before another copy's update still
+    // rebuilds its own cache when given the same values (they are set, its cache lacks them).
+    const a = new Common({ chain: Mainnet, hardfork: Hardfork.Prague });
+    const b = a.copy();
+    b.updateParams({ 1559: { eproofSharedKey: 4 } });
+    a.updateParams({ 1559: { eproofSharedKey: 4 } });
+    expect(a.param("eproofSharedKey")).toBe(4n);
+  });
+
   it("evm: a call frame's memory starts empty and grows in 8 KiB steps, zero-filled", async () => {
     const url = new URL("./memory.js", import.meta.resolve("@ethereumjs/evm")).href;
     const { Memory } = (await import(url)) as {
