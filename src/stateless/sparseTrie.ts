@@ -27,7 +27,13 @@ export interface Ext {
 }
 export interface Branch {
   kind: "branch";
-  children: (Ref | undefined)[];
+  /**
+   * The 16 children: a Ref, undefined when empty, or, in a branch decoded straight from witness
+   * bytes, the position in `raw` of the child's 32-byte hash, made a Ref when first followed (a read
+   * follows one child of sixteen; use `childRef`).
+   */
+  children: (Ref | number | undefined)[];
+  raw: Uint8Array | undefined;
 }
 export type TrieNode = Leaf | Ext | Branch;
 /**
@@ -131,7 +137,7 @@ function fromRlp(item: Rlp, where: string): TrieNode {
   if (item.length === 17) {
     const children: (Ref | undefined)[] = [];
     for (let i = 0; i < 16; i++) children.push(toRef(item[i] ?? new Uint8Array(), where));
-    return { kind: "branch", children };
+    return { kind: "branch", children, raw: undefined };
   }
   const [k, v] = item;
   if (item.length !== 2 || !(k instanceof Uint8Array) || v === undefined) {
@@ -217,7 +223,7 @@ export function decodeNodeFast(raw: Uint8Array): TrieNode | undefined {
     if (second.len !== 32) return undefined;
     return { kind: "ext", path, child: { node: undefined, hash: v } };
   }
-  const children: (Ref | undefined)[] = [];
+  const children: (Ref | number | undefined)[] = [];
   let at = pos;
   for (let i = 0; i < 16; i++) {
     const b = raw[at];
@@ -225,12 +231,30 @@ export function decodeNodeFast(raw: Uint8Array): TrieNode | undefined {
       children.push(undefined);
       at++;
     } else if (b === 0xa0 && at + 33 <= end) {
-      children.push({ node: undefined, hash: raw.subarray(at + 1, at + 33) });
+      children.push(at + 1); // the hash's position: a Ref only when followed
       at += 33;
     } else return undefined;
   }
   if (raw[at] !== 0x80 || at + 1 !== end) return undefined;
-  return { kind: "branch", children };
+  return { kind: "branch", children, raw };
+}
+
+/** Child `i` of a branch as a Ref (made, and kept in the array, on first use), undefined when empty. */
+export function childRef(branch: Branch, i: number): Ref | undefined {
+  return refAt(branch.children, branch.raw, i);
+}
+
+function refAt(
+  children: (Ref | number | undefined)[],
+  raw: Uint8Array | undefined,
+  i: number,
+): Ref | undefined {
+  const c = children[i];
+  if (typeof c !== "number") return c;
+  if (!raw) throw new Error("trie branch child by position without its bytes");
+  const ref: Ref = { node: undefined, hash: raw.subarray(c, c + 32) };
+  children[i] = ref;
+  return ref;
 }
 
 /** A stored node decoded by the full RLP decoder (the reference for decodeNodeFast; throws if malformed). */
@@ -383,7 +407,7 @@ export function readLeaf(
     } else {
       const i = NIBBLE_OF_CHAR[keyHex.charCodeAt(pos)] ?? 16;
       if (i === 16) return undefined;
-      ref = node.children[i];
+      ref = childRef(node, i);
       if (!ref) return null;
       pos++;
     }
@@ -435,8 +459,9 @@ function newExt(path: string, child: Ref): Ext {
   return { kind: "ext", path, child };
 }
 
-function newBranch(children: (Ref | undefined)[]): Branch {
-  return { kind: "branch", children };
+/** `raw`: the bytes that children given by position point into (those of the branch copied). */
+function newBranch(children: (Ref | number | undefined)[], raw: Uint8Array | undefined): Branch {
+  return { kind: "branch", children, raw };
 }
 
 /**
@@ -448,7 +473,7 @@ function insert(nodes: TrieNodes, node: TrieNode | undefined, path: string, valu
   if (node.kind === "leaf") {
     if (node.path === path) return sameBytes(node.value, value) ? node : newLeaf(path, value);
     const n = commonPrefix(node.path, path);
-    const branch = newBranch(new Array(16).fill(undefined));
+    const branch = newBranch(new Array(16).fill(undefined), undefined);
     branch.children[nibbleAt(node.path, n)] = made(newLeaf(node.path.slice(n + 1), node.value));
     branch.children[nibbleAt(path, n)] = made(newLeaf(path.slice(n + 1), value));
     return n > 0 ? newExt(path.slice(0, n), made(branch)) : branch;
@@ -460,20 +485,20 @@ function insert(nodes: TrieNodes, node: TrieNode | undefined, path: string, valu
       const child = insert(nodes, before, path.slice(n), value);
       return child === before ? node : newExt(node.path, made(child));
     }
-    const branch = newBranch(new Array(16).fill(undefined));
+    const branch = newBranch(new Array(16).fill(undefined), undefined);
     const rest = node.path.slice(n + 1);
     branch.children[nibbleAt(node.path, n)] = rest.length > 0 ? made(newExt(rest, node.child)) : node.child;
     branch.children[nibbleAt(path, n)] = made(newLeaf(path.slice(n + 1), value));
     return n > 0 ? newExt(path.slice(0, n), made(branch)) : branch;
   }
   const i = nibbleAt(path, 0);
-  const childRef = node.children[i];
-  const before = childRef ? resolve(nodes, childRef) : undefined;
+  const ref = childRef(node, i);
+  const before = ref ? resolve(nodes, ref) : undefined;
   const after = insert(nodes, before, path.slice(1), value);
   if (after === before) return node;
   const children = node.children.slice();
   children[i] = made(after);
-  return newBranch(children);
+  return newBranch(children, node.raw);
 }
 
 /** Joins a path prefix onto a node (after a collapse). */
@@ -496,9 +521,9 @@ function remove(nodes: TrieNodes, node: TrieNode | undefined, path: string): Tri
     return prefixed(node.path, after, made(after));
   }
   const i = nibbleAt(path, 0);
-  const childRef = node.children[i];
-  if (!childRef) return node;
-  const child = resolve(nodes, childRef);
+  const ref = childRef(node, i);
+  if (!ref) return node;
+  const child = resolve(nodes, ref);
   const after = remove(nodes, child, path.slice(1));
   if (after === child) return node;
   const children = node.children.slice();
@@ -506,15 +531,15 @@ function remove(nodes: TrieNodes, node: TrieNode | undefined, path: string): Tri
   let left = 0;
   let only = -1;
   for (let j = 0; j < 16; j++) {
-    if (children[j]) {
+    if (children[j] !== undefined) {
       left++;
       only = j;
     }
   }
-  if (left > 1) return newBranch(children);
+  if (left > 1) return newBranch(children, node.raw);
   if (left === 0) return undefined;
   // One child left: the branch collapses into it, which needs the sibling node itself.
-  const siblingRef = children[only] as Ref;
+  const siblingRef = refAt(children, node.raw, only) as Ref;
   return prefixed(HEX[only] ?? "", resolve(nodes, siblingRef), siblingRef);
 }
 
@@ -528,8 +553,12 @@ function encodeNode(nodes: TrieNodes, node: TrieNode): Uint8Array {
     let payload = 1; // the empty value
     for (let i = 0; i < 16; i++) {
       const c = node.children[i];
-      if (!c) {
+      if (c === undefined) {
         payload += 1;
+        continue;
+      }
+      if (typeof c === "number") {
+        payload += 33; // an unchanged witness child: its hash, copied from the branch's bytes
         continue;
       }
       const e = prepareChild(nodes, c);
@@ -538,7 +567,18 @@ function encodeNode(nodes: TrieNodes, node: TrieNode): Uint8Array {
     }
     const out = new Uint8Array(listHeaderLength(payload) + payload);
     let at = writeListHeader(out, payload);
-    for (let i = 0; i < 16; i++) at = writeChild(out, at, node.children[i], embedded[i]);
+    const raw = node.raw;
+    for (let i = 0; i < 16; i++) {
+      const c = node.children[i];
+      if (typeof c !== "number") {
+        at = writeChild(out, at, c, embedded[i]);
+        continue;
+      }
+      if (!raw) throw new Error("trie branch child by position without its bytes");
+      out[at] = 0xa0;
+      for (let k = 0; k < 32; k++) out[at + 1 + k] = raw[c + k] ?? 0;
+      at += 33;
+    }
     out[at] = 0x80;
     return out;
   }
