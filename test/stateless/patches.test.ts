@@ -266,6 +266,24 @@ describe("patches/ applied to @ethereumjs", () => {
     expect(bigIntToBytes(0x0102n, true)).toEqual(Uint8Array.of(2, 1));
   });
 
+  it("util: bytesToUnprefixedHex and bytesToHex give noble's digits natively, for views too", async () => {
+    const bytesJs = new URL("./bytes.js", import.meta.resolve("@ethereumjs/util"));
+    expect(readFileSync(bytesJs, "utf8")).toContain("Node's native hex encoder");
+    const { bytesToHex: noble } = await import("@noble/hashes/utils.js");
+    const { bytesToHex, bytesToUnprefixedHex } = await import("@ethereumjs/util");
+    const backing = Uint8Array.from({ length: 300 }, (_, i) => (i * 73 + 5) & 0xff);
+    for (let start = 0; start < 40; start += 3) {
+      for (const len of [0, 1, 2, 19, 20, 31, 32, 33, 64, 200]) {
+        const view = backing.subarray(start, start + len);
+        expect(bytesToUnprefixedHex(view)).toBe(noble(view));
+        expect(bytesToHex(view)).toBe(`0x${noble(view)}`);
+      }
+    }
+    expect(bytesToUnprefixedHex(Buffer.from([0xab, 0x01]))).toBe("ab01");
+    // Anything else fails as noble fails (its own error).
+    expect(() => bytesToUnprefixedHex([1, 2] as unknown as Uint8Array)).toThrow(/Uint8Array/);
+  });
+
   it("rlp: encode writes one allocation and decode views list bodies, with the same bytes", () => {
     const rlpJs = new URL("./index.js", import.meta.resolve("@ethereumjs/rlp"));
     expect(readFileSync(rlpJs, "utf8"), "run `npx patch-package` (postinstall)").toContain("eproof patch");
