@@ -211,7 +211,7 @@ describe("patches/ applied to @ethereumjs", () => {
     expect(a.param("eproofSharedKey")).toBe(4n);
   });
 
-  it("evm: a call frame's memory starts empty and grows in 8 KiB steps, zero-filled", async () => {
+  it("evm: a call frame's memory starts empty, grows from 1 KiB by doubling to 8 KiB steps, zero-filled", async () => {
     const url = new URL("./memory.js", import.meta.resolve("@ethereumjs/evm")).href;
     const { Memory } = (await import(url)) as {
       Memory: new () => {
@@ -225,9 +225,21 @@ describe("patches/ applied to @ethereumjs", () => {
     expect(m.read(0, 0)).toEqual(new Uint8Array());
     expect(new Memory().read(40, 4)).toEqual(new Uint8Array(4));
     m.write(8190, 4, Uint8Array.of(1, 2, 3, 4));
-    expect(m._store.length).toBe(16384);
+    expect(m._store.length).toBe(9216); // 8194 bytes in 1 KiB steps
     expect(m.read(8188, 8)).toEqual(Uint8Array.of(0, 0, 1, 2, 3, 4, 0, 0));
     expect(new Memory()._store.length).toBe(0); // the shared empty store was not written
+    // A small frame zeroes 1 KiB, not 8; growth keeps what was written and zero-fills the rest.
+    const small = new Memory();
+    small.write(0, 32, new Uint8Array(32).fill(9));
+    expect(small._store.length).toBe(1024);
+    small.write(1500, 2, Uint8Array.of(7, 8));
+    expect(small._store.length).toBe(2048);
+    expect(small.read(0, 33)).toEqual(Uint8Array.of(...new Array(32).fill(9), 0));
+    expect(small.read(1499, 4)).toEqual(Uint8Array.of(0, 7, 8, 0));
+    small.write(9000, 1, Uint8Array.of(5));
+    expect(small._store.length).toBe(8192 + 2048);
+    expect(small.read(1500, 2)).toEqual(Uint8Array.of(7, 8));
+    expect(small.read(8999, 3)).toEqual(Uint8Array.of(0, 5, 0));
   });
 
   it("util: setLength pads to the same bytes without spreading", () => {
