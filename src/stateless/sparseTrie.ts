@@ -251,10 +251,15 @@ function refAt(
 ): Ref | undefined {
   const c = children[i];
   if (typeof c !== "number") return c;
-  if (!raw) throw new Error("trie branch child by position without its bytes");
-  const ref: Ref = { node: undefined, hash: raw.subarray(c, c + 32) };
+  const ref: Ref = { node: undefined, hash: bytesOf(raw).subarray(c, c + 32) };
   children[i] = ref;
   return ref;
+}
+
+/** The bytes a branch's children by position point into (always there when one is a position). */
+function bytesOf(raw: Uint8Array | undefined): Uint8Array {
+  if (!raw) throw new Error("trie branch child by position without its bytes");
+  return raw;
 }
 
 /** A stored node decoded by the full RLP decoder (the reference for decodeNodeFast; throws if malformed). */
@@ -574,9 +579,9 @@ function encodeNode(nodes: TrieNodes, node: TrieNode): Uint8Array {
         at = writeChild(out, at, c, embedded[i]);
         continue;
       }
-      if (!raw) throw new Error("trie branch child by position without its bytes");
+      const bytes = bytesOf(raw);
       out[at] = 0xa0;
-      for (let k = 0; k < 32; k++) out[at + 1 + k] = raw[c + k] ?? 0;
+      for (let k = 0; k < 32; k++) out[at + 1 + k] = bytes[c + k] ?? 0;
       at += 33;
     }
     out[at] = 0x80;

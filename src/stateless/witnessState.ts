@@ -369,6 +369,11 @@ export class WitnessStateManager extends DeferredStorageStateManager {
     if (!account?.isContract()) return null;
     const code = lookup(codeDbKey(account.codeHash));
     if (!code) return null;
+    return this.cacheReadCode(cache, address, code);
+  }
+
+  /** A code read from the witness codes, cached and marked as read (the flush skips it). */
+  private cacheReadCode(cache: NonNullable<Caches["code"]>, address: Address, code: Uint8Array): Uint8Array {
     this.flatHits++;
     cache.put(address, code);
     this.readCodes.add(code);
@@ -496,12 +501,7 @@ export class WitnessStateManager extends DeferredStorageStateManager {
       const known = this.accountSync(address);
       const account = known !== null ? known : await this.getAccount(address);
       const code = account?.isContract() ? lookup(codeDbKey(account.codeHash)) : undefined;
-      if (code) {
-        this.flatHits++;
-        cache.put(address, code);
-        this.readCodes.add(code);
-        return code;
-      }
+      if (code) return this.cacheReadCode(cache, address, code);
     }
     return super.getCode(address);
   }
